@@ -1,0 +1,32 @@
+// Lint: typescript-eslint's recommended rules, plus the core/ boundary: core runs unchanged
+// in workerd and Node, so it may import neither node:* built-ins nor Workers-only modules.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = ['fs', 'path', 'os', 'http', 'https', 'net', 'tls', 'crypto', 'child_process', 'stream', 'url', 'util', 'buffer', 'events', 'zlib'];
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '.weft/', '.wrangler/', 'schemas/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['core/**/*.ts'],
+    ignores: ['core/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['node:*'], message: 'core/ uses Web APIs only (see DESIGN.md).' },
+          { group: ['cloudflare:*'], message: 'core/ must not depend on Workers-only modules.' },
+          ...nodeBuiltins.map((m) => ({ group: [m], message: 'core/ uses Web APIs only (see DESIGN.md).' })),
+        ],
+      }],
+      'no-restricted-globals': ['error', 'process', 'Buffer', 'require', '__dirname', 'caches', 'HTMLRewriter', 'WebSocketPair'],
+    },
+  },
+);
