@@ -1,0 +1,18 @@
+// Shared by validate, compile and diff: read paths → compile → errors or a snapshot body.
+import { compileDocuments } from '../core/compile/compile.ts';
+import type { PolicyError } from '../core/policy/errors.ts';
+import { sortPolicyErrors } from '../core/policy/errors.ts';
+import type { SnapshotBody } from '../core/snapshot/types.ts';
+import { readPolicySources } from './policy-files.ts';
+
+export type CompiledSources =
+  | { ok: true; body: SnapshotBody; files: string[]; documents: number }
+  | { ok: false; errors: PolicyError[]; files: string[] };
+
+export async function compilePaths(paths: string[]): Promise<CompiledSources> {
+  const sources = await readPolicySources(paths);
+  const compiled = compileDocuments(sources.documents);
+  const errors = sortPolicyErrors([...sources.errors, ...(compiled.ok ? [] : compiled.errors)]);
+  if (errors.length > 0 || !compiled.ok) return { ok: false, errors, files: sources.files };
+  return { ok: true, body: compiled.body, files: sources.files, documents: compiled.documents };
+}

@@ -1,0 +1,15 @@
+// Exit codes every `weft` command uses (documented in docs/cli.md).
+export const EXIT_OK = 0;
+/** The input is invalid (policy errors), a check failed, or a signature was refused. */
+export const EXIT_INVALID = 1;
+/** Usage error: unknown flag, missing argument, unreadable key file. */
+export const EXIT_USAGE = 2;
+
+/** An error the CLI reports as one line and an exit code, without a stack trace. */
+export class CliError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = EXIT_USAGE) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}

@@ -1,0 +1,69 @@
+// Reads policy sources from the paths a user names: files, or folders walked recursively for
+// *.yaml / *.yml, in a stable (sorted) order. Missing paths are errors, never skipped.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import type { SourceDocument } from '../core/policy/document.ts';
+import type { PolicyError } from '../core/policy/errors.ts';
+import { loadPolicyYaml } from '../core/policy/load-yaml.ts';
+
+const YAML_FILE = /\.ya?ml$/i;
+
+function ioError(file: string, message: string): PolicyError {
+  return { file, line: 1, column: 1, path: '', message, code: 'io' };
+}
+
+async function listYamlFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const out: string[] = [];
+  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    if (e.name.startsWith('.')) continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await listYamlFiles(p)));
+    else if (YAML_FILE.test(e.name)) out.push(p);
+  }
+  return out;
+}
+
+/** Paths as the user sees them: relative inside the working folder, absolute outside it. */
+function displayPath(cwd: string, file: string): string {
+  const rel = relative(cwd, file);
+  return rel === '' || rel.startsWith('..') ? file : rel;
+}
+
+export interface PolicySources {
+  files: string[];
+  documents: SourceDocument[];
+  errors: PolicyError[];
+}
+
+export async function readPolicySources(paths: string[], cwd = process.cwd()): Promise<PolicySources> {
+  const result: PolicySources = { files: [], documents: [], errors: [] };
+  for (const input of paths) {
+    const display = displayPath(cwd, input);
+    let files: string[];
+    try {
+      const s = await stat(input);
+      files = s.isDirectory() ? await listYamlFiles(input) : [input];
+      if (s.isDirectory() && files.length === 0) result.errors.push(ioError(display, 'no policy files (*.yaml, *.yml) in this folder'));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      result.errors.push(ioError(display, code === 'ENOENT' ? 'no such file or folder' : `cannot read: ${(e as Error).message}`));
+      continue;
+    }
+    for (const file of files) {
+      const name = displayPath(cwd, file);
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (e) {
+        result.errors.push(ioError(name, `cannot read: ${(e as Error).message}`));
+        continue;
+      }
+      result.files.push(name);
+      const loaded = loadPolicyYaml(name, text);
+      result.documents.push(...loaded.documents);
+      result.errors.push(...loaded.errors);
+    }
+  }
+  return result;
+}

@@ -1,0 +1,214 @@
+// Route compile step: references to Services checked, weights checked, paths and regexes
+// validated against the same normalization and pattern code the data planes use, and
+// timeouts/retries filled from the Mesh defaults.
+import type { CompileContext } from '../compile-context.ts';
+import { refId } from '../compile-context.ts';
+import type { TypedDocument } from '../document.ts';
+import type { PathSegment } from '../errors.ts';
+import { mergeRetries } from '../mesh/compile.ts';
+import { ms } from '../shared/duration.ts';
+import { compileHeaderOps } from '../shared/header-ops.ts';
+import type { CompiledHeaderOps } from '../shared/header-ops.ts';
+import type { CompiledRetries } from '../shared/resilience.ts';
+import { checkPattern, checkTemplate, normalizePath } from '../../route/index.ts';
+import type { PathMatch, ValueMatch } from '../../route/types.ts';
+import type { RouteRuleSpec, RouteSpec } from './schema.ts';
+
+export interface CompiledMatch {
+  path: PathMatch;
+  methods: string[];
+  headers: ValueMatch[];
+  query: ValueMatch[];
+}
+
+export interface CompiledBackend {
+  service: string;
+  subset: string | null;
+  port: number | null;
+  weight: number;
+}
+
+export interface CompiledCors {
+  allowOrigins: string[];
+  allowMethods: string[];
+  allowHeaders: string[];
+  exposeHeaders: string[];
+  maxAgeSeconds: number | null;
+  allowCredentials: boolean;
+}
+
+export interface CompiledRule {
+  name: string;
+  matches: CompiledMatch[];
+  backends: CompiledBackend[];
+  redirect: { scheme: string | null; host: string | null; port: number | null; path: string | null; statusCode: number } | null;
+  rewrite: { pathPrefix: string | null; path: string | null; host: string | null } | null;
+  requestHeaders: CompiledHeaderOps;
+  responseHeaders: CompiledHeaderOps;
+  mirror: { service: string; subset: string | null; percent: number } | null;
+  timeoutMs: number;
+  retries: CompiledRetries;
+  fault: { delay: { fixedMs: number; percent: number } | null; abort: { status: number; percent: number } | null } | null;
+  cors: CompiledCors | null;
+}
+
+export interface CompiledRoute {
+  id: string;
+  name: string;
+  namespace: string;
+  /** Lower-case hosts at the edge; empty when the route is mesh-only. */
+  edgeHosts: string[];
+  /** Service ids (`namespace/name`) whose callers this route governs; empty when edge-only. */
+  meshServices: string[];
+  rules: CompiledRule[];
+}
+
+type Report = (path: readonly PathSegment[], message: string, code?: string) => void;
+
+function checkPathValue(kind: PathMatch['kind'], value: string, at: PathSegment[], report: Report): void {
+  if (kind === 'regex') {
+    const err = checkPattern(value);
+    if (err) report(at, `invalid regex: ${err}`, 'schema');
+    return;
+  }
+  if (!value.startsWith('/')) return report(at, `expected a path starting with "/", got "${value}"`, 'schema');
+  if (kind === 'template') {
+    const err = checkTemplate(value);
+    if (err) return report(at, err, 'schema');
+  }
+  const probe = kind === 'template' ? value.replace(/\{[^}]*\}/g, 'p') : value;
+  const normalized = normalizePath(probe, { escapedSlashes: 'keep', semicolons: 'keep' });
+  if (!normalized.ok) return report(at, `invalid path: ${normalized.message}`, 'schema');
+  if (normalized.path !== probe)
+    report(at, `path "${value}" is not in normalized form (requests are normalized before matching, so it would never match); write "${normalized.path}"`, 'schema');
+}
+
+function compileValueMatches(list: RouteRuleSpec['matches'][number]['headers'], at: PathSegment[], report: Report, lower: boolean): ValueMatch[] {
+  return (list ?? []).map((m, i) => {
+    const name = lower ? m.name.toLowerCase() : m.name;
+    if (m.regex !== undefined) {
+      const err = checkPattern(m.regex);
+      if (err) report([...at, i, 'regex'], `invalid regex: ${err}`, 'schema');
+      return { name, kind: 'regex', value: m.regex };
+    }
+    if (m.exact !== undefined) return { name, kind: 'exact', value: m.exact };
+    if (m.prefix !== undefined) return { name, kind: 'prefix', value: m.prefix };
+    return { name, kind: 'present' };
+  });
+}
+
+function compileMatch(m: RouteRuleSpec['matches'][number], at: PathSegment[], report: Report): CompiledMatch {
+  const [kind, value] = Object.entries(m.path).find(([, v]) => v !== undefined) as [PathMatch['kind'], string];
+  checkPathValue(kind, value, [...at, 'path', kind], report);
+  const path: PathMatch = { kind, value: kind === 'prefix' && value.length > 1 && value.endsWith('/') ? value.slice(0, -1) : value };
+  return {
+    path,
+    methods: [...new Set(m.methods ?? [])].sort(),
+    headers: compileValueMatches(m.headers, [...at, 'headers'], report, true),
+    query: compileValueMatches(m.query, [...at, 'query'], report, false),
+  };
+}
+
+function checkServiceRef(ctx: CompileContext, doc: TypedDocument<RouteSpec>, ref: { service: string; namespace?: string | undefined; subset?: string | undefined }, at: PathSegment[]): string {
+  const id = refId(ref.service, ref.namespace, doc);
+  const svc = ctx.services.get(id);
+  if (!svc) ctx.error(doc, [...at, 'service'], `Service "${id}" does not exist`);
+  else if (ref.subset && !svc.spec.subsets.some((s) => s.name === ref.subset))
+    ctx.error(doc, [...at, 'subset'], `Service "${id}" has no subset "${ref.subset}" (it has: ${svc.spec.subsets.map((s) => s.name).join(', ') || 'none'})`);
+  return id;
+}
+
+function compileBackends(ctx: CompileContext, doc: TypedDocument<RouteSpec>, rule: RouteRuleSpec, at: PathSegment[]): CompiledBackend[] {
+  const backends = rule.backends ?? [];
+  const explicit = backends.filter((b) => b.weight !== undefined).length;
+  if (backends.length > 1 && explicit !== backends.length)
+    ctx.error(doc, [...at, 'backends'], 'with several backends every backend needs a weight (the weights sum to 100)', 'schema');
+  else if (backends.length > 0) {
+    const sum = backends.reduce((n, b) => n + (b.weight ?? 100), 0);
+    if (sum !== 100) ctx.error(doc, [...at, 'backends'], `backend weights sum to ${sum}, expected 100`, 'schema');
+  }
+  return backends.map((b, i) => ({
+    service: checkServiceRef(ctx, doc, b, [...at, 'backends', i]),
+    subset: b.subset ?? null,
+    port: b.port ?? null,
+    weight: b.weight ?? 100,
+  }));
+}
+
+const ORIGIN = /^(\*|https?:\/\/(\*\.)?[a-z0-9.-]+(:\d+)?)$/;
+
+function compileCors(cors: NonNullable<RouteRuleSpec['cors']>, at: PathSegment[], report: Report): CompiledCors {
+  cors.allowOrigins.forEach((o, i) => {
+    if (!ORIGIN.test(o)) report([...at, 'allowOrigins', i], `expected an origin such as https://app.example.com, https://*.example.com or *, got "${o}"`, 'schema');
+  });
+  if (cors.allowCredentials && cors.allowOrigins.includes('*'))
+    report([...at, 'allowCredentials'], 'browsers refuse credentials with origin "*"; list the origins instead', 'schema');
+  return {
+    allowOrigins: cors.allowOrigins,
+    allowMethods: [...new Set(cors.allowMethods)].sort(),
+    allowHeaders: cors.allowHeaders.map((h) => h.toLowerCase()).sort(),
+    exposeHeaders: cors.exposeHeaders.map((h) => h.toLowerCase()).sort(),
+    maxAgeSeconds: cors.maxAge ? Math.floor(ms(cors.maxAge) / 1000) : null,
+    allowCredentials: cors.allowCredentials,
+  };
+}
+
+function compileRule(ctx: CompileContext, doc: TypedDocument<RouteSpec>, rule: RouteRuleSpec, index: number): CompiledRule {
+  const at: PathSegment[] = ['spec', 'rules', index];
+  const report: Report = (p, m, c) => ctx.error(doc, p, m, c);
+  const matches = rule.matches.map((m, i) => compileMatch(m, [...at, 'matches', i], report));
+  if (!rule.backends === !rule.redirect)
+    report(at, rule.redirect ? 'a rule takes backends or redirect, not both' : 'a rule needs backends (where to send requests) or redirect', 'schema');
+  if (rule.rewrite?.pathPrefix && matches.some((m) => m.path.kind !== 'prefix'))
+    report([...at, 'rewrite', 'pathPrefix'], 'pathPrefix replaces the matched prefix, so every match of this rule needs a prefix path', 'schema');
+  if (rule.rewrite?.pathPrefix && rule.rewrite.path) report([...at, 'rewrite'], 'rewrite takes path or pathPrefix, not both', 'schema');
+  if (rule.cors && !doc.spec.edge) report([...at, 'cors'], 'CORS applies at the edge only; this route has no edge hosts', 'schema');
+  const timeoutMs = rule.timeout ? ms(rule.timeout) : ctx.mesh.defaults.timeoutMs;
+  const retries = mergeRetries(rule.retries, ctx.mesh.defaults.retries);
+  if (retries.attempts > 0 && retries.perTryTimeoutMs > timeoutMs)
+    report([...at, rule.retries?.perTryTimeout ? 'retries' : 'timeout'], `perTryTimeout (${retries.perTryTimeoutMs}ms) is longer than the overall timeout (${timeoutMs}ms)`, 'schema');
+  const mirror = rule.mirror;
+  return {
+    name: rule.name ?? `rule-${index}`,
+    matches,
+    backends: compileBackends(ctx, doc, rule, at),
+    redirect: rule.redirect
+      ? { scheme: rule.redirect.scheme ?? null, host: rule.redirect.host ?? null, port: rule.redirect.port ?? null, path: rule.redirect.path ?? null, statusCode: rule.redirect.statusCode }
+      : null,
+    rewrite: rule.rewrite ? { pathPrefix: rule.rewrite.pathPrefix ?? null, path: rule.rewrite.path ?? null, host: rule.rewrite.host ?? null } : null,
+    requestHeaders: compileHeaderOps(rule.requestHeaders),
+    responseHeaders: compileHeaderOps(rule.responseHeaders),
+    mirror: mirror ? { service: checkServiceRef(ctx, doc, mirror, [...at, 'mirror']), subset: mirror.subset ?? null, percent: mirror.percent } : null,
+    timeoutMs,
+    retries,
+    fault: rule.fault
+      ? {
+          delay: rule.fault.delay ? { fixedMs: ms(rule.fault.delay.fixed), percent: rule.fault.delay.percent } : null,
+          abort: rule.fault.abort ? { status: rule.fault.abort.status, percent: rule.fault.abort.percent } : null,
+        }
+      : null,
+    cors: rule.cors ? compileCors(rule.cors, [...at, 'cors'], report) : null,
+  };
+}
+
+export function compileRoute(doc: TypedDocument<RouteSpec>, ctx: CompileContext): CompiledRoute {
+  const names = new Map<string, number>();
+  doc.spec.rules.forEach((r, i) => {
+    if (!r.name) return;
+    if (names.has(r.name)) ctx.error(doc, ['spec', 'rules', i, 'name'], `duplicate rule name "${r.name}" (also rule ${names.get(r.name)})`, 'duplicate');
+    names.set(r.name, i);
+  });
+  const meshServices = (doc.spec.mesh?.services ?? []).map((name, i) => {
+    const id = refId(name, undefined, doc);
+    if (!ctx.services.has(id)) ctx.error(doc, ['spec', 'mesh', 'services', i], `Service "${id}" does not exist`);
+    return id;
+  });
+  return {
+    id: doc.id,
+    name: doc.meta.name,
+    namespace: doc.meta.namespace,
+    edgeHosts: [...new Set(doc.spec.edge?.hosts ?? [])].sort(),
+    meshServices: [...new Set(meshServices)].sort(),
+    rules: doc.spec.rules.map((r, i) => compileRule(ctx, doc, r, i)),
+  };
+}

@@ -1,0 +1,145 @@
+// Route: where requests go. Applies at the edge (hosts of the gateway), in the mesh (calls to
+// named services), or both, with one rule language for matching and actions.
+import { z } from 'zod';
+import { dnsLabel, documentSchema } from '../shared/envelope.ts';
+import { duration, positiveDuration } from '../shared/duration.ts';
+import { headerName, headerOps } from '../shared/header-ops.ts';
+import { retries } from '../shared/resilience.ts';
+
+const percent = z.number().min(0).max(100);
+const httpMethod = z
+  .string()
+  .regex(/^[A-Za-z]+$/, 'expected an HTTP method such as GET')
+  .transform((m) => m.toUpperCase());
+
+/** Exactly one of the listed keys may be set: `{exact: …}`, `{prefix: …}`… */
+function exactlyOne(keys: readonly string[], what: string) {
+  return (value: Record<string, unknown>, ctx: z.core.$RefinementCtx) => {
+    const set = keys.filter((k) => value[k] !== undefined);
+    if (set.length !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        message: set.length === 0 ? `${what} needs one of: ${keys.join(', ')}` : `${what} takes only one of ${keys.join(', ')}, got ${set.join(' and ')}`,
+      });
+  };
+}
+
+const valueMatch = z
+  .strictObject({
+    name: z.string().min(1).describe('Header or query parameter name.'),
+    exact: z.string().optional().describe('Value equals this (case-sensitive).'),
+    prefix: z.string().optional().describe('Value starts with this.'),
+    regex: z.string().optional().describe('Value fully matches this regular expression (JavaScript syntax, `u` flag).'),
+    present: z.literal(true).optional().describe('Present with any value.'),
+  })
+  .superRefine(exactlyOne(['exact', 'prefix', 'regex', 'present'], 'a header/query match'));
+
+export const pathMatch = z
+  .strictObject({
+    exact: z.string().optional().describe('The whole path equals this.'),
+    prefix: z.string().optional().describe('Segment-wise prefix: `/api` matches `/api` and `/api/x`, not `/apix`.'),
+    template: z.string().optional().describe('Segments with `{name}` parameters: `/users/{id}`.'),
+    regex: z.string().optional().describe('Full match against the normalized path.'),
+  })
+  .superRefine(exactlyOne(['exact', 'prefix', 'template', 'regex'], 'a path match'));
+
+const routeMatch = z.strictObject({
+  path: pathMatch.default({ prefix: '/' }).describe('Path condition; `prefix: /` when omitted.'),
+  methods: z.array(httpMethod).optional().describe('Any of these methods; any method when omitted.'),
+  headers: z.array(valueMatch.safeExtend({ name: headerName })).optional().describe('All of these header conditions.'),
+  query: z.array(valueMatch).optional().describe('All of these query-parameter conditions.'),
+});
+
+const backendRef = z.strictObject({
+  service: dnsLabel.describe('Service name (in the route’s namespace unless `namespace` is set).'),
+  namespace: dnsLabel.optional(),
+  subset: dnsLabel.optional().describe('Subset of that service; all endpoints when omitted.'),
+  port: z.number().int().min(1).max(65535).optional().describe('Port; the service’s port when omitted.'),
+  weight: z.number().int().min(0).max(100).optional().describe('Share of traffic in percent; the weights of a rule sum to 100. Defaults to 100 for a single backend.'),
+});
+
+const hostPattern = z
+  .string()
+  .transform((h) => h.toLowerCase())
+  .pipe(
+    z
+      .string()
+      .regex(
+        /^(\*|(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$/,
+        'expected a host name, `*.example.com` or `*` (no port, no scheme)',
+      ),
+  );
+
+const cors = z.strictObject({
+  allowOrigins: z.array(z.string().min(1)).min(1).describe('Exact origins (`https://app.example.com`), `https://*.example.com`, or `*`.'),
+  allowMethods: z.array(httpMethod).default(['GET', 'HEAD', 'POST']).describe('Methods allowed in preflight.'),
+  allowHeaders: z.array(headerName).default([]).describe('Request headers allowed in preflight.'),
+  exposeHeaders: z.array(headerName).default([]).describe('Response headers exposed to the page.'),
+  maxAge: duration.optional().describe('How long browsers may cache the preflight.'),
+  allowCredentials: z.boolean().default(false).describe('Allow cookies and credentials (not with origin `*`).'),
+});
+
+export const routeRule = z.strictObject({
+  name: dnsLabel.optional().describe('Rule name, shown in diffs, metrics and logs; `rule-<index>` when omitted.'),
+  matches: z.array(routeMatch).default([{ path: { prefix: '/' } }]).describe('Any of these match blocks (OR); all conditions in a block must hold (AND). Everything when omitted.'),
+  backends: z.array(backendRef).optional().describe('Where matched requests go, split by weight.'),
+  redirect: z
+    .strictObject({
+      scheme: z.enum(['http', 'https']).optional(),
+      host: z.string().min(1).optional(),
+      port: z.number().int().min(1).max(65535).optional(),
+      path: z.string().startsWith('/').optional().describe('Replace the whole path.'),
+      statusCode: z.union([z.literal(301), z.literal(302), z.literal(303), z.literal(307), z.literal(308)]).default(302),
+    })
+    .optional()
+    .describe('Answer with a redirect instead of forwarding (exclusive with backends).'),
+  rewrite: z
+    .strictObject({
+      pathPrefix: z.string().startsWith('/').optional().describe('Replace the matched path prefix (only with prefix matches).'),
+      path: z.string().startsWith('/').optional().describe('Replace the whole path.'),
+      host: z.string().min(1).optional().describe('Replace the Host header sent upstream.'),
+    })
+    .optional(),
+  requestHeaders: headerOps.optional().describe('Header operations on the request sent upstream.'),
+  responseHeaders: headerOps.optional().describe('Header operations on the response sent back.'),
+  mirror: z
+    .strictObject({
+      service: dnsLabel,
+      namespace: dnsLabel.optional(),
+      subset: dnsLabel.optional(),
+      percent: percent.default(100).describe('Share of requests copied.'),
+    })
+    .optional()
+    .describe('Shadow traffic: copy requests to another backend; its answers are discarded.'),
+  timeout: positiveDuration.optional().describe('Overall timeout including retries (Mesh default when omitted).'),
+  retries: retries.optional().describe('Retry policy; fields merge over the Mesh defaults.'),
+  fault: z
+    .strictObject({
+      delay: z.strictObject({ fixed: positiveDuration, percent }).optional().describe('Delay a share of requests.'),
+      abort: z.strictObject({ status: z.number().int().min(400).max(599), percent }).optional().describe('Answer a share of requests with this status.'),
+    })
+    .optional()
+    .describe('Fault injection, for testing resilience.'),
+  cors: cors.optional().describe('CORS for browsers (edge only).'),
+});
+
+export const routeSpec = z
+  .strictObject({
+    edge: z
+      .strictObject({ hosts: z.array(hostPattern).min(1).describe('Hosts the gateway serves this route on.') })
+      .optional()
+      .describe('Apply at the edge gateway.'),
+    mesh: z
+      .strictObject({ services: z.array(dnsLabel).min(1).describe('Services (in this namespace) whose callers this route governs.') })
+      .optional()
+      .describe('Apply to east-west calls to these services.'),
+    rules: z.array(routeRule).min(1, 'expected at least one rule'),
+  })
+  .superRefine((s, ctx) => {
+    if (!s.edge && !s.mesh) ctx.addIssue({ code: 'custom', message: 'a route needs edge (hosts), mesh (services), or both' });
+  });
+
+export type RouteSpec = z.infer<typeof routeSpec>;
+export type RouteRuleSpec = z.infer<typeof routeRule>;
+
+export const routeDocument = documentSchema('Route', routeSpec, 'Routing rules at the edge, in the mesh, or both.');

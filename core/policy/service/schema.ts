@@ -1,0 +1,87 @@
+// Service: a named destination: its port, subsets by labels, static endpoints (or endpoints
+// that sidecars register), load balancing, connection limits and outlier detection.
+import { z } from 'zod';
+import { dnsLabel, documentSchema } from '../shared/envelope.ts';
+import { positiveDuration } from '../shared/duration.ts';
+import { headerName } from '../shared/header-ops.ts';
+
+const port = z.number().int().min(1).max(65535);
+const labels = z.record(z.string(), z.string());
+
+const hashOn = z.union(
+  [
+    z.strictObject({ header: headerName.describe('Hash on this request header.') }),
+    z.strictObject({
+      cookie: z.strictObject({
+        name: z.string().min(1).describe('Cookie name.'),
+        ttl: positiveDuration.optional().describe('If set, the proxy issues the cookie when absent (sticky sessions).'),
+      }),
+    }),
+    z.strictObject({ sourceIp: z.literal(true).describe('Hash on the client IP.') }),
+  ],
+  { error: 'expected one of {header: NAME}, {cookie: {name, ttl}}, {sourceIp: true}' },
+);
+
+export const serviceSpec = z
+  .strictObject({
+    port: port.default(80).describe('Port the service instances listen on (the app port behind each sidecar).'),
+    protocol: z.enum(['http', 'https']).default('http').describe('Protocol used to reach static endpoints.'),
+    subsets: z
+      .array(
+        z.strictObject({
+          name: dnsLabel.describe('Subset name, e.g. `v1`.'),
+          labels: labels.refine((l) => Object.keys(l).length > 0, 'a subset needs at least one label').describe('Endpoints with all these labels belong to the subset.'),
+        }),
+      )
+      .default([])
+      .describe('Named groups of endpoints (versions), selected by labels.'),
+    endpoints: z
+      .array(
+        z.strictObject({
+          address: z.string().min(1).describe('IP address or host name.'),
+          port: port.optional().describe('Port; the service port when omitted.'),
+          labels: labels.default({}).describe('Labels that place this endpoint in subsets.'),
+          weight: z.number().int().min(1).max(1000).default(1).describe('Relative load-balancing weight.'),
+        }),
+      )
+      .default([])
+      .describe('Static endpoints. Sidecars of this service also register their instances with the control plane.'),
+    loadBalancer: z
+      .strictObject({
+        algorithm: z.enum(['round-robin', 'least-request', 'random', 'consistent-hash']).default('round-robin').describe('How an endpoint is picked.'),
+        hashOn: hashOn.optional().describe('Key for `consistent-hash` (required there, refused elsewhere).'),
+      })
+      .default({ algorithm: 'round-robin' }),
+    connectionLimits: z
+      .strictObject({
+        maxConnections: z.number().int().min(1).default(1024).describe('Connections per proxy to the whole service.'),
+        maxPendingRequests: z.number().int().min(0).default(1024).describe('Requests waiting for a connection before the breaker answers 503.'),
+        maxRequestsPerConnection: z.number().int().min(0).default(0).describe('Requests before a connection is recycled; 0 = unlimited.'),
+      })
+      .default({ maxConnections: 1024, maxPendingRequests: 1024, maxRequestsPerConnection: 0 }),
+    outlierDetection: z
+      .strictObject({
+        consecutive5xx: z.number().int().min(1).default(5).describe('5xx answers in a row that eject an endpoint.'),
+        consecutiveGatewayErrors: z.number().int().min(1).default(5).describe('502/503/504 or connection failures in a row that eject an endpoint.'),
+        interval: positiveDuration.default('10s').describe('How often ejections are reconsidered.'),
+        baseEjectionTime: positiveDuration.default('30s').describe('First ejection time; grows linearly with each ejection of the same endpoint.'),
+        maxEjectionPercent: z.number().int().min(0).max(100).default(50).describe('Never eject more than this share of endpoints.'),
+      })
+      .optional()
+      .describe('Passive health checking; off when omitted.'),
+  })
+  .superRefine((s, ctx) => {
+    if (s.loadBalancer.algorithm === 'consistent-hash' && !s.loadBalancer.hashOn)
+      ctx.addIssue({ code: 'custom', path: ['loadBalancer', 'hashOn'], message: 'consistent-hash needs hashOn: {header}, {cookie} or {sourceIp: true}' });
+    if (s.loadBalancer.algorithm !== 'consistent-hash' && s.loadBalancer.hashOn)
+      ctx.addIssue({ code: 'custom', path: ['loadBalancer', 'hashOn'], message: `hashOn applies only to consistent-hash, not ${s.loadBalancer.algorithm}` });
+    const seen = new Set<string>();
+    s.subsets.forEach((sub, i) => {
+      if (seen.has(sub.name)) ctx.addIssue({ code: 'custom', path: ['subsets', i, 'name'], message: `duplicate subset "${sub.name}"` });
+      seen.add(sub.name);
+    });
+  });
+
+export type ServiceSpec = z.infer<typeof serviceSpec>;
+
+export const serviceDocument = documentSchema('Service', serviceSpec, 'A named service: subsets, endpoints, load balancing and resilience settings.');

@@ -1,0 +1,56 @@
+// Timeouts and retries: written on Route rules and as Mesh defaults, merged field by field
+// by the compiler (rule value, else Mesh default, else the built-in default below).
+import { z } from 'zod';
+import { duration, positiveDuration } from './duration.ts';
+
+export const RETRY_ON = ['5xx', 'gateway-error', 'reset', 'connect-failure', 'retriable-status-codes'] as const;
+
+export const retries = z.strictObject({
+  attempts: z.number().int().min(0).max(10).optional().describe('Retries after the first try (0 disables retries).'),
+  perTryTimeout: positiveDuration.optional().describe('Timeout of each try.'),
+  retryOn: z
+    .array(z.enum(RETRY_ON))
+    .optional()
+    .describe('Conditions that trigger a retry: `5xx`, `gateway-error` (502, 503, 504), `reset`, `connect-failure`, `retriable-status-codes`.'),
+  statusCodes: z.array(z.number().int().min(400).max(599)).optional().describe('Codes retried when `retryOn` has `retriable-status-codes`.'),
+  backoff: z
+    .strictObject({
+      baseInterval: positiveDuration.describe('First backoff; doubled each retry, with full jitter.'),
+      maxInterval: positiveDuration.optional().describe('Cap on the backoff; 10 × baseInterval when omitted.'),
+    })
+    .optional(),
+  budget: z
+    .strictObject({
+      percent: z.number().min(0).max(100).describe('Retries allowed as a percent of active requests to the service.'),
+      minRetriesPerSecond: z.number().int().min(0).default(10).describe('Retries always allowed per second, whatever the percent.'),
+    })
+    .optional()
+    .describe('Retry budget (Linkerd/Envoy style): caps retries so they cannot amplify an outage.'),
+  nonIdempotent: z.boolean().optional().describe('Also retry POST and PATCH. Off by default: only idempotent methods are retried.'),
+});
+
+export type RetriesSpec = z.infer<typeof retries>;
+
+export interface CompiledRetries {
+  attempts: number;
+  perTryTimeoutMs: number;
+  retryOn: string[];
+  statusCodes: number[];
+  backoff: { baseMs: number; maxMs: number };
+  budget: { percent: number; minRetriesPerSecond: number };
+  nonIdempotent: boolean;
+}
+
+export const BUILTIN_RETRIES: CompiledRetries = {
+  attempts: 2,
+  perTryTimeoutMs: 5_000,
+  retryOn: ['gateway-error', 'connect-failure', 'reset'],
+  statusCodes: [],
+  backoff: { baseMs: 25, maxMs: 250 },
+  budget: { percent: 20, minRetriesPerSecond: 10 },
+  nonIdempotent: false,
+};
+
+export const BUILTIN_TIMEOUT_MS = 15_000;
+
+export { duration };
