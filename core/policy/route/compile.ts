@@ -164,9 +164,12 @@ function compileRule(ctx: CompileContext, doc: TypedDocument<RouteSpec>, rule: R
   if (rule.rewrite?.pathPrefix && rule.rewrite.path) report([...at, 'rewrite'], 'rewrite takes path or pathPrefix, not both', 'schema');
   if (rule.cors && !doc.spec.edge) report([...at, 'cors'], 'CORS applies at the edge only; this route has no edge hosts', 'schema');
   const timeoutMs = rule.timeout ? ms(rule.timeout) : ctx.mesh.defaults.timeoutMs;
-  const retries = mergeRetries(rule.retries, ctx.mesh.defaults.retries);
-  if (retries.attempts > 0 && retries.perTryTimeoutMs > timeoutMs)
-    report([...at, rule.retries?.perTryTimeout ? 'retries' : 'timeout'], `perTryTimeout (${retries.perTryTimeoutMs}ms) is longer than the overall timeout (${timeoutMs}ms)`, 'schema');
+  const merged = mergeRetries(rule.retries, ctx.mesh.defaults.retries);
+  // An inherited per-try timeout is clamped to this rule's timeout; one written on the rule
+  // itself that can never apply is a mistake worth reporting.
+  if (rule.retries?.perTryTimeout && merged.attempts > 0 && merged.perTryTimeoutMs > timeoutMs)
+    report([...at, 'retries', 'perTryTimeout'], `perTryTimeout (${merged.perTryTimeoutMs}ms) is longer than the overall timeout (${timeoutMs}ms)`, 'schema');
+  const retries = { ...merged, perTryTimeoutMs: Math.min(merged.perTryTimeoutMs, timeoutMs) };
   const mirror = rule.mirror;
   return {
     name: rule.name ?? `rule-${index}`,

@@ -27,10 +27,15 @@ export const duration = z
   })
   .meta({ pattern: WHOLE.source });
 
-/** A duration that must be > 0. */
-export const positiveDuration = duration.refine((s) => (parseDuration(s) ?? 0) > 0, {
-  message: 'expected a duration greater than zero',
-});
+/** A duration that must be > 0 (one message, whichever way it is wrong). */
+export const positiveDuration = z
+  .string()
+  .superRefine((s, ctx) => {
+    const v = parseDuration(s);
+    if (v === undefined) ctx.addIssue({ code: 'custom', message: 'expected a duration such as 250ms, 5s, 1m or 1h30m' });
+    else if (v <= 0) ctx.addIssue({ code: 'custom', message: 'expected a duration greater than zero' });
+  })
+  .meta({ pattern: WHOLE.source });
 
 /** Milliseconds of a duration the schema already accepted. */
 export function ms(text: string): number {

@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import { compileValid, doc, errorLines } from '../../../test/support/compile-yaml.ts';
+
+const reviews = doc('Service', 'reviews', 'port: 9080\nsubsets:\n  - { name: v1, labels: { version: v1 } }\n  - { name: v2, labels: { version: v2 } }');
+const withReviews = (route: string) => ({ 'services.yaml': reviews, 'route.yaml': route });
+
+describe('Route', () => {
+  it('compiles matches, weighted backends, header ops and Mesh defaults', () => {
+    const body = compileValid({
+      ...withReviews(
+        doc(
+          'Route',
+          'reviews',
+          [
+            'mesh: { services: [reviews] }',
+            'rules:',
+            '  - name: jason',
+            '    matches:',
+            '      - headers: [{ name: End-User, exact: jason }]',
+            '        methods: [get]',
+            '    backends: [{ service: reviews, subset: v2 }]',
+            '    requestHeaders: { set: { X-Canary: "yes" }, remove: [X-Debug] }',
+            '  - backends:',
+            '      - { service: reviews, subset: v1, weight: 90 }',
+            '      - { service: reviews, subset: v2, weight: 10 }',
+            '    timeout: 3s',
+          ].join('\n'),
+        ),
+      ),
+      'mesh.yaml': doc('Mesh', 'm', 'defaults:\n  timeout: 9s\n  retries: { attempts: 1, perTryTimeout: 2s }'),
+    });
+    const [route] = body.routes;
+    expect(route?.meshServices).toEqual(['default/reviews']);
+    expect(route?.rules[0]).toMatchObject({
+      name: 'jason',
+      matches: [{ path: { kind: 'prefix', value: '/' }, methods: ['GET'], headers: [{ name: 'end-user', kind: 'exact', value: 'jason' }], query: [] }],
+      backends: [{ service: 'default/reviews', subset: 'v2', port: null, weight: 100 }],
+      requestHeaders: { set: { 'x-canary': 'yes' }, add: {}, remove: ['x-debug'] },
+      timeoutMs: 9_000,
+      retries: { attempts: 1, perTryTimeoutMs: 2_000 },
+    });
+    expect(route?.rules[1]).toMatchObject({ name: 'rule-1', timeoutMs: 3_000, backends: [{ weight: 90 }, { weight: 10 }] });
+  });
+
+  it('reports weights that do not sum to 100 and missing weights', () => {
+    const lines = errorLines(
+      withReviews(
+        doc(
+          'Route',
+          'r',
+          'mesh: { services: [reviews] }\nrules:\n  - backends:\n      - { service: reviews, subset: v1, weight: 90 }\n      - { service: reviews, subset: v2, weight: 20 }\n  - matches: [{ path: { prefix: /b } }]\n    backends:\n      - { service: reviews, subset: v1, weight: 50 }\n      - { service: reviews, subset: v2 }',
+        ),
+      ),
+    );
+    expect(lines).toEqual([
+      'route.yaml:9:9: spec.rules[0].backends: backend weights sum to 110, expected 100',
+      'route.yaml:13:9: spec.rules[1].backends: with several backends every backend needs a weight (the weights sum to 100)',
+    ]);
+  });
+
+  it('reports missing services and subsets with what exists', () => {
+    const lines = errorLines(
+      withReviews(doc('Route', 'r', 'mesh: { services: [ratings] }\nrules:\n  - backends: [{ service: reviews, subset: v9 }]\n    mirror: { service: shadow }')),
+    );
+    expect(lines).toEqual([
+      'route.yaml:6:22: spec.mesh.services[0]: Service "default/ratings" does not exist',
+      'route.yaml:8:46: spec.rules[0].backends[0].subset: Service "default/reviews" has no subset "v9" (it has: v1, v2)',
+      'route.yaml:9:26: spec.rules[0].mirror.service: Service "default/shadow" does not exist',
+    ]);
+  });
+
+  it('validates paths against the same normalization and regex rules the matcher uses', () => {
+    const lines = errorLines(
+      withReviews(
+        doc(
+          'Route',
+          'r',
+          [
+            'edge: { hosts: [api.example.com] }',
+            'rules:',
+            '  - matches:',
+            '      - path: { exact: "/a//b" }',
+            '      - path: { prefix: "/x/../y" }',
+            '      - path: { regex: "/users/(" }',
+            '      - path: { template: "/users/{id" }',
+            '      - path: { exact: "no-slash" }',
+            '      - headers: [{ name: x-v, regex: "[" }]',
+            '    backends: [{ service: reviews }]',
+          ].join('\n'),
+        ),
+      ),
+    );
+    expect(lines).toEqual([
+      'route.yaml:9:26: spec.rules[0].matches[0].path.exact: path "/a//b" is not in normalized form (requests are normalized before matching, so it would never match); write "/a/b"',
+      'route.yaml:10:27: spec.rules[0].matches[1].path.prefix: path "/x/../y" is not in normalized form (requests are normalized before matching, so it would never match); write "/y"',
+      expect.stringMatching(/^route\.yaml:11:26: spec\.rules\[0\]\.matches\[2\]\.path\.regex: invalid regex: /),
+      expect.stringMatching(/^route\.yaml:12:29: spec\.rules\[0\]\.matches\[3\]\.path\.template: /),
+      'route.yaml:13:26: spec.rules[0].matches[4].path.exact: expected a path starting with "/", got "no-slash"',
+      expect.stringMatching(/^route\.yaml:14:41: spec\.rules\[0\]\.matches\[5\]\.headers\[0\]\.regex: invalid regex: /),
+    ]);
+  });
+
+  it('needs exactly one path kind, one value condition, and edge or mesh', () => {
+    const lines = errorLines(
+      withReviews(doc('Route', 'r', 'rules:\n  - matches:\n      - path: { exact: /a, prefix: /b }\n        query: [{ name: q }]\n    backends: [{ service: reviews }]')),
+    );
+    expect(lines).toEqual([
+      'route.yaml:6:3: spec: a route needs edge (hosts), mesh (services), or both',
+      'route.yaml:8:17: spec.rules[0].matches[0].path: a path match takes only one of exact, prefix, template, regex, got exact and prefix',
+      'route.yaml:9:19: spec.rules[0].matches[0].query[0]: a header/query match needs one of: exact, prefix, regex, present',
+    ]);
+  });
+
+  it('checks action combinations: backends xor redirect, pathPrefix only with prefixes, CORS only at the edge', () => {
+    const lines = errorLines(
+      withReviews(
+        doc(
+          'Route',
+          'r',
+          [
+            'mesh: { services: [reviews] }',
+            'rules:',
+            '  - matches: [{ path: { exact: /a } }]',
+            '    rewrite: { pathPrefix: /b }',
+            '    backends: [{ service: reviews }]',
+            '    redirect: { path: /c }',
+            '  - cors: { allowOrigins: ["*"], allowCredentials: true }',
+            '    backends: [{ service: reviews }]',
+            '  - matches: [{ path: { prefix: /old } }]',
+          ].join('\n'),
+        ),
+      ),
+    );
+    expect(lines).toEqual([
+      'route.yaml:8:7: spec.rules[0]: a rule takes backends or redirect, not both',
+      'route.yaml:9:30: spec.rules[0].rewrite.pathPrefix: pathPrefix replaces the matched prefix, so every match of this rule needs a prefix path',
+      'route.yaml:12:13: spec.rules[1].cors: CORS applies at the edge only; this route has no edge hosts',
+      'route.yaml:12:54: spec.rules[1].cors.allowCredentials: browsers refuse credentials with origin "*"; list the origins instead',
+      'route.yaml:14:7: spec.rules[2]: a rule needs backends (where to send requests) or redirect',
+    ]);
+  });
+
+  it('reports two routes that match exactly the same requests on the same host as a conflict', () => {
+    const route = (name: string, extra = '') =>
+      doc('Route', name, `edge: { hosts: [API.example.com] }\nrules:\n  - matches: [{ path: { prefix: /v1/ }, methods: [GET, POST]${extra} }]\n    backends: [{ service: reviews }]`);
+    expect(
+      errorLines({ 'services.yaml': reviews, 'a.yaml': route('a'), 'b.yaml': route('b').replace('[GET, POST]', '[POST, GET]').replace('/v1/', '/v1') }),
+    ).toEqual(['b.yaml:8:17: spec.rules[0].matches[0]: matches exactly the same requests on edge host api.example.com as Route "default/a" rule "rule-0"']);
+    // One more condition makes them different routes: no conflict.
+    expect(errorLines({ 'services.yaml': reviews, 'a.yaml': route('a'), 'b.yaml': route('b', ', headers: [{ name: x, present: true }]') })).toEqual([]);
+  });
+
+  it('reports an explicit per-try timeout longer than the rule timeout, but clamps an inherited one', () => {
+    const mesh = doc('Mesh', 'm', 'defaults: { retries: { perTryTimeout: 5s } }');
+    const route = (retries: string) =>
+      doc('Route', 'r', `mesh: { services: [reviews] }\nrules:\n  - backends: [{ service: reviews }]\n    timeout: 1s${retries}`);
+    expect(errorLines({ ...withReviews(route('\n    retries: { perTryTimeout: 2s }')), 'mesh.yaml': mesh })).toEqual([
+      'route.yaml:10:33: spec.rules[0].retries.perTryTimeout: perTryTimeout (2000ms) is longer than the overall timeout (1000ms)',
+    ]);
+    const body = compileValid({ ...withReviews(route('')), 'mesh.yaml': mesh });
+    expect(body.routes[0]?.rules[0]?.retries.perTryTimeoutMs).toBe(1_000);
+  });
+});
