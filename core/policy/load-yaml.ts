@@ -54,8 +54,8 @@ export function loadPolicyYaml(file: string, text: string): LoadResult {
       }
       return;
     }
-    if (doc.contents === null) return; // an empty document (e.g. a trailing `---`)
     const value = doc.toJS({ maxAliasCount: 50 }) as unknown;
+    if (value === null || value === undefined) return; // an empty document (e.g. a trailing `---`)
     const locate = (path: readonly PathSegment[]) => {
       const node = nodeAt(doc, path);
       return positionOf(lineCounter, node?.range?.[0] ?? doc.range[0]);
