@@ -17,7 +17,7 @@ const source = z.strictObject({
 
 const operation = z.strictObject({
   hosts: nonEmptyStrings.optional().describe('Hosts (edge) or services (mesh); `*` wildcards.'),
-  methods: z.array(z.string().regex(/^[A-Za-z]+$/).transform((m) => m.toUpperCase())).min(1).optional(),
+  methods: z.array(z.string().regex(/^[A-Za-z]+$/, 'expected an HTTP method such as GET').transform((m) => m.toUpperCase())).min(1).optional().describe('HTTP methods.'),
   paths: nonEmptyStrings.optional().describe('Normalized paths: exact, `/prefix/*`, or `*suffix`.'),
 });
 

@@ -9,13 +9,13 @@ import { targetRefs } from '../shared/target-ref.ts';
 /** Asymmetric algorithms only: a shared HMAC secret would have to live in every proxy. */
 export const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'] as const;
 
-const jwk = z.looseObject({ kty: z.string().describe('Key type (RSA, EC, OKP).'), kid: z.string().optional() });
+const jwk = z.looseObject({ kty: z.string().describe('Key type (RSA, EC, OKP).'), kid: z.string().optional().describe('Key id, matched against the token header.') }).describe('A public JWK.');
 
 const tokenSource = z.union(
   [
-    z.strictObject({ header: headerName, prefix: z.string().optional().describe('Stripped before the token, e.g. `Bearer `.') }),
-    z.strictObject({ query: z.string().min(1) }),
-    z.strictObject({ cookie: z.string().min(1) }),
+    z.strictObject({ header: headerName.describe('Header name.'), prefix: z.string().optional().describe('Stripped before the token, e.g. `Bearer `.') }),
+    z.strictObject({ query: z.string().min(1).describe('Query parameter name.') }),
+    z.strictObject({ cookie: z.string().min(1).describe('Cookie name.') }),
   ],
   { error: 'expected {header: NAME, prefix?}, {query: NAME} or {cookie: NAME}' },
 );
@@ -25,13 +25,13 @@ const jwtProvider = z
     name: dnsLabel.describe('Provider name, used in logs and metrics.'),
     issuer: z.string().min(1).describe('Expected `iss` claim.'),
     jwksUri: z.url({ protocol: /^https?$/ }).optional().describe('Where to fetch the issuer’s JWKS (cached; stale keys are used for a grace period during an outage).'),
-    jwks: z.strictObject({ keys: z.array(jwk).min(1) }).optional().describe('Inline JWKS (public keys only).'),
+    jwks: z.strictObject({ keys: z.array(jwk).min(1).describe('Public keys.') }).optional().describe('Inline JWKS (public keys only).'),
     audiences: z.array(z.string().min(1)).default([]).describe('Accepted `aud` values; any audience when empty.'),
     algorithms: z.array(z.enum(JWT_ALGORITHMS)).min(1).default(['RS256', 'ES256']).describe('Accepted signature algorithms (asymmetric only; `none` and HMAC are never accepted).'),
     clockSkew: duration.default('60s').describe('Tolerance on `exp` and `nbf`.'),
     from: z.array(tokenSource).min(1).default([{ header: 'authorization', prefix: 'Bearer ' }]).describe('Where the token is read from, in order.'),
     forwardClaims: z
-      .array(z.strictObject({ claim: z.string().min(1), header: headerName }))
+      .array(z.strictObject({ claim: z.string().min(1).describe('Claim name; dots for nesting.'), header: headerName.describe('Header it is sent upstream in.') }))
       .default([])
       .describe('Claims copied into upstream request headers (client-sent copies are removed first).'),
     forwardOriginalToken: z.boolean().default(false).describe('Keep the token in the request sent upstream.'),
@@ -58,7 +58,7 @@ export const authenticationSpec = z
     apiKeys: z
       .strictObject({
         from: tokenSource.default({ header: 'x-api-key' }).describe('Where the key is read from.'),
-        keys: z.array(apiKey).min(1),
+        keys: z.array(apiKey).min(1).describe('Accepted keys, by hash.'),
       })
       .optional()
       .describe('API keys, checked by hash.'),

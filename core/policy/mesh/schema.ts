@@ -16,24 +16,28 @@ export const meshSpec = z.strictObject({
       jwtSvidTtl: positiveDuration.default('5m').describe('Lifetime of JWT-SVIDs.'),
       x509SvidTtl: positiveDuration.default('1h').describe('Lifetime of X.509-SVIDs; sidecars renew at half life.'),
     })
-    .default({ jwtSvidTtl: '5m', x509SvidTtl: '1h' }),
+    .default({ jwtSvidTtl: '5m', x509SvidTtl: '1h' })
+    .describe('Workload identity lifetimes (SPIFFE SVIDs).'),
   mtls: z
     .strictObject({
       mode: z.enum(['strict', 'permissive']).default('strict').describe('`strict`: sidecars accept only authenticated mesh callers. `permissive`: also plaintext, for migration.'),
     })
-    .default({ mode: 'strict' }),
+    .default({ mode: 'strict' })
+    .describe('East-west mutual TLS.'),
   defaults: z
     .strictObject({
       timeout: positiveDuration.optional().describe('Overall request timeout for routes that set none (built-in: 15s).'),
       retries: retries.optional().describe('Retry policy for routes that set none; fields merge with the route’s.'),
     })
-    .default({}),
+    .default({})
+    .describe('Defaults for every route rule that sets none.'),
   pathNormalization: z
     .strictObject({
       escapedSlashes: z.enum(['reject', 'keep', 'decode']).default('reject').describe('What to do with `%2F`, `%5C` and `\\` in paths: reject with 400, keep encoded, or decode to `/`.'),
       semicolons: z.enum(['reject', 'keep']).default('reject').describe('`;` in paths: reject with 400 (servlet path parameters can bypass path rules), or keep as a literal.'),
     })
-    .default({ escapedSlashes: 'reject', semicolons: 'reject' }),
+    .default({ escapedSlashes: 'reject', semicolons: 'reject' })
+    .describe('How request paths are normalized before routing and access checks (one definition for both).'),
 });
 
 export type MeshSpec = z.infer<typeof meshSpec>;

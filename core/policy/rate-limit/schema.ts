@@ -9,8 +9,8 @@ import { targetRefs } from '../shared/target-ref.ts';
 const limitKey = z.union(
   [
     z.enum(['client-ip', 'api-key', 'principal', 'request-principal']),
-    z.strictObject({ header: headerName }),
-    z.strictObject({ claim: z.string().min(1) }),
+    z.strictObject({ header: headerName.describe('Count per value of this request header.') }),
+    z.strictObject({ claim: z.string().min(1).describe('Count per value of this JWT or API-key claim.') }),
   ],
   { error: 'expected client-ip, api-key, principal, request-principal, {header: NAME} or {claim: NAME}' },
 );
@@ -27,7 +27,7 @@ const limit = z.strictObject({
 export const rateLimitSpec = z
   .strictObject({
     targetRefs,
-    limits: z.array(limit).min(1),
+    limits: z.array(limit).min(1).describe('Limits; a request must pass all of them.'),
   })
   .superRefine((s, ctx) => {
     const seen = new Set<string>();

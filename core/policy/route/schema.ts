@@ -46,13 +46,13 @@ export const pathMatch = z
 const routeMatch = z.strictObject({
   path: pathMatch.default({ prefix: '/' }).describe('Path condition; `prefix: /` when omitted.'),
   methods: z.array(httpMethod).optional().describe('Any of these methods; any method when omitted.'),
-  headers: z.array(valueMatch.safeExtend({ name: headerName })).optional().describe('All of these header conditions.'),
+  headers: z.array(valueMatch.safeExtend({ name: headerName.describe('Header name (case-insensitive).') })).optional().describe('All of these header conditions.'),
   query: z.array(valueMatch).optional().describe('All of these query-parameter conditions.'),
 });
 
 const backendRef = z.strictObject({
   service: dnsLabel.describe('Service name (in the route’s namespace unless `namespace` is set).'),
-  namespace: dnsLabel.optional(),
+  namespace: dnsLabel.optional().describe('Namespace of the service; the route’s own when omitted.'),
   subset: dnsLabel.optional().describe('Subset of that service; all endpoints when omitted.'),
   port: z.number().int().min(1).max(65535).optional().describe('Port; the service’s port when omitted.'),
   weight: z.number().int().min(0).max(100).optional().describe('Share of traffic in percent; the weights of a rule sum to 100. Defaults to 100 for a single backend.'),
@@ -85,11 +85,11 @@ export const routeRule = z.strictObject({
   backends: z.array(backendRef).optional().describe('Where matched requests go, split by weight.'),
   redirect: z
     .strictObject({
-      scheme: z.enum(['http', 'https']).optional(),
-      host: z.string().min(1).optional(),
-      port: z.number().int().min(1).max(65535).optional(),
+      scheme: z.enum(['http', 'https']).optional().describe('Scheme of the Location; the request’s when omitted.'),
+      host: z.string().min(1).optional().describe('Host of the Location; the request’s when omitted.'),
+      port: z.number().int().min(1).max(65535).optional().describe('Port of the Location; the default port of the scheme when omitted.'),
       path: z.string().startsWith('/').optional().describe('Replace the whole path.'),
-      statusCode: z.union([z.literal(301), z.literal(302), z.literal(303), z.literal(307), z.literal(308)]).default(302),
+      statusCode: z.union([z.literal(301), z.literal(302), z.literal(303), z.literal(307), z.literal(308)]).default(302).describe('Redirect status.'),
     })
     .optional()
     .describe('Answer with a redirect instead of forwarding (exclusive with backends).'),
@@ -99,14 +99,15 @@ export const routeRule = z.strictObject({
       path: z.string().startsWith('/').optional().describe('Replace the whole path.'),
       host: z.string().min(1).optional().describe('Replace the Host header sent upstream.'),
     })
-    .optional(),
+    .optional()
+    .describe('Rewrite the request before forwarding.'),
   requestHeaders: headerOps.optional().describe('Header operations on the request sent upstream.'),
   responseHeaders: headerOps.optional().describe('Header operations on the response sent back.'),
   mirror: z
     .strictObject({
-      service: dnsLabel,
-      namespace: dnsLabel.optional(),
-      subset: dnsLabel.optional(),
+      service: dnsLabel.describe('Service that receives the copies.'),
+      namespace: dnsLabel.optional().describe('Its namespace; the route’s own when omitted.'),
+      subset: dnsLabel.optional().describe('Subset of that service.'),
       percent: percent.default(100).describe('Share of requests copied.'),
     })
     .optional()
@@ -115,8 +116,8 @@ export const routeRule = z.strictObject({
   retries: retries.optional().describe('Retry policy; fields merge over the Mesh defaults.'),
   fault: z
     .strictObject({
-      delay: z.strictObject({ fixed: positiveDuration, percent }).optional().describe('Delay a share of requests.'),
-      abort: z.strictObject({ status: z.number().int().min(400).max(599), percent }).optional().describe('Answer a share of requests with this status.'),
+      delay: z.strictObject({ fixed: positiveDuration.describe('How long to delay.'), percent: percent.describe('Share of requests delayed.') }).optional().describe('Delay a share of requests.'),
+      abort: z.strictObject({ status: z.number().int().min(400).max(599).describe('Status to answer with.'), percent: percent.describe('Share of requests aborted.') }).optional().describe('Answer a share of requests with this status.'),
     })
     .optional()
     .describe('Fault injection, for testing resilience.'),
@@ -133,7 +134,7 @@ export const routeSpec = z
       .strictObject({ services: z.array(dnsLabel).min(1).describe('Services (in this namespace) whose callers this route governs.') })
       .optional()
       .describe('Apply to east-west calls to these services.'),
-    rules: z.array(routeRule).min(1, 'expected at least one rule'),
+    rules: z.array(routeRule).min(1, 'expected at least one rule').describe('Rules, tried by match precedence (see docs/routing.md), not by order alone.'),
   })
   .superRefine((s, ctx) => {
     if (!s.edge && !s.mesh) ctx.addIssue({ code: 'custom', message: 'a route needs edge (hosts), mesh (services), or both' });

@@ -15,7 +15,7 @@ const hashOn = z.union(
       cookie: z.strictObject({
         name: z.string().min(1).describe('Cookie name.'),
         ttl: positiveDuration.optional().describe('If set, the proxy issues the cookie when absent (sticky sessions).'),
-      }),
+      }).describe('Hash on a cookie.'),
     }),
     z.strictObject({ sourceIp: z.literal(true).describe('Hash on the client IP.') }),
   ],
@@ -51,14 +51,16 @@ export const serviceSpec = z
         algorithm: z.enum(['round-robin', 'least-request', 'random', 'consistent-hash']).default('round-robin').describe('How an endpoint is picked.'),
         hashOn: hashOn.optional().describe('Key for `consistent-hash` (required there, refused elsewhere).'),
       })
-      .default({ algorithm: 'round-robin' }),
+      .default({ algorithm: 'round-robin' })
+      .describe('Load balancing across the chosen endpoints.'),
     connectionLimits: z
       .strictObject({
         maxConnections: z.number().int().min(1).default(1024).describe('Connections per proxy to the whole service.'),
         maxPendingRequests: z.number().int().min(0).default(1024).describe('Requests waiting for a connection before the breaker answers 503.'),
         maxRequestsPerConnection: z.number().int().min(0).default(0).describe('Requests before a connection is recycled; 0 = unlimited.'),
       })
-      .default({ maxConnections: 1024, maxPendingRequests: 1024, maxRequestsPerConnection: 0 }),
+      .default({ maxConnections: 1024, maxPendingRequests: 1024, maxRequestsPerConnection: 0 })
+      .describe('Circuit breaking: limits per proxy; over them requests fail fast with 503.'),
     outlierDetection: z
       .strictObject({
         consecutive5xx: z.number().int().min(1).default(5).describe('5xx answers in a row that eject an endpoint.'),

@@ -20,9 +20,9 @@ export function documentSchema<K extends string, S extends z.ZodType>(kind: K, s
   return z
     .strictObject({
       apiVersion: z.literal(API_VERSION).describe(`Always \`${API_VERSION}\`.`),
-      kind: z.literal(kind),
-      metadata,
-      spec,
+      kind: z.literal(kind).describe(`Always \`${kind}\`.`),
+      metadata: metadata.describe('Name and namespace of this document.'),
+      spec: spec.describe(`The ${kind} itself.`),
     })
     .describe(description);
 }

@@ -18,7 +18,8 @@ export const retries = z.strictObject({
       baseInterval: positiveDuration.describe('First backoff; doubled each retry, with full jitter.'),
       maxInterval: positiveDuration.optional().describe('Cap on the backoff; 10 × baseInterval when omitted.'),
     })
-    .optional(),
+    .optional()
+    .describe('Exponential backoff between retries.'),
   budget: z
     .strictObject({
       percent: z.number().min(0).max(100).describe('Retries allowed as a percent of active requests to the service.'),
