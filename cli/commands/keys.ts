@@ -1,5 +1,5 @@
 // `weft keys generate`: a snapshot signing key pair (private JWK 0600 + public JWKS).
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -18,7 +18,12 @@ export function registerKeys(program: Command, io: Io): void {
     .action(async (opts: { alg: SigningAlgorithm; out: string }) => {
       const pair = await generateSigningKeyPair(opts.alg);
       await mkdir(opts.out, { recursive: true });
-      await writeFile(join(opts.out, 'signing-key.jwk'), `${JSON.stringify(pair.privateJwk, null, 2)}\n`, { mode: 0o600 });
+      const privatePath = join(opts.out, 'signing-key.jwk');
+      // `mode` applies only when the file is created: chmod first so an existing,
+      // world-readable file is closed before the new private key is written into it.
+      await chmod(privatePath, 0o600).catch(() => undefined);
+      await writeFile(privatePath, `${JSON.stringify(pair.privateJwk, null, 2)}\n`, { mode: 0o600 });
+      await chmod(privatePath, 0o600);
       await writeFile(join(opts.out, 'jwks.json'), `${JSON.stringify({ keys: [pair.publicJwk] }, null, 2)}\n`);
       io.out(`generated ${opts.alg} key ${pair.publicJwk.kid}\n  private: ${join(opts.out, 'signing-key.jwk')} (keep secret)\n  public:  ${join(opts.out, 'jwks.json')}\n`);
       io.exit(EXIT_OK);

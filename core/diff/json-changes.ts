@@ -1,3 +1,5 @@
+import { canonicalJson } from '../snapshot/canonical-json.ts';
+
 // Field-level differences between two JSON values, as reviewer-readable lines
 // (`timeoutMs: 10000 → 5000`). Arrays of scalars are compared as sets (+/- members).
 
@@ -5,6 +7,12 @@ export interface FieldChange {
   path: string;
   before: unknown;
   after: unknown;
+}
+
+/** Equal as JSON values, whatever the key order (a snapshot read back from disk has sorted keys). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -16,7 +24,7 @@ function join(base: string, key: string | number): string {
 }
 
 export function jsonChanges(before: unknown, after: unknown, path = ''): FieldChange[] {
-  if (JSON.stringify(before) === JSON.stringify(after)) return [];
+  if (sameJson(before, after)) return [];
   if (isObject(before) && isObject(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
     return keys.flatMap((k) => jsonChanges(before[k], after[k], join(path, k)));

@@ -28,17 +28,28 @@ const setGrows = (b: readonly unknown[] | null, a: readonly unknown[] | null): E
   return added && removed ? 'mixed' : added ? 'loosened' : removed ? 'tightened' : 'neutral';
 };
 
-function otherAllows(body: SnapshotBody, targets: CompiledTarget[], except: string): boolean {
-  return body.accessPolicies.some(
-    (p) => p.id !== except && p.action === 'allow' && p.targets.some((t) => targets.some((x) => x.kind === t.kind && x.id === t.id)),
+function otherAllows(body: SnapshotBody, target: CompiledTarget, except: string): boolean {
+  return body.accessPolicies.some((p) => p.id !== except && p.action === 'allow' && p.targets.some((t) => t.kind === target.kind && t.id === target.id));
+}
+
+/**
+ * An allow policy appearing (or disappearing) acts per target: where it is the only allow it
+ * closes (opens) the target; where other allows exist it widens (narrows) what they allow.
+ */
+function allowPolicyPresence(policy: CompiledAccessPolicy, body: SnapshotBody, added: boolean): Effect {
+  return combine(
+    policy.targets.map((t) => {
+      const alone = !otherAllows(body, t, policy.id);
+      return added === alone ? 'tightened' : 'loosened';
+    }),
   );
 }
 
 function accessEffect(b: CompiledAccessPolicy | undefined, a: CompiledAccessPolicy | undefined, before: SnapshotBody, after: SnapshotBody): Effect {
   const policy = (a ?? b) as CompiledAccessPolicy;
   const allow = policy.action === 'allow';
-  if (!b) return allow ? (otherAllows(before, policy.targets, policy.id) ? 'loosened' : 'tightened') : 'tightened';
-  if (!a) return allow ? (otherAllows(after, policy.targets, policy.id) ? 'tightened' : 'loosened') : 'loosened';
+  if (!b) return allow ? allowPolicyPresence(policy, before, true) : 'tightened';
+  if (!a) return allow ? allowPolicyPresence(policy, after, false) : 'loosened';
   if (b.action !== a.action) return 'mixed';
   // More or broader rules: more requests match. For allow that loosens; for deny it tightens.
   const rules: Effect[] = [more(b.rules.length, a.rules.length)];

@@ -3,7 +3,7 @@
 // shown as moves, and each security-relevant change marked loosened or tightened.
 import type { SnapshotBody } from '../snapshot/types.ts';
 import type { CompiledRoute, CompiledRule } from '../policy/route/compile.ts';
-import { describeChange, jsonChanges } from './json-changes.ts';
+import { describeChange, jsonChanges, sameJson } from './json-changes.ts';
 import { securityEffect } from './security-effect.ts';
 import type { Effect } from './security-effect.ts';
 
@@ -81,7 +81,7 @@ export function semanticDiff(before: SnapshotBody, after: SnapshotBody): Semanti
     const a = new Map(list(after).map((d) => [d.id, d]));
     for (const id of [...new Set([...b.keys(), ...a.keys()])].sort()) {
       const [old, cur] = [b.get(id), a.get(id)];
-      if (JSON.stringify(old) === JSON.stringify(cur)) continue;
+      if (sameJson(old, cur)) continue;
       const change = !old ? 'added' : !cur ? 'removed' : 'changed';
       const details =
         change !== 'changed'

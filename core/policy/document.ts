@@ -8,8 +8,11 @@ export interface SourceDocument {
   /** Index of the document within its file (0-based). */
   index: number;
   value: unknown;
-  /** Position of the node at `path`, or of its nearest existing ancestor. */
-  locate(path: readonly PathSegment[]): SourcePosition;
+  /**
+   * Position of the node at `path`, or of its nearest existing ancestor. With `at: 'key'`,
+   * the position of the key itself (for "unknown field" errors), not of its value.
+   */
+  locate(path: readonly PathSegment[], at?: 'value' | 'key'): SourcePosition;
 }
 
 /** A document that passed its kind's schema. */

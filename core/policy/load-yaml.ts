@@ -16,13 +16,14 @@ function positionOf(lc: LineCounter, offset: number): SourcePosition {
 }
 
 /** Walks `path` through the YAML node tree; returns the deepest node reached (key node for a missing value). */
-function nodeAt(doc: Document, path: readonly PathSegment[]): Node | undefined {
+function nodeAt(doc: Document, path: readonly PathSegment[], at: 'value' | 'key'): Node | undefined {
   let node: unknown = doc.contents;
   let last: Node | undefined = (doc.contents as Node | null) ?? undefined;
-  for (const seg of path) {
+  for (const [i, seg] of path.entries()) {
     if (isMap(node)) {
       const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
       if (!pair) return last;
+      if (at === 'key' && i === path.length - 1) return pair.key as Node;
       if (pair.value === null || (isScalar(pair.value) && pair.value.value === null && !pair.value.range)) return pair.key as Node;
       last = pair.key as Node;
       node = pair.value;
@@ -56,8 +57,8 @@ export function loadPolicyYaml(file: string, text: string): LoadResult {
     }
     const value = doc.toJS({ maxAliasCount: 50 }) as unknown;
     if (value === null || value === undefined) return; // an empty document (e.g. a trailing `---`)
-    const locate = (path: readonly PathSegment[]) => {
-      const node = nodeAt(doc, path);
+    const locate = (path: readonly PathSegment[], at: 'value' | 'key' = 'value') => {
+      const node = nodeAt(doc, path, at);
       return positionOf(lineCounter, node?.range?.[0] ?? doc.range[0]);
     };
     result.documents.push({ file, index, value, locate });

@@ -16,7 +16,7 @@ export type ValueMatch =
   | { name: string; kind: 'present' };
 
 export interface MatchEntry<T> {
-  /** Lower-case hosts: exact `api.example.com`, wildcard `*.example.com` (one or more labels), or `*` (any host). */
+  /** Lower-case hosts: exact `api.example.com`, wildcard `*.example.com` (one or more labels), or `*` (any host). Empty means any host, like `*`. */
   hosts: string[];
   path: PathMatch;
   /** Upper-case methods; empty means any method. */

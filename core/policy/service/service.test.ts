@@ -41,7 +41,7 @@ describe('Service', () => {
     expect(lines).toEqual([
       'test.yaml:6:9: spec.port: expected number, received string',
       'test.yaml:11:34: spec.endpoints[0].port: Too big: expected number to be <=65535',
-      'test.yaml:12:12: spec.weights: unknown field "weights"',
+      'test.yaml:12:3: spec.weights: unknown field "weights"',
     ]);
   });
 

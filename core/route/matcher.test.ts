@@ -1,0 +1,6 @@
+import { describeRouteMatcherConformance } from './matcher-conformance.ts';
+import { createRouteMatcher } from './indexed-matcher.ts';
+import { createLinearMatcher } from './linear-matcher.ts';
+
+describeRouteMatcherConformance('linear', createLinearMatcher);
+describeRouteMatcherConformance('indexed', createRouteMatcher);
