@@ -15,7 +15,8 @@ export function checkRouteConflicts(routes: CompiledRoute[], docs: ReadonlyMap<s
     const hosts = [...route.edgeHosts.map((h) => `edge ${h}`), ...route.meshServices.map((s) => `mesh ${meshHost(s)}`)];
     route.rules.forEach((rule, ri) =>
       rule.matches.forEach((m, mi) => {
-        const sameMatch = canonicalJson({ path: m.path, methods: m.methods, headers: [...m.headers].sort((a, b) => canonicalJson(a).localeCompare(canonicalJson(b))), query: [...m.query].sort((a, b) => canonicalJson(a).localeCompare(canonicalJson(b))) });
+        // Condition lists are sets: order-insensitive key (methods are already sorted).
+        const sameMatch = canonicalJson({ path: m.path, methods: m.methods, headers: m.headers.map(canonicalJson).sort(), query: m.query.map(canonicalJson).sort() });
         const here = `Route "${route.id}" rule "${rule.name}"`;
         for (const host of hosts) {
           const key = `${host}\u0000${sameMatch}`;

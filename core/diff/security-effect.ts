@@ -28,6 +28,10 @@ const setGrows = (b: readonly unknown[] | null, a: readonly unknown[] | null): E
   return added && removed ? 'mixed' : added ? 'loosened' : removed ? 'tightened' : 'neutral';
 };
 
+function invert(e: Effect): Effect {
+  return e === 'loosened' ? 'tightened' : e === 'tightened' ? 'loosened' : e;
+}
+
 function otherAllows(body: SnapshotBody, target: CompiledTarget, except: string): boolean {
   return body.accessPolicies.some((p) => p.id !== except && p.action === 'allow' && p.targets.some((t) => t.kind === target.kind && t.id === target.id));
 }
@@ -60,6 +64,8 @@ function accessEffect(b: CompiledAccessPolicy | undefined, a: CompiledAccessPoli
       setGrows(old.from.principals, r.from.principals),
       setGrows(old.from.requestPrincipals, r.from.requestPrincipals),
       setGrows(old.from.ipBlocks, r.from.ipBlocks),
+      // Excluded blocks work the other way: more exclusions, fewer matching requests.
+      invert(setGrows(old.from.notIpBlocks ?? [], r.from.notIpBlocks ?? [])),
       setGrows(old.to.hosts, r.to.hosts),
       setGrows(old.to.methods, r.to.methods),
       setGrows(old.to.paths, r.to.paths),

@@ -135,7 +135,7 @@ describe('semanticDiff: documents and fields', () => {
 
   it('shows a backend replaced in a rule as a weight move from the old subset to the new one', () => {
     const after = reviewsRoute(90, 10).replace('subset: v3', 'subset: v2');
-    expect(only(diffWith({ reviewsRoute: after })).details).toContain('~ rule default: weights: default/reviews/v2 0 → 10, default/reviews/v3 10 → 0');
+    expect(only(diffWith({ reviewsRoute: after })).details).toEqual(['~ rule default: weights: default/reviews/v2 0 → 10, default/reviews/v3 10 → 0']);
   });
 
   it('shows a rule timeout change as old → new in milliseconds', () => {
@@ -211,6 +211,14 @@ describe('semanticDiff: security effect', () => {
     const base = { ...BASE, noDelete: deny('no-delete', 'reviews', ['DELETE']) };
     const c = only(diffWith({ noDelete: deny('no-delete', 'reviews', ['DELETE', 'PUT']) }, base));
     expect(c).toMatchObject({ change: 'changed', effect: 'tightened', details: ['rules[0].to.methods: +PUT'] });
+  });
+
+  it('more excluded IP blocks on an allow rule: tightened; fewer: loosened', () => {
+    const withNot = (blocks: string[]) =>
+      doc('AccessPolicy', 'reviews-callers', `targetRefs: [{ kind: Service, name: reviews }]\naction: allow\nrules:\n  - from: { principals: [${PRODUCTPAGE}], notIpBlocks: [${blocks.join(', ')}] }`);
+    const base = { ...BASE, reviewsCallers: withNot(['10.0.0.0/8']) };
+    expect(only(diffWith({ reviewsCallers: withNot(['10.0.0.0/8', '192.168.0.0/16']) }, base)).effect).toBe('tightened');
+    expect(only(diffWith({ reviewsCallers: withNot(['10.0.0.0/8']) }, { ...BASE, reviewsCallers: withNot(['10.0.0.0/8', '192.168.0.0/16']) })).effect).toBe('loosened');
   });
 
   it('principals added to an allow rule: loosened, shown as +principal', () => {

@@ -62,7 +62,8 @@ function routeDetails(before: CompiledRoute, after: CompiledRoute): string[] {
     }
     const moves = weightMoves(old, rule);
     if (moves) out.push(`~ rule ${name}: ${moves}`);
-    const strip = (r: CompiledRule) => ({ ...r, backends: r.backends.map((b) => ({ ...b, weight: 0 })) });
+    // The weights line already names every backend that came, went or changed share.
+    const strip = (r: CompiledRule) => ({ ...r, backends: moves ? [] : r.backends });
     for (const c of jsonChanges(strip(old), strip(rule))) out.push(`~ rule ${name}: ${describeChange(c)}`);
   }
   for (const name of rulesBefore.keys()) if (!rulesAfter.has(name)) out.push(`- rule ${name}`);

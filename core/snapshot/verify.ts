@@ -1,7 +1,7 @@
 // Verifies a signed snapshot: a compact JWS, an allowed algorithm, a key from the trust
 // bundle, a good signature, the right `typ`, a well-formed payload, and a version that is
 // really the SHA-256 of the body. Anything else is refused with a code a data plane reports.
-import { compactVerify, createLocalJWKSet, errors as joseErrors } from 'jose';
+import { base64url, compactVerify, createLocalJWKSet, errors as joseErrors } from 'jose';
 import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
 import { snapshotVersion } from './build.ts';
@@ -28,6 +28,15 @@ const envelope = z.object({
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
 
+function protectedHeader(compact: string): { alg?: unknown; kid?: unknown } | undefined {
+  try {
+    const header: unknown = JSON.parse(new TextDecoder().decode(base64url.decode(compact.split('.')[0] as string)));
+    return typeof header === 'object' && header !== null ? header : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function fail(code: SnapshotRejection, message: string): VerifyResult {
   return { ok: false, code, message };
 }
@@ -35,6 +44,13 @@ function fail(code: SnapshotRejection, message: string): VerifyResult {
 export async function verifySignedSnapshot(jws: string, trustBundle: JSONWebKeySet): Promise<VerifyResult> {
   const text = jws.trim();
   if (!COMPACT_JWS.test(text)) return fail('not_signed', 'snapshot is not a compact JWS (unsigned snapshots are refused)');
+  const header = protectedHeader(text);
+  if (!header) return fail('malformed', 'snapshot JWS header is not JSON');
+  if (!(SIGNING_ALGORITHMS as readonly unknown[]).includes(header.alg))
+    return fail('algorithm_not_allowed', `snapshot signature algorithm ${JSON.stringify(header.alg ?? null)} is not allowed (accepted: ${SIGNING_ALGORITHMS.join(', ')})`);
+  // A kid is required: without it a verifier would have to try keys, and key rotation could
+  // not say which key signed what.
+  if (typeof header.kid !== 'string' || header.kid === '') return fail('unknown_key', 'snapshot JWS header has no kid; Weft snapshots name their signing key');
   let result: Awaited<ReturnType<typeof compactVerify>>;
   try {
     result = await compactVerify(text, createLocalJWKSet(trustBundle), { algorithms: [...SIGNING_ALGORITHMS] });
@@ -58,5 +74,5 @@ export async function verifySignedSnapshot(jws: string, trustBundle: JSONWebKeyS
   const snapshot = payload as Snapshot;
   const actual = await snapshotVersion(snapshot.body as SnapshotBody);
   if (actual !== snapshot.version) return fail('version_mismatch', `snapshot says version ${snapshot.version.slice(0, 12)} but its body hashes to ${actual.slice(0, 12)}`);
-  return { ok: true, snapshot, kid: result.protectedHeader.kid ?? '' };
+  return { ok: true, snapshot, kid: result.protectedHeader.kid as string };
 }
