@@ -36,6 +36,18 @@ function otherAllows(body: SnapshotBody, target: CompiledTarget, except: string)
   return body.accessPolicies.some((p) => p.id !== except && p.action === 'allow' && p.targets.some((t) => t.kind === target.kind && t.id === target.id));
 }
 
+/** Reviewer notes for an allow policy that appears or disappears: which targets open or close. */
+export function allowPresenceNotes(policy: CompiledAccessPolicy, body: SnapshotBody, added: boolean): string[] {
+  if (policy.action !== 'allow') return [];
+  return policy.targets
+    .filter((t) => !otherAllows(body, t, policy.id))
+    .map((t) =>
+      added
+        ? `${t.kind} ${t.id}: first allow policy, every request it does not allow is now denied`
+        : `${t.kind} ${t.id}: no allow policy left, open to every caller`,
+    );
+}
+
 /**
  * An allow policy appearing (or disappearing) acts per target: where it is the only allow it
  * closes (opens) the target; where other allows exist it widens (narrows) what they allow.

@@ -166,17 +166,19 @@ describe('semanticDiff: security effect', () => {
   it('adding the first allow policy on a target closes it to everyone else: tightened', () => {
     const c = only(diffWith({ ratingsCallers: allow('ratings-callers', ['ratings'], [REVIEWS_SA]) }));
     expect(c).toMatchObject({ kind: 'AccessPolicy', id: 'default/ratings-callers', change: 'added', effect: 'tightened' });
+    expect(c.details).toEqual(['Service default/ratings: first allow policy, every request it does not allow is now denied']);
   });
 
   it('removing the only allow policy on a target opens it: loosened', () => {
     const diff = diffWith({ reviewsCallers: null });
     expect(only(diff)).toMatchObject({ kind: 'AccessPolicy', id: 'default/reviews-callers', change: 'removed', effect: 'loosened' });
-    expect(formatSemanticDiff(diff)).toContain('- AccessPolicy default/reviews-callers  [LOOSENED]\n');
+    expect(formatSemanticDiff(diff)).toContain('- AccessPolicy default/reviews-callers  [LOOSENED]\n    Service default/reviews: no allow policy left, open to every caller\n');
   });
 
   it('adding a second allow policy to a target that has one lets more callers in: loosened', () => {
     const c = only(diffWith({ more: allow('reviews-more', ['reviews'], [REVIEWS_SA]) }));
     expect(c).toMatchObject({ change: 'added', effect: 'loosened' });
+    expect(c.details).toEqual([]);
   });
 
   it('removing one of two allow policies on a target lets fewer callers in: tightened', () => {
@@ -304,7 +306,7 @@ describe('semanticDiff: summary and JSON', () => {
         { kind: 'Route', id: 'default/reviews', change: 'changed', details: ['~ rule default: weights: default/reviews/v1 90 → 50, default/reviews/v3 10 → 50'], effect: null },
         { kind: 'Authentication', id: 'default/api', change: 'removed', details: [], effect: 'loosened' },
         { kind: 'AccessPolicy', id: 'default/no-delete', change: 'added', details: [], effect: 'tightened' },
-        { kind: 'AccessPolicy', id: 'default/reviews-callers', change: 'removed', details: [], effect: 'loosened' },
+        { kind: 'AccessPolicy', id: 'default/reviews-callers', change: 'removed', details: ['Service default/reviews: no allow policy left, open to every caller'], effect: 'loosened' },
         { kind: 'RateLimit', id: 'default/ratings', change: 'changed', details: ['limits[0].burst: 100 → 200', 'limits[0].requests: 100 → 200'], effect: 'loosened' },
       ],
       summary: { added: 1, removed: 4, changed: 2, loosened: 3, tightened: 1 },

@@ -4,7 +4,8 @@
 import type { SnapshotBody } from '../snapshot/types.ts';
 import type { CompiledRoute, CompiledRule } from '../policy/route/compile.ts';
 import { describeChange, jsonChanges, sameJson } from './json-changes.ts';
-import { securityEffect } from './security-effect.ts';
+import { allowPresenceNotes, securityEffect } from './security-effect.ts';
+import type { CompiledAccessPolicy } from '../policy/access-policy/compile.ts';
 import type { Effect } from './security-effect.ts';
 
 export type DocumentKind = 'Mesh' | 'Service' | 'Route' | 'Authentication' | 'AccessPolicy' | 'RateLimit';
@@ -86,7 +87,9 @@ export function semanticDiff(before: SnapshotBody, after: SnapshotBody): Semanti
       const change = !old ? 'added' : !cur ? 'removed' : 'changed';
       const details =
         change !== 'changed'
-          ? []
+          ? kind === 'AccessPolicy'
+            ? allowPresenceNotes((cur ?? old) as CompiledAccessPolicy, change === 'added' ? before : after, change === 'added')
+            : []
           : kind === 'Route'
             ? routeDetails(old as CompiledRoute, cur as CompiledRoute)
             : jsonChanges(old, cur).map(describeChange);

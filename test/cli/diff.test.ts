@@ -14,6 +14,7 @@ const EXPECTED = [
   '~ Route default/reviews',
   '    ~ rule default: weights: default/reviews/v1 90 → 50, default/reviews/v3 10 → 50',
   '- AccessPolicy default/details-callers  [LOOSENED]',
+  '    Service default/details: no allow policy left, open to every caller',
   '',
   '0 added, 1 removed, 1 changed; 1 loosened, 0 tightened',
   '',
@@ -70,7 +71,7 @@ describe('weft diff', () => {
           details: ['~ rule default: weights: default/reviews/v1 90 → 50, default/reviews/v3 10 → 50'],
           effect: null,
         },
-        { kind: 'AccessPolicy', id: 'default/details-callers', change: 'removed', details: [], effect: 'loosened' },
+        { kind: 'AccessPolicy', id: 'default/details-callers', change: 'removed', details: ['Service default/details: no allow policy left, open to every caller'], effect: 'loosened' },
       ],
       summary: { added: 0, removed: 1, changed: 1, loosened: 1, tightened: 0 },
     });
