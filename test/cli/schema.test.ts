@@ -1,18 +1,12 @@
 // `weft schema`: writes the JSON Schemas, and `--check` fails CI when they are missing or stale.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir, weft } from '../fixtures/cli/weft.ts';
+import { describe, expect, it } from 'vitest';
+import { useTempDir, weft } from '../fixtures/cli/weft.ts';
 
 let dir: string;
-let cleanup: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ dir, cleanup } = await tempDir('weft-schema-'));
-});
-
-afterAll(async () => {
-  await cleanup();
+useTempDir('weft-schema-', (d) => {
+  dir = d;
 });
 
 describe('weft schema', () => {

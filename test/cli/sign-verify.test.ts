@@ -3,18 +3,12 @@
 import { existsSync } from 'node:fs';
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POLICIES, doc, tempDir, weft } from '../fixtures/cli/weft.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { POLICIES, doc, useTempDir, weft } from '../fixtures/cli/weft.ts';
 
 let dir: string;
-let cleanup: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ dir, cleanup } = await tempDir('weft-sign-'));
-});
-
-afterAll(async () => {
-  await cleanup();
+useTempDir('weft-sign-', (d) => {
+  dir = d;
 });
 
 const readJson = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;

@@ -2,22 +2,16 @@
 // as `file:line:col: path: message` pointing at the right place in the YAML.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compilePaths } from '../../cli/compile-sources.ts';
 import { snapshotVersion } from '../../core/snapshot/build.ts';
-import { doc, tempDir, weft } from '../fixtures/cli/weft.ts';
+import { doc, tempDir, useTempDir, weft } from '../fixtures/cli/weft.ts';
 
 const SERVICES = doc('Service', 'reviews', ['port: 9080', 'subsets:', '  - { name: v1, labels: { version: v1 } }', '  - { name: v2, labels: { version: v2 } }']);
 
 let dir: string;
-let cleanup: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ dir, cleanup } = await tempDir('weft-validate-'));
-});
-
-afterAll(async () => {
-  await cleanup();
+useTempDir('weft-validate-', (d) => {
+  dir = d;
 });
 
 /** Writes `files` (name → text) into a fresh sub-folder and validates those files from inside it. */

@@ -5,6 +5,7 @@ import { dnsLabel, documentSchema } from '../shared/envelope.ts';
 import { positiveDuration } from '../shared/duration.ts';
 import { headerName } from '../shared/header-ops.ts';
 import { targetRefs } from '../shared/target-ref.ts';
+import { repeatedNames } from '../shared/duplicates.ts';
 
 const limitKey = z.union(
   [
@@ -30,11 +31,8 @@ export const rateLimitSpec = z
     limits: z.array(limit).min(1).describe('Limits; a request must pass all of them.'),
   })
   .superRefine((s, ctx) => {
-    const seen = new Set<string>();
-    s.limits.forEach((l, i) => {
-      if (seen.has(l.name)) ctx.addIssue({ code: 'custom', path: ['limits', i, 'name'], message: `duplicate limit "${l.name}"` });
-      seen.add(l.name);
-    });
+    for (const r of repeatedNames(s.limits.map((l) => l.name)))
+      ctx.addIssue({ code: 'custom', path: ['limits', r.index, 'name'], message: `duplicate limit "${r.name}"` });
   });
 
 export type RateLimitSpec = z.infer<typeof rateLimitSpec>;

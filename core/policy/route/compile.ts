@@ -8,6 +8,7 @@ import type { PathSegment } from '../errors.ts';
 import { mergeRetries } from '../mesh/compile.ts';
 import { ms } from '../shared/duration.ts';
 import { compileHeaderOps } from '../shared/header-ops.ts';
+import { repeatedNames } from '../shared/duplicates.ts';
 import type { CompiledHeaderOps } from '../shared/header-ops.ts';
 import type { CompiledRetries } from '../shared/resilience.ts';
 import { checkPattern, checkTemplate, normalizePath } from '../../route/index.ts';
@@ -195,12 +196,8 @@ function compileRule(ctx: CompileContext, doc: TypedDocument<RouteSpec>, rule: R
 }
 
 export function compileRoute(doc: TypedDocument<RouteSpec>, ctx: CompileContext): CompiledRoute {
-  const names = new Map<string, number>();
-  doc.spec.rules.forEach((r, i) => {
-    if (!r.name) return;
-    if (names.has(r.name)) ctx.error(doc, ['spec', 'rules', i, 'name'], `duplicate rule name "${r.name}" (also rule ${names.get(r.name)})`, 'duplicate');
-    names.set(r.name, i);
-  });
+  for (const r of repeatedNames(doc.spec.rules.map((rule) => rule.name)))
+    ctx.error(doc, ['spec', 'rules', r.index, 'name'], `duplicate rule name "${r.name}" (also rule ${r.first})`, 'duplicate');
   const meshServices = (doc.spec.mesh?.services ?? []).map((name, i) => {
     const id = refId(name, undefined, doc);
     if (!ctx.services.has(id)) ctx.error(doc, ['spec', 'mesh', 'services', i], `Service "${id}" does not exist`);

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { dnsLabel, documentSchema } from '../shared/envelope.ts';
 import { positiveDuration } from '../shared/duration.ts';
 import { headerName } from '../shared/header-ops.ts';
+import { repeatedNames } from '../shared/duplicates.ts';
 
 const port = z.number().int().min(1).max(65535);
 const labels = z.record(z.string(), z.string());
@@ -77,11 +78,8 @@ export const serviceSpec = z
       ctx.addIssue({ code: 'custom', path: ['loadBalancer', 'hashOn'], message: 'consistent-hash needs hashOn: {header}, {cookie} or {sourceIp: true}' });
     if (s.loadBalancer.algorithm !== 'consistent-hash' && s.loadBalancer.hashOn)
       ctx.addIssue({ code: 'custom', path: ['loadBalancer', 'hashOn'], message: `hashOn applies only to consistent-hash, not ${s.loadBalancer.algorithm}` });
-    const seen = new Set<string>();
-    s.subsets.forEach((sub, i) => {
-      if (seen.has(sub.name)) ctx.addIssue({ code: 'custom', path: ['subsets', i, 'name'], message: `duplicate subset "${sub.name}"` });
-      seen.add(sub.name);
-    });
+    for (const r of repeatedNames(s.subsets.map((x) => x.name)))
+      ctx.addIssue({ code: 'custom', path: ['subsets', r.index, 'name'], message: `duplicate subset "${r.name}"` });
   });
 
 export type ServiceSpec = z.infer<typeof serviceSpec>;
