@@ -1,8 +1,8 @@
 // Reading and writing key files: private JWKs are written 0600 and never printed.
 import { readFile } from 'node:fs/promises';
 import type { JSONWebKeySet, JWK } from 'jose';
-import { importSigningKey } from '../core/snapshot/signing-key.ts';
-import type { SigningKey } from '../core/snapshot/signing-key.ts';
+import { importSigningKey } from '../core/keys/signing-key.ts';
+import type { SigningKey } from '../core/keys/signing-key.ts';
 import { CliError } from './exit-codes.ts';
 
 async function readJson(file: string, what: string): Promise<unknown> {

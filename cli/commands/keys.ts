@@ -3,8 +3,8 @@ import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { generateSigningKeyPair, SIGNING_ALGORITHMS } from '../../core/snapshot/signing-key.ts';
-import type { SigningAlgorithm } from '../../core/snapshot/signing-key.ts';
+import { generateSigningKeyPair, SIGNING_ALGORITHMS } from '../../core/keys/signing-key.ts';
+import type { SigningAlgorithm } from '../../core/keys/signing-key.ts';
 import { CliError, EXIT_INVALID, EXIT_OK } from '../exit-codes.ts';
 import type { Io } from '../io.ts';
 

@@ -2,7 +2,7 @@
 // `kid` (which trust-bundle key) and `typ` (so a JWT-SVID can never pass as a snapshot).
 import { CompactSign } from 'jose';
 import { canonicalJson } from './canonical-json.ts';
-import type { SigningKey } from './signing-key.ts';
+import type { SigningKey } from '../keys/signing-key.ts';
 import type { Snapshot } from './types.ts';
 
 export const SNAPSHOT_JWS_TYPE = 'weft-snapshot+jws';

@@ -8,8 +8,8 @@ import { loadPolicyYaml } from '../policy/load-yaml.ts';
 import { buildSnapshot, snapshotVersion } from './build.ts';
 import { canonicalJson, sha256Hex } from './canonical-json.ts';
 import { SNAPSHOT_JWS_TYPE, signSnapshot } from './sign.ts';
-import { generateSigningKeyPair, importSigningKey } from './signing-key.ts';
-import type { SigningAlgorithm, SigningKey } from './signing-key.ts';
+import { generateSigningKeyPair, importSigningKey } from '../keys/signing-key.ts';
+import type { SigningAlgorithm, SigningKey } from '../keys/signing-key.ts';
 import type { Snapshot, SnapshotBody } from './types.ts';
 import { verifySignedSnapshot } from './verify.ts';
 

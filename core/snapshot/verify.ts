@@ -6,7 +6,7 @@ import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
 import { snapshotVersion } from './build.ts';
 import { SNAPSHOT_JWS_TYPE } from './sign.ts';
-import { SIGNING_ALGORITHMS } from './signing-key.ts';
+import { SIGNING_ALGORITHMS } from '../keys/signing-key.ts';
 import type { Snapshot, SnapshotBody } from './types.ts';
 
 export type SnapshotRejection =

@@ -7,7 +7,7 @@ import { loadPolicyYaml } from '../../core/policy/load-yaml.ts';
 import { createRouteMatcher, normalizePath } from '../../core/route/index.ts';
 import { buildSnapshot } from '../../core/snapshot/build.ts';
 import { signSnapshot } from '../../core/snapshot/sign.ts';
-import { generateSigningKeyPair, importSigningKey } from '../../core/snapshot/signing-key.ts';
+import { generateSigningKeyPair, importSigningKey } from '../../core/keys/signing-key.ts';
 import { verifySignedSnapshot } from '../../core/snapshot/verify.ts';
 
 const POLICY = `
