@@ -1,0 +1,32 @@
+// What the gateway may ask of control over its service binding (Workers RPC): its own SVIDs
+// and status reports. A service binding is reachable only by Workers bound to it, so the
+// gateway needs no join token, and it never holds a CA or control signing key.
+import { WorkerEntrypoint } from 'cloudflare:workers';
+import { formatSpiffeId } from '../core/identity/spiffe-id.ts';
+import type { ControlEnv } from './env.ts';
+import { issueSvids } from './identity/issue-svids.ts';
+import type { SvidResponse } from './identity/issue-svids.ts';
+import { authority } from './keys/authority.ts';
+import { currentMesh } from './keys/mesh-settings.ts';
+import { readStatusReport } from './routes/status.ts';
+import { controlState } from './state/control-state.ts';
+
+export const GATEWAY_NAMESPACE = 'edge';
+export const GATEWAY_SERVICE = 'gateway';
+
+export class ControlRpc extends WorkerEntrypoint<ControlEnv> {
+  /** JWT-SVIDs for the gateway's SPIFFE ID (`spiffe://<td>/ns/edge/sa/gateway`). */
+  async gatewaySvid(audiences: string[]): Promise<SvidResponse> {
+    const auth = await authority(this.env);
+    const mesh = await currentMesh(this.env);
+    const spiffeId = formatSpiffeId(auth.trustDomain, GATEWAY_NAMESPACE, GATEWAY_SERVICE);
+    return issueSvids(auth, spiffeId, { audiences }, { jwtMs: mesh.identity.jwtSvidTtlMs, x509Ms: mesh.identity.x509SvidTtlMs });
+  }
+
+  /** The gateway's ACK/NACK, the same report sidecars POST to /v1/status. */
+  async reportGatewayStatus(report: Record<string, unknown>): Promise<void> {
+    const auth = await authority(this.env);
+    const spiffeId = formatSpiffeId(auth.trustDomain, GATEWAY_NAMESPACE, GATEWAY_SERVICE);
+    await controlState(this.env).reportStatus(readStatusReport({ ...report, kind: 'gateway' }, { spiffeId, namespace: GATEWAY_NAMESPACE, service: GATEWAY_SERVICE }));
+  }
+}

@@ -1,0 +1,63 @@
+// The identity authority's material, loaded once per isolate per secret value: signing keys
+// (snapshots, JWT-SVIDs), the X.509 CAs (the `active` one issues; all are in the bundle),
+// the trust domain (from the active CA) and the control plane's own SPIFFE ID, which is the
+// audience workloads use when they talk to control.
+import { loadCertificateAuthority } from '../../core/identity/x509-ca.ts';
+import type { CertificateAuthority } from '../../core/identity/x509-ca.ts';
+import { formatSpiffeId } from '../../core/identity/spiffe-id.ts';
+import type { ControlEnv } from '../env.ts';
+import { HttpError } from '../http/http-error.ts';
+import { loadSigningKeys } from './signing-keys.ts';
+import type { LoadedSigningKeys } from './signing-keys.ts';
+
+export const CONTROL_NAMESPACE = 'weft-system';
+export const CONTROL_SERVICE = 'control';
+
+export interface Authority {
+  keys: LoadedSigningKeys;
+  ca: CertificateAuthority;
+  /** PEMs of every CA in the bundle (next, active, retiring). */
+  caBundle: string[];
+  trustDomain: string;
+  controlId: string;
+}
+
+interface CaEntry {
+  certificatePem: string;
+  privateKeyPem: string;
+  status?: 'next' | 'active' | 'retiring';
+}
+
+const cache = new Map<string, Promise<Authority>>();
+
+async function load(env: ControlEnv): Promise<Authority> {
+  let entries: CaEntry[];
+  try {
+    entries = JSON.parse(env.CA) as CaEntry[];
+  } catch {
+    throw new HttpError(500, 'misconfigured', 'CA secret is not JSON');
+  }
+  if (!Array.isArray(entries) || entries.length === 0) throw new HttpError(500, 'misconfigured', 'CA secret must be a non-empty JSON array');
+  const active = entries.filter((e) => (e.status ?? 'active') === 'active');
+  if (active.length !== 1) throw new HttpError(500, 'misconfigured', `CA: exactly one CA must have status "active", found ${active.length}`);
+  const ca = await loadCertificateAuthority(active[0] as CaEntry);
+  return {
+    keys: await loadSigningKeys(env.SIGNING_KEYS),
+    ca,
+    caBundle: entries.map((e) => e.certificatePem),
+    trustDomain: ca.trustDomain,
+    controlId: formatSpiffeId(ca.trustDomain, CONTROL_NAMESPACE, CONTROL_SERVICE),
+  };
+}
+
+export function authority(env: ControlEnv): Promise<Authority> {
+  if (!env.CA) return Promise.reject(new HttpError(500, 'misconfigured', 'CA secret is not set (wrangler secret put CA)'));
+  const key = `${env.SIGNING_KEYS}\u0000${env.CA}`;
+  let hit = cache.get(key);
+  if (!hit) {
+    hit = load(env);
+    hit.catch(() => cache.delete(key));
+    cache.set(key, hit);
+  }
+  return hit;
+}

@@ -1,0 +1,77 @@
+// Identity authority (Citadel's role): join tokens made by admins, and SVIDs for workloads
+// that prove who they are with a join token or a still-valid JWT-SVID (renewal).
+import type { Hono } from 'hono';
+import { formatSpiffeId } from '../../core/identity/spiffe-id.ts';
+import { parseDuration } from '../../core/policy/shared/duration.ts';
+import { sha256Hex } from '../../core/snapshot/canonical-json.ts';
+import { bearerToken, WWW_AUTHENTICATE } from '../auth/admin.ts';
+import { authenticate } from '../auth/caller.ts';
+import type { ControlEnv } from '../env.ts';
+import { HttpError } from '../http/http-error.ts';
+import { readJsonBody } from '../http/read-body.ts';
+import { issueSvids, readSvidRequest } from '../identity/issue-svids.ts';
+import { authority } from '../keys/authority.ts';
+import { currentMesh } from '../keys/mesh-settings.ts';
+import { controlState } from '../state/control-state.ts';
+
+type App = Hono<{ Bindings: ControlEnv }>;
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const MAX_JOIN_TOKEN_TTL_MS = 24 * 3600 * 1000;
+const JOIN_TOKEN_PREFIX = 'wjt_';
+
+function randomToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return JOIN_TOKEN_PREFIX + btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+const REFUSED: Record<string, string> = {
+  unknown: 'the join token is not valid',
+  expired: 'the join token has expired; ask an admin for a new one',
+  used: 'the join token was already used (join tokens are single-use)',
+};
+
+export function registerIdentityRoutes(app: App): void {
+  app.post('/v1/identity/join-tokens', async (c) => {
+    await authenticate(c.req.raw, c.env, { admin: 'admin' });
+    const body = await readJsonBody(c.req.raw, Number(c.env.MAX_BODY_BYTES));
+    const service = body.service;
+    const namespace = body.namespace ?? 'default';
+    if (typeof service !== 'string' || !DNS_LABEL.test(service)) throw new HttpError(400, 'bad_request', 'service must be a DNS label (the workload’s service name)');
+    if (typeof namespace !== 'string' || !DNS_LABEL.test(namespace)) throw new HttpError(400, 'bad_request', 'namespace must be a DNS label');
+    const ttlMs = body.ttl === undefined ? 15 * 60 * 1000 : typeof body.ttl === 'string' ? parseDuration(body.ttl) : undefined;
+    if (ttlMs === undefined || ttlMs <= 0 || ttlMs > MAX_JOIN_TOKEN_TTL_MS) throw new HttpError(400, 'bad_request', 'ttl must be a duration such as 15m, at most 24h');
+    const uses = body.uses ?? 1;
+    if (typeof uses !== 'number' || !Number.isInteger(uses) || uses < 1 || uses > 1000) throw new HttpError(400, 'bad_request', 'uses must be a whole number from 1 to 1000');
+    const auth = await authority(c.env);
+    const spiffeId = formatSpiffeId(auth.trustDomain, namespace, service);
+    const token = randomToken();
+    const now = Date.now();
+    await controlState(c.env).createJoinToken(await sha256Hex(token), { spiffeId, expiresAt: now + ttlMs, usesLeft: uses, createdAt: now });
+    return c.json({ token, spiffeId, expiresAt: new Date(now + ttlMs).toISOString(), uses }, 201);
+  });
+
+  app.post('/v1/identity/svid', async (c) => {
+    const request = readSvidRequest(await readJsonBody(c.req.raw, Number(c.env.MAX_BODY_BYTES)));
+    const auth = await authority(c.env);
+    const mesh = await currentMesh(c.env);
+    const ttl = { jwtMs: mesh.identity.jwtSvidTtlMs, x509Ms: mesh.identity.x509SvidTtlMs };
+    const token = bearerToken(c.req.raw);
+
+    if (token?.startsWith(JOIN_TOKEN_PREFIX)) {
+      const state = controlState(c.env);
+      const hash = await sha256Hex(token);
+      const checked = await state.checkJoinToken(hash);
+      if (!checked.ok) throw new HttpError(401, 'invalid_join_token', REFUSED[checked.reason] as string, undefined, WWW_AUTHENTICATE);
+      // Issue first (a bad CSR must not burn the token), then use the token atomically.
+      const issued = await issueSvids(auth, checked.spiffeId, request, ttl);
+      const redeemed = await state.redeemJoinToken(hash);
+      if (!redeemed.ok) throw new HttpError(401, 'invalid_join_token', REFUSED[redeemed.reason] as string, undefined, WWW_AUTHENTICATE);
+      return c.json(issued);
+    }
+
+    const caller = await authenticate(c.req.raw, c.env, { workload: true });
+    if (caller.kind !== 'workload') throw new HttpError(403, 'forbidden', 'SVIDs are issued to workloads');
+    return c.json(await issueSvids(auth, caller.spiffeId, request, ttl));
+  });
+}
