@@ -72,3 +72,34 @@ export async function currentVersion(): Promise<string | null> {
   if (res.status === 404) return null;
   return res.headers.get('weft-snapshot-version');
 }
+
+export function post(path: string, body: unknown, headers: Record<string, string> = auth()): Promise<Response> {
+  return SELF.fetch(`${BASE}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+}
+
+export async function joinToken(service: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const res = await post('/v1/identity/join-tokens', { service, ...extra });
+  if (res.status !== 201) throw new Error(`join token: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+export interface SvidBody {
+  spiffeId: string;
+  controlToken: { token: string; expiresAt: string };
+  jwtSvids: { audience: string; token: string; expiresAt: string }[];
+  x509Svid?: { certificatePem: string; expiresAt: string; serialNumber: string };
+  bundle: { trustDomain: string; jwks: { keys: [] }; x509Authorities: string[] };
+}
+
+export function requestSvid(bearer: string, body: Record<string, unknown> = {}): Promise<Response> {
+  return post('/v1/identity/svid', body, { authorization: `Bearer ${bearer}` });
+}
+
+/** Joins `service` and returns its SVIDs (the controlToken is what the workload talks to control with). */
+export async function joinAs(service: string, body: Record<string, unknown> = {}): Promise<SvidBody> {
+  const res = await requestSvid(await joinToken(service), body);
+  if (res.status !== 200) throw new Error(`svid: ${res.status} ${await res.text()}`);
+  return (await res.json()) as SvidBody;
+}
+
+export const CONTROL_ID = 'spiffe://weft.local/ns/weft-system/sa/control';
