@@ -2,6 +2,7 @@
 // documented exit codes with a one-line message — never a stack trace for a user's mistake.
 import { Command, CommanderError } from 'commander';
 import { registerCompile } from './commands/compile.ts';
+import { registerControl } from './commands/control.ts';
 import { registerDiff } from './commands/diff.ts';
 import { registerHashKey } from './commands/hash-key.ts';
 import { registerKeys } from './commands/keys.ts';
@@ -25,6 +26,7 @@ export function buildProgram(io: Io): Command {
   registerKeys(program, io);
   registerVerify(program, io);
   registerHashKey(program, io);
+  registerControl(program, io);
   program.exitOverride();
   for (const c of program.commands) {
     c.exitOverride();
