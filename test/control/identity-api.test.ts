@@ -7,6 +7,7 @@ import type { JWK } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import app from '../../control/index.ts';
 import { createWorkloadCsr } from '../../core/identity/csr.ts';
+import { createCertificateAuthority } from '../../core/identity/x509-ca.ts';
 import { verifyJwtSvid } from '../../core/identity/jwt-svid.ts';
 import { verifyX509Svid } from '../../core/identity/x509-svid-verify.ts';
 import { generateSigningKeyPair } from '../../core/keys/signing-key.ts';
@@ -138,6 +139,30 @@ describe('signing-key rotation', () => {
     const step3 = JSON.stringify([{ ...fresh.privateJwk, status: 'active' }]);
     const refused = await call({ SIGNING_KEYS: step3 }, '/v1/identity/svid', { method: 'POST', headers: { authorization: `Bearer ${joined.controlToken.token}` }, body: '{}' });
     expect(refused.status).toBe(401);
+  });
+
+  it('CA rotation: the new CA joins the bundle before it signs; SVIDs of the old CA verify while it is in the bundle', async () => {
+    const oldCa = (JSON.parse(base.CA as string) as { certificatePem: string; privateKeyPem: string }[])[0] as { certificatePem: string; privateKeyPem: string };
+    const newCa = await createCertificateAuthority({ trustDomain: 'weft.local', ttlMs: 30 * 24 * 3600 * 1000 });
+    const svidWith = async (ca: string) => {
+      const csr = await createWorkloadCsr({ spiffeId: REVIEWS });
+      const res = await call({ CA: ca }, '/v1/identity/svid', { method: 'POST', headers: { authorization: `Bearer ${await joinToken('reviews')}` }, body: JSON.stringify({ csr: csr.csrPem }) });
+      expect(res.status).toBe(200);
+      return (await res.json()) as SvidBody;
+    };
+    // Step 1: new CA published as next; the old one still issues.
+    const step1 = await svidWith(JSON.stringify([{ ...oldCa, status: 'active' }, { ...newCa, status: 'next' }]));
+    expect(step1.bundle.x509Authorities).toEqual([oldCa.certificatePem, newCa.certificatePem]);
+    const fromOld = step1.x509Svid?.certificatePem ?? '';
+    expect(await verifyX509Svid(fromOld, [oldCa.certificatePem])).toMatchObject({ ok: true });
+    // Step 2: the new CA issues; the old one is retiring and still trusted.
+    const step2 = await svidWith(JSON.stringify([{ ...oldCa, status: 'retiring' }, { ...newCa, status: 'active' }]));
+    const fromNew = step2.x509Svid?.certificatePem ?? '';
+    expect(await verifyX509Svid(fromNew, [newCa.certificatePem])).toMatchObject({ ok: true });
+    expect(await verifyX509Svid(fromOld, step2.bundle.x509Authorities)).toMatchObject({ ok: true });
+    // Step 3: the old CA leaves the bundle; its SVIDs no longer verify.
+    const step3 = await svidWith(JSON.stringify([{ ...newCa, status: 'active' }]));
+    expect(await verifyX509Svid(fromOld, step3.bundle.x509Authorities)).toMatchObject({ ok: false, code: 'untrusted' });
   });
 
   it('a misconfigured key set answers 500 with a clear message', async () => {
