@@ -7,6 +7,7 @@ import type { CertificateAuthority } from '../../core/identity/x509-ca.ts';
 import { formatSpiffeId } from '../../core/identity/spiffe-id.ts';
 import type { ControlEnv } from '../env.ts';
 import { HttpError } from '../http/http-error.ts';
+import { memoizeBySecret } from './memoize-by-secret.ts';
 import { loadSigningKeys } from './signing-keys.ts';
 import type { LoadedSigningKeys } from './signing-keys.ts';
 
@@ -52,12 +53,5 @@ async function load(env: ControlEnv): Promise<Authority> {
 
 export function authority(env: ControlEnv): Promise<Authority> {
   if (!env.CA) return Promise.reject(new HttpError(500, 'misconfigured', 'CA secret is not set (wrangler secret put CA)'));
-  const key = `${env.SIGNING_KEYS}\u0000${env.CA}`;
-  let hit = cache.get(key);
-  if (!hit) {
-    hit = load(env);
-    hit.catch(() => cache.delete(key));
-    cache.set(key, hit);
-  }
-  return hit;
+  return memoizeBySecret(cache, `${env.SIGNING_KEYS}\u0000${env.CA}`, () => load(env));
 }

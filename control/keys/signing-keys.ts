@@ -5,6 +5,7 @@ import type { JWK } from 'jose';
 import { importSigningKey } from '../../core/keys/signing-key.ts';
 import type { SigningKey } from '../../core/keys/signing-key.ts';
 import { HttpError } from '../http/http-error.ts';
+import { memoizeBySecret } from './memoize-by-secret.ts';
 
 export type KeyStatus = 'next' | 'active' | 'retiring';
 
@@ -39,11 +40,5 @@ async function load(secret: string): Promise<LoadedSigningKeys> {
 
 export function loadSigningKeys(secret: string | undefined): Promise<LoadedSigningKeys> {
   if (!secret) return Promise.reject(misconfigured('secret is not set (wrangler secret put SIGNING_KEYS)'));
-  let hit = cache.get(secret);
-  if (!hit) {
-    hit = load(secret);
-    hit.catch(() => cache.delete(secret));
-    cache.set(secret, hit);
-  }
-  return hit;
+  return memoizeBySecret(cache, secret, () => load(secret));
 }
