@@ -1,6 +1,7 @@
 // Issues what a workload proved it may have: a JWT-SVID for talking to control (renewal,
 // status, endpoints), JWT-SVIDs for the audiences it asked for, and an X.509-SVID from its
 // CSR (the private key never leaves the workload). TTLs come from the Mesh.
+import type { JWK } from 'jose';
 import { mintJwtSvid } from '../../core/identity/jwt-svid.ts';
 import { issueX509Svid } from '../../core/identity/x509-svid.ts';
 import { HttpError } from '../http/http-error.ts';
@@ -16,7 +17,7 @@ export interface SvidResponse {
   controlToken: { token: string; expiresAt: string };
   jwtSvids: { audience: string; token: string; expiresAt: string }[];
   x509Svid?: { certificatePem: string; expiresAt: string; serialNumber: string };
-  bundle: { trustDomain: string; jwks: { keys: unknown[] }; x509Authorities: string[] };
+  bundle: { trustDomain: string; jwks: { keys: JWK[] }; x509Authorities: string[] };
 }
 
 export function readSvidRequest(body: Record<string, unknown>): SvidRequest {
