@@ -10,9 +10,15 @@ export interface ControlEnv {
   CA: string;
   /** JSON array of { sha256, role }. */
   ADMIN_TOKENS: string;
-  WEFT_ENV: string;
-  TRUST_DOMAIN: string;
   STATUS_STALE_AFTER_SECONDS: string;
   ENDPOINT_TTL_SECONDS: string;
   MAX_BODY_BYTES: string;
+}
+
+const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+/** The request body limit; a missing or malformed setting falls back to 5 MiB, never to "no limit". */
+export function maxBodyBytes(env: ControlEnv): number {
+  const n = Number(env.MAX_BODY_BYTES);
+  return Number.isInteger(n) && n > 0 ? n : DEFAULT_MAX_BODY_BYTES;
 }

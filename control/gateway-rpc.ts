@@ -2,9 +2,10 @@
 // and status reports. A service binding is reachable only by Workers bound to it, so the
 // gateway needs no join token, and it never holds a CA or control signing key.
 import { WorkerEntrypoint } from 'cloudflare:workers';
+import type { JWK } from 'jose';
 import { formatSpiffeId } from '../core/identity/spiffe-id.ts';
 import type { ControlEnv } from './env.ts';
-import { issueSvids } from './identity/issue-svids.ts';
+import { issueSvids, readSvidRequest } from './identity/issue-svids.ts';
 import type { SvidResponse } from './identity/issue-svids.ts';
 import { authority } from './keys/authority.ts';
 import { currentMesh } from './keys/mesh-settings.ts';
@@ -17,10 +18,16 @@ export const GATEWAY_SERVICE = 'gateway';
 export class ControlRpc extends WorkerEntrypoint<ControlEnv> {
   /** JWT-SVIDs for the gateway's SPIFFE ID (`spiffe://<td>/ns/edge/sa/gateway`). */
   async gatewaySvid(audiences: string[]): Promise<SvidResponse> {
+    const request = readSvidRequest({ audiences });
     const auth = await authority(this.env);
     const mesh = await currentMesh(this.env);
     const spiffeId = formatSpiffeId(auth.trustDomain, GATEWAY_NAMESPACE, GATEWAY_SERVICE);
-    return issueSvids(auth, spiffeId, { audiences }, { jwtMs: mesh.identity.jwtSvidTtlMs, x509Ms: mesh.identity.x509SvidTtlMs });
+    return issueSvids(auth, spiffeId, request, { jwtMs: mesh.identity.jwtSvidTtlMs, x509Ms: mesh.identity.x509SvidTtlMs });
+  }
+
+  /** The trust bundle the gateway verifies snapshots with (public keys only). */
+  async trustBundle(): Promise<{ keys: JWK[] }> {
+    return { keys: (await authority(this.env)).keys.publicJwks };
   }
 
   /** The gateway's ACK/NACK, the same report sidecars POST to /v1/status. */

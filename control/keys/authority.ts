@@ -41,7 +41,13 @@ async function load(env: ControlEnv): Promise<Authority> {
   if (!Array.isArray(entries) || entries.length === 0) throw new HttpError(500, 'misconfigured', 'CA secret must be a non-empty JSON array');
   const active = entries.filter((e) => (e.status ?? 'active') === 'active');
   if (active.length !== 1) throw new HttpError(500, 'misconfigured', `CA: exactly one CA must have status "active", found ${active.length}`);
-  const ca = await loadCertificateAuthority(active[0] as CaEntry);
+  let ca: CertificateAuthority;
+  try {
+    ca = await loadCertificateAuthority(active[0] as CaEntry);
+  } catch (e) {
+    throw new HttpError(500, 'misconfigured', `CA: the active CA cannot be loaded: ${(e as Error).message}`);
+  }
+  if (ca.notAfter <= Date.now()) throw new HttpError(500, 'misconfigured', `CA: the active CA expired at ${new Date(ca.notAfter).toISOString()}; rotate it`);
   return {
     keys: await loadSigningKeys(env.SIGNING_KEYS),
     ca,

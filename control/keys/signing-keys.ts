@@ -1,6 +1,7 @@
 // The control plane's signing keys (snapshots and JWT-SVIDs), from the SIGNING_KEYS secret.
 // Rotation with overlap: a key is published as `next` before it signs, `active` signs, and a
 // `retiring` key stays published until everything it signed has expired.
+import { calculateJwkThumbprint } from 'jose';
 import type { JWK } from 'jose';
 import { importSigningKey } from '../../core/keys/signing-key.ts';
 import type { SigningKey } from '../../core/keys/signing-key.ts';
@@ -31,11 +32,18 @@ async function load(secret: string): Promise<LoadedSigningKeys> {
   if (!Array.isArray(entries) || entries.length === 0) throw misconfigured('expected a non-empty JSON array of private JWKs');
   const active = entries.filter((e: { status?: string }) => (e.status ?? 'active') === 'active');
   if (active.length !== 1) throw misconfigured(`exactly one key must have status "active", found ${active.length}`);
-  const publicJwks = entries.map((e: JWK & { status?: string }) => {
-    const { d: _d, status: _s, ...pub } = e;
-    return pub;
-  });
-  return { active: await importSigningKey(active[0] as JWK), publicJwks };
+  // Published with the same kid tokens carry (a key stored without one gets its thumbprint).
+  const publicJwks = await Promise.all(
+    entries.map(async (e: JWK & { status?: string }) => {
+      const { d: _d, status: _s, ...pub } = e;
+      return { ...pub, kid: pub.kid ?? (await calculateJwkThumbprint(pub)) };
+    }),
+  );
+  try {
+    return { active: await importSigningKey(active[0] as JWK), publicJwks };
+  } catch (e) {
+    throw misconfigured(`the active key cannot be imported: ${(e as Error).message}`);
+  }
 }
 
 export function loadSigningKeys(secret: string | undefined): Promise<LoadedSigningKeys> {

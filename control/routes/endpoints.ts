@@ -27,7 +27,7 @@ function readRegistration(body: Record<string, unknown>, serviceId: string, spif
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw new HttpError(400, 'bad_request', 'port must be 1-65535');
   if (labels !== undefined && (typeof labels !== 'object' || labels === null || Array.isArray(labels) || !Object.values(labels).every((v) => typeof v === 'string')))
     throw new HttpError(400, 'bad_request', 'labels must map strings to strings');
-  const ttl = ttlSeconds === undefined ? defaultTtl : Number(ttlSeconds);
+  const ttl = ttlSeconds === undefined ? Math.min(defaultTtl, MAX_TTL_SECONDS) : Number(ttlSeconds);
   if (!Number.isFinite(ttl) || ttl <= 0 || ttl > MAX_TTL_SECONDS) throw new HttpError(400, 'bad_request', `ttlSeconds must be in (0, ${MAX_TTL_SECONDS}]`);
   return { service: serviceId, instanceId, address, port, labels: (labels as Record<string, string> | undefined) ?? {}, spiffeId, expiresAt: Date.now() + ttl * 1000 };
 }
@@ -66,7 +66,7 @@ export function registerEndpointRoutes(app: App): void {
     const wait = waitSeconds(c.req.query('wait'));
     let view = await state.endpoints();
     if (view.version === known && wait > 0) view = (await state.waitForEndpoints(known, wait * 1000)) ?? view;
-    if (view.version === known) return new Response(null, { status: 304, headers: { etag: etag(view.version) } });
+    if (view.version === known) return new Response(null, { status: 304, headers: { etag: etag(view.version), 'weft-endpoints-version': view.version } });
     return signedView(c.env, view);
   });
 }

@@ -7,10 +7,12 @@ import { sha256Hex } from '../../core/snapshot/canonical-json.ts';
 import { bearerToken, WWW_AUTHENTICATE } from '../auth/admin.ts';
 import { authenticate } from '../auth/caller.ts';
 import type { ControlEnv } from '../env.ts';
+import { maxBodyBytes } from '../env.ts';
 import { HttpError } from '../http/http-error.ts';
 import { readJsonBody } from '../http/read-body.ts';
 import { issueSvids, readSvidRequest } from '../identity/issue-svids.ts';
-import { authority } from '../keys/authority.ts';
+import { authority, CONTROL_NAMESPACE } from '../keys/authority.ts';
+import { GATEWAY_NAMESPACE, GATEWAY_SERVICE } from '../gateway-rpc.ts';
 import { currentMesh } from '../keys/mesh-settings.ts';
 import { controlState } from '../state/control-state.ts';
 
@@ -31,14 +33,22 @@ const REFUSED: Record<string, string> = {
   used: 'the join token was already used (join tokens are single-use)',
 };
 
+async function svidInputs(request: Request, env: ControlEnv) {
+  const body = request.headers.get('content-length') === '0' || !request.body ? {} : await readJsonBody(request, maxBodyBytes(env));
+  const mesh = await currentMesh(env);
+  return { request: readSvidRequest(body), auth: await authority(env), ttl: { jwtMs: mesh.identity.jwtSvidTtlMs, x509Ms: mesh.identity.x509SvidTtlMs } };
+}
+
 export function registerIdentityRoutes(app: App): void {
   app.post('/v1/identity/join-tokens', async (c) => {
     await authenticate(c.req.raw, c.env, { admin: 'admin' });
-    const body = await readJsonBody(c.req.raw, Number(c.env.MAX_BODY_BYTES));
+    const body = await readJsonBody(c.req.raw, maxBodyBytes(c.env));
     const service = body.service;
     const namespace = body.namespace ?? 'default';
     if (typeof service !== 'string' || !DNS_LABEL.test(service)) throw new HttpError(400, 'bad_request', 'service must be a DNS label (the workload’s service name)');
     if (typeof namespace !== 'string' || !DNS_LABEL.test(namespace)) throw new HttpError(400, 'bad_request', 'namespace must be a DNS label');
+    if (namespace === CONTROL_NAMESPACE || (namespace === GATEWAY_NAMESPACE && service === GATEWAY_SERVICE))
+      throw new HttpError(403, 'reserved_identity', `${namespace}/${service} is reserved for Weft's own components; it cannot be joined with a token`);
     const ttlMs = body.ttl === undefined ? 15 * 60 * 1000 : typeof body.ttl === 'string' ? parseDuration(body.ttl) : undefined;
     if (ttlMs === undefined || ttlMs <= 0 || ttlMs > MAX_JOIN_TOKEN_TTL_MS) throw new HttpError(400, 'bad_request', 'ttl must be a duration such as 15m, at most 24h');
     const uses = body.uses ?? 1;
@@ -52,17 +62,15 @@ export function registerIdentityRoutes(app: App): void {
   });
 
   app.post('/v1/identity/svid', async (c) => {
-    const request = readSvidRequest(await readJsonBody(c.req.raw, Number(c.env.MAX_BODY_BYTES)));
-    const auth = await authority(c.env);
-    const mesh = await currentMesh(c.env);
-    const ttl = { jwtMs: mesh.identity.jwtSvidTtlMs, x509Ms: mesh.identity.x509SvidTtlMs };
+    // Who first, then the body: an unauthenticated caller gets 401, never a body error.
     const token = bearerToken(c.req.raw);
-
-    if (token?.startsWith(JOIN_TOKEN_PREFIX)) {
+    if (!token) throw new HttpError(401, 'unauthenticated', 'prove the workload identity: Authorization: Bearer <join token (wjt_…) or JWT-SVID>', undefined, WWW_AUTHENTICATE);
+    if (token.startsWith(JOIN_TOKEN_PREFIX)) {
       const state = controlState(c.env);
       const hash = await sha256Hex(token);
       const checked = await state.checkJoinToken(hash);
       if (!checked.ok) throw new HttpError(401, 'invalid_join_token', REFUSED[checked.reason] as string, undefined, WWW_AUTHENTICATE);
+      const { request, auth, ttl } = await svidInputs(c.req.raw, c.env);
       // Issue first (a bad CSR must not burn the token), then use the token atomically.
       const issued = await issueSvids(auth, checked.spiffeId, request, ttl);
       const redeemed = await state.redeemJoinToken(hash);
@@ -70,8 +78,11 @@ export function registerIdentityRoutes(app: App): void {
       return c.json(issued);
     }
 
+    if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token))
+      throw new HttpError(401, 'unauthenticated', 'expected a join token (wjt_…) or a JWT-SVID for this control plane', undefined, WWW_AUTHENTICATE);
     const caller = await authenticate(c.req.raw, c.env, { workload: true });
     if (caller.kind !== 'workload') throw new HttpError(403, 'forbidden', 'SVIDs are issued to workloads');
+    const { request, auth, ttl } = await svidInputs(c.req.raw, c.env);
     return c.json(await issueSvids(auth, caller.spiffeId, request, ttl));
   });
 }

@@ -1,6 +1,6 @@
 // What a push may carry: YAML files (`files`: name → text, errors then name file:line:col
-// exactly as `weft validate` does), plain JSON documents (`documents`), or an already
-// compiled snapshot (`snapshot`, whose version must match its body). Plus `metadata`.
+// exactly as `weft validate` does) or plain JSON documents (`documents`), plus `metadata`.
+// Never a compiled snapshot: control signs only what it compiled and validated itself.
 import { compileDocuments } from '../../core/compile/compile.ts';
 import { plainDocument } from '../../core/policy/document.ts';
 import type { SourceDocument } from '../../core/policy/document.ts';
@@ -53,20 +53,13 @@ function sourcesOf(body: Record<string, unknown>): { documents: SourceDocument[]
     return { documents: loaded.flatMap((l) => l.documents), errors: loaded.flatMap((l) => l.errors) };
   }
   if (Array.isArray(body.documents)) return { documents: body.documents.map((d, i) => plainDocument(d, `documents[${i}]`, i)), errors: [] };
-  throw new HttpError(400, 'bad_request', 'expected one of: files (name → YAML text), documents (array), or snapshot (compiled)');
+  throw new HttpError(400, 'bad_request', 'expected files (name → YAML text) or documents (array)');
 }
 
 export async function readPushInput(body: Record<string, unknown>): Promise<PushInput> {
   const source = readMetadata(body.metadata);
-  if (body.snapshot !== undefined) {
-    const snap = body.snapshot as { version?: unknown; body?: SnapshotBody };
-    if (typeof snap !== 'object' || snap === null || typeof snap.body !== 'object' || snap.body === null || snap.body.apiVersion !== 'weft/v1')
-      throw new HttpError(400, 'bad_request', 'snapshot must be a compiled Weft snapshot {version, body}');
-    const version = await snapshotVersion(snap.body);
-    if (snap.version !== undefined && snap.version !== version)
-      throw new HttpError(422, 'version_mismatch', `snapshot says version ${String(snap.version).slice(0, 12)} but its body hashes to ${version.slice(0, 12)}`);
-    return { body: snap.body, version, source };
-  }
+  if (body.snapshot !== undefined)
+    throw new HttpError(400, 'bad_request', 'push policy documents (files or documents), not a compiled snapshot: control signs only what it compiled and validated itself');
   const { documents, errors } = sourcesOf(body);
   const compiled = compileDocuments(documents);
   const all = [...errors, ...(compiled.ok ? [] : compiled.errors)];

@@ -7,6 +7,7 @@ import { signSnapshot } from '../../core/snapshot/sign.ts';
 import type { Snapshot } from '../../core/snapshot/types.ts';
 import { authenticate } from '../auth/caller.ts';
 import type { ControlEnv } from '../env.ts';
+import { maxBodyBytes } from '../env.ts';
 import { etag, versionFromHeader, waitSeconds } from '../http/conditional.ts';
 import { HttpError } from '../http/http-error.ts';
 import { readJsonBody } from '../http/read-body.ts';
@@ -42,7 +43,7 @@ function expectedBase(request: Request, current: string | null): string | null {
 export function registerSnapshotRoutes(app: App): void {
   app.put('/v1/snapshot', async (c) => {
     await authenticate(c.req.raw, c.env, { admin: 'admin' });
-    const input = await readPushInput(await readJsonBody(c.req.raw, Number(c.env.MAX_BODY_BYTES)));
+    const input = await readPushInput(await readJsonBody(c.req.raw, maxBodyBytes(c.env)));
     const auth = await authority(c.env);
     if (input.body.mesh.trustDomain !== auth.trustDomain)
       throw new HttpError(422, 'trust_domain_mismatch', `Mesh trustDomain "${input.body.mesh.trustDomain}" does not match this control plane's CA ("${auth.trustDomain}")`);
@@ -71,7 +72,7 @@ export function registerSnapshotRoutes(app: App): void {
     const known = versionFromHeader(c.req.header('if-none-match')) ?? null;
     const wait = waitSeconds(c.req.query('wait'));
     let version = (await state.currentSnapshot())?.version ?? null;
-    if (version !== null && version === known && wait > 0) version = (await state.waitForSnapshot(known, wait * 1000)) ?? version;
+    if (version === known && wait > 0) version = (await state.waitForSnapshot(known, wait * 1000)) ?? version;
     if (version === null) throw new HttpError(404, 'no_snapshot', 'nothing has been pushed yet');
     if (version === known) return notModified(version);
     const snap = await state.getSnapshot(version);
@@ -97,7 +98,7 @@ export function registerSnapshotRoutes(app: App): void {
 
   app.post('/v1/rollback', async (c) => {
     await authenticate(c.req.raw, c.env, { admin: 'admin' });
-    const body = await readJsonBody(c.req.raw, Number(c.env.MAX_BODY_BYTES));
+    const body = await readJsonBody(c.req.raw, maxBodyBytes(c.env));
     const version = body.version;
     if (typeof version !== 'string' || !VERSION.test(version)) throw new HttpError(400, 'bad_request', 'expected {"version": "<64 hex characters>"}');
     const state = controlState(c.env);
@@ -105,9 +106,11 @@ export function registerSnapshotRoutes(app: App): void {
     if (!target) throw new HttpError(404, 'unknown_version', `no snapshot ${version.slice(0, 12)} is stored; see GET /v1/snapshots`);
     const currentVersion = (await state.currentSnapshot())?.version ?? null;
     const expected = c.req.header('if-match') ? expectedBase(c.req.raw, currentVersion) : currentVersion;
-    if (version === currentVersion) return c.json({ version, previous: currentVersion, unchanged: true });
-    const result = await state.commitSnapshot({ version, jws: target.jws, metadata: target.metadata, expected, action: 'rollback' });
+    if (version === currentVersion) return c.json({ version, previous: currentVersion, unchanged: true }, 200, { etag: etag(version) });
+    // Re-signed with today's active key: the key that signed it then may have been retired.
+    const jws = await signSnapshot(snapshotFromJws(target.jws), (await authority(c.env)).keys.active);
+    const result = await state.commitSnapshot({ version, jws, metadata: target.metadata, expected, action: 'rollback' });
     if (!result.ok) throw new HttpError(409, 'conflict', 'current moved during the rollback; try again', { current: result.current });
-    return c.json({ version, previous: result.previous, unchanged: false });
+    return c.json({ version, previous: result.previous, unchanged: false }, 200, { etag: etag(version) });
   });
 }

@@ -80,6 +80,7 @@ export function registerStatusRoutes(app: App): void {
     const version = c.req.param('version');
     if (!VERSION.test(version)) throw new HttpError(400, 'bad_request', 'a version is 64 lower-case hex characters');
     const state = controlState(c.env);
+    if (!(await state.hasSnapshot(version))) throw new HttpError(404, 'unknown_version', `no snapshot ${version.slice(0, 12)} is stored`);
     const current = (await state.currentSnapshot())?.version ?? null;
     const staleMs = Number(c.env.STATUS_STALE_AFTER_SECONDS) * 1000;
     const now = Date.now();

@@ -21,7 +21,7 @@ export class ControlState extends DurableObject<ControlEnv> {
 
   constructor(ctx: DurableObjectState, env: ControlEnv) {
     super(ctx, env);
-    this.snapshots = new SnapshotStore(ctx.storage, env.SNAPSHOTS);
+    this.snapshots = new SnapshotStore(ctx.storage, env.SNAPSHOTS, (fn) => ctx.blockConcurrencyWhile(fn));
     this.joinTokens = new JoinTokenStore(ctx.storage);
     this.nodes = new NodeStatusStore(ctx.storage);
     this.registry = new EndpointRegistry(ctx.storage);
@@ -76,7 +76,12 @@ export class ControlState extends DurableObject<ControlEnv> {
     return this.registry.waitForChange(known, timeoutMs, Date.now);
   }
 
+  hasSnapshot(version: string): Promise<boolean> {
+    return this.snapshots.has(version);
+  }
+
   override async alarm(): Promise<void> {
+    await this.snapshots.retryMirror();
     await this.registry.expire(Date.now());
   }
 }

@@ -28,9 +28,12 @@ export class SnapshotStore {
   private readonly storage: DurableObjectStorage;
   private readonly kv: KVNamespace;
 
-  constructor(storage: DurableObjectStorage, kv: KVNamespace) {
+  private readonly blockConcurrency: <T>(fn: () => Promise<T>) => Promise<T>;
+
+  constructor(storage: DurableObjectStorage, kv: KVNamespace, blockConcurrency: <T>(fn: () => Promise<T>) => Promise<T>) {
     this.storage = storage;
     this.kv = kv;
+    this.blockConcurrency = blockConcurrency;
   }
 
   current(): Promise<CurrentPointer | undefined> {
@@ -50,8 +53,8 @@ export class SnapshotStore {
     return { jws: keys.map((k) => parts.get(k) ?? '').join(''), metadata };
   }
 
+  /** Writes (or rewrites, e.g. re-signed by a newer key) the signed snapshot of `version`. */
   private async store(version: string, jws: string, metadata: SnapshotMetadata): Promise<void> {
-    if (await this.has(version)) return;
     const entries: Record<string, unknown> = { [`snap:${version}:meta`]: metadata };
     let n = 0;
     for (let i = 0; i < jws.length; i += CHUNK) entries[`snap:${version}:${n++}`] = jws.slice(i, i + CHUNK);
@@ -77,10 +80,40 @@ export class SnapshotStore {
     const entry: HistoryEntry = { seq, version: args.version, action: args.action, previous: currentVersion, at, metadata: args.metadata };
     await this.storage.put({ current: { version: args.version, at } satisfies CurrentPointer, historySeq: seq, [`hist:${String(seq).padStart(10, '0')}`]: entry });
     if (seq > HISTORY_LIMIT) await this.storage.delete(`hist:${String(seq - HISTORY_LIMIT).padStart(10, '0')}`);
-    await this.kv.put(`snapshot/${args.version}`, args.jws);
-    await this.kv.put('snapshot/current', args.jws, { metadata: { version: args.version } });
     this.changed.notify();
+    await this.mirrorToKv();
     return { ok: true, previous: currentVersion };
+  }
+
+  /**
+   * Copies the current snapshot to KV, where gateways read it. The Durable Object is the
+   * record: a failed KV write (KV allows one write per second per key) does not undo a push;
+   * it is retried by the alarm. Writes are serialized and always write what is current then,
+   * so two quick pushes cannot leave KV on the older one.
+   */
+  async mirrorToKv(): Promise<void> {
+    await this.blockConcurrency(async () => {
+      const cur = await this.current();
+      if (!cur) return;
+      const snap = await this.get(cur.version);
+      if (!snap) return;
+      try {
+        await this.kv.put(`snapshot/${cur.version}`, snap.jws);
+        await this.kv.put('snapshot/current', snap.jws, { metadata: { version: cur.version } });
+        await this.storage.delete('kvPending');
+      } catch (e) {
+        console.error(JSON.stringify({ level: 'warn', msg: 'KV mirror failed; will retry', version: cur.version, error: String(e) }));
+        await this.storage.put('kvPending', cur.version);
+        const retryAt = Date.now() + 2000;
+        const alarm = await this.storage.getAlarm();
+        if (alarm === null || alarm > retryAt) await this.storage.setAlarm(retryAt);
+      }
+    });
+  }
+
+  /** Alarm: retry a KV mirror that failed. */
+  async retryMirror(): Promise<void> {
+    if ((await this.storage.get('kvPending')) !== undefined) await this.mirrorToKv();
   }
 
   async history(limit = 50): Promise<HistoryEntry[]> {

@@ -107,6 +107,19 @@ describe('join tokens and SVIDs', () => {
     expect(await res.json()).toMatchObject({ spiffeId: 'spiffe://weft.local/ns/shop/sa/reviews', uses: 3 });
   });
 
+  it('refuses join tokens for Weft’s own identities', async () => {
+    const control = await post('/v1/identity/join-tokens', { service: 'control', namespace: 'weft-system' });
+    expect(control.status).toBe(403);
+    expect(((await control.json()) as { error: { code: string } }).error.code).toBe('reserved_identity');
+    expect((await post('/v1/identity/join-tokens', { service: 'gateway', namespace: 'edge' })).status).toBe(403);
+  });
+
+  it('authenticates before reading the body: no token is 401 even with a huge body', async () => {
+    const res = await SELF.fetch(`${BASE}/v1/identity/svid`, { method: 'POST', body: 'x'.repeat(6 * 1024 * 1024) });
+    expect(res.status).toBe(401);
+    expect((await requestSvid('not-a-token')).status).toBe(401);
+  });
+
   it('publishes the trust bundle: JWKS and CA certificates', async () => {
     const jwks = (await (await SELF.fetch(`${BASE}/.well-known/jwks.json`)).json()) as { keys: JWK[] };
     expect(jwks.keys.length).toBe(1);
@@ -163,6 +176,14 @@ describe('signing-key rotation', () => {
     // Step 3: the old CA leaves the bundle; its SVIDs no longer verify.
     const step3 = await svidWith(JSON.stringify([{ ...newCa, status: 'active' }]));
     expect(await verifyX509Svid(fromOld, step3.bundle.x509Authorities)).toMatchObject({ ok: false, code: 'untrusted' });
+  });
+
+  it('a CA that cannot be loaded answers 500 misconfigured, naming the problem', async () => {
+    const res = await call({ CA: JSON.stringify([{ certificatePem: 'nope', privateKeyPem: 'nope', status: 'active' }]) }, '/v1/bundle', {});
+    expect(res.status).toBe(500);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('misconfigured');
+    expect(body.error.message).toMatch(/^CA: the active CA cannot be loaded: /);
   });
 
   it('a misconfigured key set answers 500 with a clear message', async () => {

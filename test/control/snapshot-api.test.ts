@@ -60,6 +60,20 @@ describe('PUT /v1/snapshot and GET /v1/snapshot', () => {
     expect(res.headers.get('weft-snapshot-version')).toBe(v2);
   });
 
+  it('a long poll before anything was pushed waits for the first push', async () => {
+    const waiting = getSnapshot({}, '?wait=30');
+    const v1 = await pushOk(policyFiles(90));
+    const res = await waiting;
+    expect(res.status).toBe(200);
+    expect(res.headers.get('weft-snapshot-version')).toBe(v1);
+  });
+
+  it('refuses a compiled snapshot: control signs only what it compiled itself', async () => {
+    const res = await SELF.fetch(`${BASE}/v1/snapshot`, { method: 'PUT', headers: auth(), body: JSON.stringify({ snapshot: { body: { apiVersion: 'weft/v1', routes: 'nope' } } }) });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('not a compiled snapshot');
+  });
+
   it('a long poll with no change ends with 304 at its timeout', async () => {
     const v1 = await pushOk(policyFiles(90));
     const res = await getSnapshot({ 'if-none-match': `"${v1}"` }, '?wait=1');
@@ -147,6 +161,24 @@ describe('history and rollback', () => {
       ['push', v1, null],
     ]);
     expect(body.history[1]?.metadata.source?.message).toBe('canary 50%');
+  });
+
+  it('a rollback re-signs the old snapshot with the key active today', async () => {
+    const app = (await import('../../control/index.ts')).default;
+    const { generateSigningKeyPair } = await import('../../core/keys/signing-key.ts');
+    const { decodeProtectedHeader } = await import('jose');
+    const base = env as unknown as Record<string, string>;
+    const v1 = await pushOk(policyFiles(90));
+    await pushOk(policyFiles(50), { ifMatch: (await currentVersion()) ?? '' });
+    const fresh = await generateSigningKeyPair('ES256');
+    const old = JSON.parse(base.SIGNING_KEYS as string) as object[];
+    const rotated = { ...base, SIGNING_KEYS: JSON.stringify([{ ...old[0], status: 'retiring' }, { ...fresh.privateJwk, status: 'active' }]) };
+    const ctx = { waitUntil() {}, passThroughOnException() {} } as unknown as ExecutionContext;
+    const rb = await app.fetch(new Request(`${BASE}/v1/rollback`, { method: 'POST', headers: auth(), body: JSON.stringify({ version: v1 }) }), rotated, ctx);
+    expect(rb.status).toBe(200);
+    const jws = await (await getSnapshot()).text();
+    expect(decodeProtectedHeader(jws).kid).toBe(fresh.publicJwk.kid);
+    expect((await verifySignedSnapshot(jws, { keys: [fresh.publicJwk] })).ok).toBe(true);
   });
 
   it('refuses a rollback to an unknown version (404) or a malformed one (400)', async () => {

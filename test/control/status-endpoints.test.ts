@@ -67,6 +67,11 @@ describe('status and convergence', () => {
     expect(await convergence(v1)).toMatchObject({ liveNodes: 0, pending: [], converged: false });
   });
 
+  it('convergence of a version that was never stored is 404', async () => {
+    const res = await SELF.fetch(`${BASE}/v1/snapshot/${'a'.repeat(64)}/convergence`, { headers: auth(READER) });
+    expect(res.status).toBe(404);
+  });
+
   it('a workload cannot report for another identity; bad reports are 400; admins cannot report', async () => {
     const reviews = await joinAs('reviews');
     const r = await post('/v1/status', { nodeId: 'x', kind: 'sidecar', spiffeId: 'spiffe://weft.local/ns/default/sa/ratings' }, bearer(reviews.controlToken.token));
