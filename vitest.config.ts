@@ -5,9 +5,13 @@
 import { defineConfig } from 'vitest/config';
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { generateControlSecrets } from './cli/control/dev-secrets.ts';
+import { bundleControl, CONTROL_BUNDLE_DIR } from './test/support/gateway-global-setup.ts';
 
 export default defineConfig(async () => {
   const control = await generateControlSecrets('weft.local');
+  // The gateway's tests run the real control Worker beside it; it is bundled once per run.
+  bundleControl();
+  const controlVars = { ...control.secrets, STATUS_STALE_AFTER_SECONDS: '60', ENDPOINT_TTL_SECONDS: '30', MAX_BODY_BYTES: '5242880' };
   return {
     test: {
       projects: [
@@ -20,10 +24,41 @@ export default defineConfig(async () => {
           },
         },
         {
-          plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
+          plugins: [
+            cloudflareTest(({ inject }) => {
+              const upstreams = inject('upstreams');
+              return {
+                wrangler: { configPath: './wrangler.toml' },
+                miniflare: {
+                  bindings: {
+                    SNAPSHOT_CHECK_SECONDS: '0',
+                    GATEWAY_NODE_ID: 'gw-test',
+                    TEST_ADMIN_TOKEN: control.adminToken,
+                    TEST_READ_TOKEN: control.readToken,
+                    ...Object.fromEntries(Object.entries(upstreams).map(([name, port]) => [`UPSTREAM_${name.toUpperCase()}_PORT`, String(port)])),
+                  },
+                  serviceBindings: { CONTROL_HTTP: 'weft-control' },
+                  workers: [
+                    {
+                      name: 'weft-control',
+                      modules: true,
+                      scriptPath: `${CONTROL_BUNDLE_DIR}/index.js`,
+                      compatibilityDate: '2026-11-01',
+                      compatibilityFlags: ['nodejs_compat'],
+                      kvNamespaces: { SNAPSHOTS: '00000000000000000000000000000000' },
+                      durableObjects: { CONTROL_STATE: 'ControlState' },
+                      bindings: controlVars,
+                    },
+                  ],
+                },
+              };
+            }),
+          ],
           test: {
             name: 'workers',
             include: ['test/workers/**/*.test.ts'],
+            globalSetup: ['test/support/gateway-global-setup.ts'],
+            testTimeout: 30_000,
           },
         },
         {

@@ -1,13 +1,25 @@
-// Edge gateway Worker entry. Until a signed snapshot is wired in (gateway issue), every
-// request gets 503 with the JSON error shape: a gateway with no policy never allows all.
+// Edge gateway Worker: north-south enforcement of the signed snapshot. Each request runs the
+// pipeline below, in order; any stage may answer (and end it). With no valid snapshot the
+// gateway answers 503: it never allows everything.
 import { Hono } from 'hono';
 import { errorBody } from '../core/errors/http-error.ts';
+import type { GatewayEnv } from './env.ts';
+import { runPipeline } from './pipeline/pipeline.ts';
+import { currentSnapshot } from './snapshot/snapshot-holder.ts';
 
-const app = new Hono();
+export { GlobalRateLimiter } from './rate-limit/global-rate-limiter.ts';
 
-app.get('/__weft/health', (c) => c.json({ status: 'starting', snapshot: null }));
-app.all('*', (c) =>
-  c.json(errorBody('no_snapshot', 'the gateway has no valid policy snapshot yet'), 503),
-);
+const app = new Hono<{ Bindings: GatewayEnv }>();
+
+app.get('/__weft/health', async (c) => {
+  const runtime = await currentSnapshot(c.env, c.executionCtx as ExecutionContext);
+  return c.json({ status: runtime ? 'ready' : 'starting', snapshot: runtime?.version ?? null }, runtime ? 200 : 503);
+});
+
+app.all('*', async (c) => {
+  const runtime = await currentSnapshot(c.env, c.executionCtx as ExecutionContext);
+  if (!runtime) return c.json(errorBody('no_snapshot', 'the gateway has no valid policy snapshot yet'), 503);
+  return runPipeline(c.req.raw, c.env, c.executionCtx as ExecutionContext, runtime);
+});
 
 export default app;

@@ -1,7 +1,7 @@
 import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 
-describe('gateway skeleton in workerd', () => {
+describe('gateway without a snapshot', () => {
   it('refuses traffic with 503 and the JSON error shape while it has no snapshot', async () => {
     const res = await SELF.fetch('https://api.example.com/anything');
     expect(res.status).toBe(503);

@@ -1,0 +1,85 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { applyHeaderOps, HOP_BY_HOP, stripClientIdentityHeaders, stripHopByHop } from './header-ops.ts';
+
+const entries = (h: Headers) => [...h.entries()];
+
+describe('applyHeaderOps', () => {
+  it('removes, then sets, then adds', () => {
+    const h = new Headers({ 'x-a': '1', 'x-b': '2', 'x-c': '3' });
+    applyHeaderOps(h, { remove: ['x-a', 'x-c'], set: { 'x-b': 'set', 'x-c': 'set' }, add: { 'x-b': 'added', 'x-d': 'new' } });
+    expect(entries(h)).toEqual([
+      ['x-b', 'set, added'],
+      ['x-c', 'set'],
+      ['x-d', 'new'],
+    ]);
+  });
+
+  it('a header both removed and added ends with the added value only', () => {
+    const h = new Headers({ 'x-env': 'client' });
+    applyHeaderOps(h, { remove: ['x-env'], set: {}, add: { 'x-env': 'prod' } });
+    expect(h.get('x-env')).toBe('prod');
+  });
+
+  it('empty ops change nothing', () => {
+    const h = new Headers({ a: '1' });
+    applyHeaderOps(h, { remove: [], set: {}, add: {} });
+    expect(entries(h)).toEqual([['a', '1']]);
+  });
+});
+
+describe('stripHopByHop', () => {
+  it.each([...HOP_BY_HOP])('removes %s', (name) => {
+    const h = new Headers({ [name]: 'x', accept: 'text/html' });
+    stripHopByHop(h);
+    expect(entries(h)).toEqual([['accept', 'text/html']]);
+  });
+
+  it('removes the headers Connection names', () => {
+    const h = new Headers({ connection: 'close, X-Secret ,x-other', 'x-secret': '1', 'x-other': '2', 'x-kept': '3' });
+    stripHopByHop(h);
+    expect(entries(h)).toEqual([['x-kept', '3']]);
+  });
+
+  it('keeps te: trailers (gRPC), even when Connection names TE', () => {
+    const h = new Headers({ connection: 'TE', te: 'trailers, deflate;q=0.5' });
+    stripHopByHop(h);
+    expect(entries(h)).toEqual([['te', 'trailers']]);
+    const other = new Headers({ te: 'gzip' });
+    stripHopByHop(other);
+    expect(entries(other)).toEqual([]);
+  });
+
+  it('property: no hop-by-hop or Connection-named header survives', () => {
+    const name = fc.constantFrom('connection', 'keep-alive', 'upgrade', 'x-a', 'x-b', 'accept', 'transfer-encoding', 'proxy-connection');
+    fc.assert(
+      fc.property(fc.dictionary(name, fc.constantFrom('1', 'x-a', 'x-b, accept', 'close')), (init) => {
+        const h = new Headers(init);
+        const named = (h.get('connection') ?? '').split(',').map((t) => t.trim().toLowerCase());
+        stripHopByHop(h);
+        for (const k of h.keys()) {
+          expect(HOP_BY_HOP.has(k)).toBe(false);
+          expect(named).not.toContain(k);
+        }
+      }),
+    );
+  });
+});
+
+describe('stripClientIdentityHeaders', () => {
+  it('removes every x-weft-* and x-forwarded-client-cert, whatever the case', () => {
+    const h = new Headers({
+      'X-Weft-Principal': 'spiffe://evil',
+      'x-weft-request-principal': 'idp/admin',
+      'x-weft-anything': '1',
+      'X-Forwarded-Client-Cert': 'By=spiffe://x',
+      'x-weftish': 'kept',
+      authorization: 'Bearer t',
+    });
+    stripClientIdentityHeaders(h);
+    expect(entries(h)).toEqual([
+      ['authorization', 'Bearer t'],
+      ['x-weftish', 'kept'],
+    ]);
+  });
+});

@@ -1,0 +1,104 @@
+// W3C Trace Context (Level 1): read the caller's `traceparent`, continue its trace with a
+// new span of ours, or start a trace when the header is absent or invalid. `tracestate`
+// travels with a valid traceparent and is dropped with an invalid one, as the spec asks.
+
+export interface TraceContext {
+  /** 32 lower-case hex digits, not all zero. */
+  traceId: string;
+  /** The parent-id field: 16 lower-case hex digits, not all zero. */
+  spanId: string;
+  /** Trace flags; bit 0 = sampled. */
+  flags: number;
+}
+
+/** Fills a byte array with random bytes; crypto.getRandomValues by default. */
+export type RandomFill = (bytes: Uint8Array) => Uint8Array;
+
+const defaultFill: RandomFill = (bytes) => crypto.getRandomValues(bytes);
+
+const SAMPLED = 0x01;
+const V00 = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const ZERO = /^0+$/;
+
+/**
+ * Parses a traceparent. Version 00 must be exactly 55 characters. A later version is read
+ * for its version-00 fields, if what follows them starts with `-` (the spec's forward
+ * compatibility rule); version ff is invalid.
+ */
+export function parseTraceparent(value: string | null | undefined): TraceContext | undefined {
+  if (value === null || value === undefined) return undefined;
+  const v = value.trim();
+  const version = v.slice(0, 2);
+  if (v.length > 55 && (version === '00' || v[55] !== '-')) return undefined;
+  const m = V00.exec(v.slice(0, 55));
+  if (!m || m[1] === 'ff') return undefined;
+  const traceId = m[2] as string;
+  const spanId = m[3] as string;
+  if (ZERO.test(traceId) || ZERO.test(spanId)) return undefined;
+  return { traceId, spanId, flags: parseInt(m[4] as string, 16) };
+}
+
+export function formatTraceparent(ctx: TraceContext): string {
+  return `00-${ctx.traceId}-${ctx.spanId}-${(ctx.flags & 0xff).toString(16).padStart(2, '0')}`;
+}
+
+function randomHex(bytes: number, fill: RandomFill): string {
+  for (;;) {
+    const b = fill(new Uint8Array(bytes));
+    if (b.some((x) => x !== 0)) return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  }
+}
+
+/** A random, non-zero 8-byte span id. */
+export function newSpanId(fill: RandomFill = defaultFill): string {
+  return randomHex(8, fill);
+}
+
+/** A random, non-zero 16-byte trace id. */
+export function newTraceId(fill: RandomFill = defaultFill): string {
+  return randomHex(16, fill);
+}
+
+export interface PropagatedTrace {
+  /** The traceparent to send upstream: same trace, our new span as the parent. */
+  traceparent: string;
+  tracestate: string | null;
+  traceId: string;
+  spanId: string;
+  /** The caller's span, or null when this trace starts here. */
+  parentSpanId: string | null;
+  sampled: boolean;
+}
+
+/**
+ * Continues the caller's trace, or starts one. Only the sampled flag is carried (Level 1:
+ * other flags are zeroed). `sampled` is the sampling decision for a trace that starts here.
+ */
+export function continueTrace(
+  headers: { get(name: string): string | null },
+  options: { sampled?: boolean; fill?: RandomFill } = {},
+): PropagatedTrace {
+  const fill = options.fill ?? defaultFill;
+  const parent = parseTraceparent(headers.get('traceparent'));
+  const spanId = newSpanId(fill);
+  if (!parent) {
+    const traceId = newTraceId(fill);
+    const sampled = options.sampled ?? false;
+    return { traceparent: formatTraceparent({ traceId, spanId, flags: sampled ? SAMPLED : 0 }), tracestate: null, traceId, spanId, parentSpanId: null, sampled };
+  }
+  const flags = parent.flags & SAMPLED;
+  const tracestate = headers.get('tracestate');
+  return {
+    traceparent: formatTraceparent({ traceId: parent.traceId, spanId, flags }),
+    tracestate: tracestate === null || tracestate.trim() === '' ? null : tracestate,
+    traceId: parent.traceId,
+    spanId,
+    parentSpanId: parent.spanId,
+    sampled: flags === SAMPLED,
+  };
+}
+
+/** Just the traceparent to send upstream, from the caller's (possibly absent) header. */
+export function childTraceparent(incoming: string | null, options: { sampled?: boolean; fill?: RandomFill } = {}): string {
+  return continueTrace({ get: (name) => (name === 'traceparent' ? incoming : null) }, options).traceparent;
+}

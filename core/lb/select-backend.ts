@@ -1,0 +1,51 @@
+// From a matched route rule to the endpoints to balance over: pick the rule's backend by
+// weight (canary splits), then gather that service's endpoints, static and registered,
+// restricted to the backend's subset.
+import type { CompiledBackend, CompiledRule } from '../policy/route/compile.ts';
+import { endpointInSubset } from '../policy/service/compile.ts';
+import type { CompiledService } from '../policy/service/compile.ts';
+import type { LbEndpoint } from './picker.ts';
+import { pickWeighted } from './weighted.ts';
+
+/** The backend for one request, by weight; undefined for a redirect-only rule. */
+export function selectBackend(rule: CompiledRule, random: () => number): CompiledBackend | undefined {
+  return pickWeighted(rule.backends, random);
+}
+
+/** The id of a static endpoint: `address:port`, with brackets around an IPv6 address. */
+export function staticEndpointId(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** A sidecar-registered instance (endpoints document) as an LbEndpoint; weight 1. */
+export function registeredEndpoint(instance: { instanceId: string; address: string; port: number; labels: Record<string, string> }): LbEndpoint {
+  return { id: instance.instanceId, address: instance.address, port: instance.port, weight: 1, labels: instance.labels };
+}
+
+/**
+ * The service's static endpoints then the registered ones, in the subset (all of them when
+ * `subset` is null, none when the service has no such subset). A registered instance at
+ * the address and port of a static endpoint is the same endpoint: the static entry (its
+ * weight is written in policy) is kept.
+ */
+export function endpointsFor(service: CompiledService, subset: string | null, registered: readonly LbEndpoint[]): LbEndpoint[] {
+  let labels: Record<string, string> = {};
+  if (subset !== null) {
+    const found = service.subsets.find((s) => s.name === subset);
+    if (!found) return [];
+    labels = found.labels;
+  }
+  const out: LbEndpoint[] = [];
+  const addresses = new Set<string>();
+  const ids = new Set<string>();
+  const add = (e: LbEndpoint) => {
+    const at = staticEndpointId(e.address, e.port);
+    if (addresses.has(at) || ids.has(e.id)) return;
+    addresses.add(at);
+    ids.add(e.id);
+    if (endpointInSubset(e.labels, labels)) out.push(e);
+  };
+  for (const e of service.endpoints) add({ id: staticEndpointId(e.address, e.port), address: e.address, port: e.port, weight: e.weight, labels: e.labels });
+  for (const e of registered) add(e);
+  return out;
+}

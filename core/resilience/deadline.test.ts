@@ -1,0 +1,40 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { deadlineAt, fitsBeforeDeadline, remainingMs, tryTimeoutMs } from './deadline.ts';
+
+describe('deadline arithmetic', () => {
+  const deadline = deadlineAt(1_000, 3_000); // 4 000
+
+  it.each([
+    ['the per-try timeout when the deadline is far', 1_000, 500, 500],
+    ['the time left when the deadline is nearer', 3_700, 500, 300],
+    ['0 at the deadline', 4_000, 500, 0],
+    ['0 past the deadline', 5_000, 500, 0],
+    ['the time left without a per-try timeout', 1_500, 0, 2_500],
+  ])('%s', (_name, now, perTry, expected) => {
+    expect(tryTimeoutMs(deadline, perTry, now)).toBe(expected);
+  });
+
+  it('remainingMs is never negative', () => {
+    expect(remainingMs(deadline, 3_000)).toBe(1_000);
+    expect(remainingMs(deadline, 9_000)).toBe(0);
+  });
+
+  it('a retry fits only if time remains after its backoff', () => {
+    expect(fitsBeforeDeadline(deadline, 3_900, 99)).toBe(true);
+    expect(fitsBeforeDeadline(deadline, 3_900, 100)).toBe(false);
+  });
+
+  it('property: a try never outlives the deadline nor its per-try timeout', () => {
+    fc.assert(
+      fc.property(fc.nat(1e9), fc.nat(1e6), fc.nat(1e6), fc.nat(2e6), (start, timeout, perTry, offset) => {
+        const d = deadlineAt(start, timeout);
+        const now = start + offset;
+        const t = tryTimeoutMs(d, perTry, now);
+        expect(t).toBeGreaterThanOrEqual(0);
+        expect(now + t).toBeLessThanOrEqual(Math.max(d, now));
+        if (perTry > 0) expect(t).toBeLessThanOrEqual(perTry);
+      }),
+    );
+  });
+});

@@ -1,0 +1,17 @@
+// The gateway Worker's bindings (wrangler.toml).
+import type { ControlRpc } from '../control/gateway-rpc.ts';
+import type { GlobalRateLimiter } from './rate-limit/global-rate-limiter.ts';
+
+export interface GatewayEnv {
+  /** The control plane's KV namespace: signed snapshots under `snapshot/current`. */
+  SNAPSHOTS: KVNamespace;
+  /** Service binding to the control Worker's ControlRpc entrypoint. */
+  CONTROL: Service<ControlRpc>;
+  /** Mesh-wide (`global`) rate-limit counters. */
+  RATE_LIMITS: DurableObjectNamespace<GlobalRateLimiter>;
+  WEFT_ENV: string;
+  /** How often an isolate checks KV for a new snapshot version. */
+  SNAPSHOT_CHECK_SECONDS?: string;
+  /** Node id reported to control; defaults to `gateway-<isolate>`. */
+  GATEWAY_NODE_ID?: string;
+}

@@ -1,0 +1,23 @@
+// Stage 4: who the end user or partner is (core/authn): JWTs from the route's providers,
+// verified against inline or cached remote JWKS (stale-while-revalidate, so an issuer's JWKS
+// outage does not reject good tokens within the grace period), or API keys by hash.
+import { authenticate } from '../../core/authn/authenticate.ts';
+import { JwksCache } from '../../core/authn/jwks-cache.ts';
+import { jsonError } from './json-error.ts';
+import type { Stage } from './context.ts';
+
+/** One JWKS cache per isolate, shared by all requests and snapshot versions. */
+const jwks = new JwksCache({ fetch: (input, init) => fetch(input, init) });
+
+export const authenticateStage: Stage = async (c) => {
+  const auth = c.runtime.authentication(c.targets);
+  if (!auth) return undefined;
+  const result = await authenticate(auth, { headers: c.request.headers, query: c.url.searchParams }, { jwks, now: Date.now, waitUntil: (p) => c.ctx.waitUntil(p) });
+  if (result.status === 'rejected') return jsonError(result.httpStatus, result.code, result.message, { 'www-authenticate': result.wwwAuthenticate });
+  for (const h of result.removeHeaders) c.upstreamHeaders.delete(h);
+  if (result.status === 'anonymous') return undefined;
+  for (const [name, value] of Object.entries(result.setHeaders)) c.upstreamHeaders.set(name, value);
+  const p = result.principal;
+  c.user = { requestPrincipal: p.requestPrincipal, claims: p.claims, apiKey: p.kind === 'api-key' ? p.name : null };
+  return undefined;
+};

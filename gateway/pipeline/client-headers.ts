@@ -1,0 +1,23 @@
+// Stage 7a: the upstream request's headers start as the client's, minus hop-by-hop headers and
+// anything claiming an identity (`x-weft-*`, `x-forwarded-client-cert`): apps behind Weft never
+// trust identity headers from outside. Forwarding headers are set from what the edge saw.
+import { stripClientIdentityHeaders, stripHopByHop } from '../../core/http/header-ops.ts';
+import type { Stage } from './context.ts';
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1, Connection-listed ones too) and client identity claims. */
+export function stripUntrusted(headers: Headers): void {
+  stripHopByHop(headers);
+  stripClientIdentityHeaders(headers);
+}
+
+export const clientHeadersStage: Stage = (c) => {
+  stripUntrusted(c.upstreamHeaders);
+  if (c.clientIp) {
+    const prior = c.request.headers.get('x-forwarded-for');
+    c.upstreamHeaders.set('x-forwarded-for', prior ? `${prior}, ${c.clientIp}` : c.clientIp);
+  }
+  c.upstreamHeaders.set('x-forwarded-proto', c.url.protocol.replace(':', ''));
+  c.upstreamHeaders.set('x-forwarded-host', c.host);
+  c.upstreamHeaders.set('traceparent', c.traceparent);
+  return undefined;
+};

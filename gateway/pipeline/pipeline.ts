@@ -1,0 +1,73 @@
+// The gateway's request pipeline, in order. Each stage is a small unit (one file); a stage
+// that answers ends the pipeline. The response then gets the route's response headers, the
+// CORS and rate-limit headers, and one JSON access-log line.
+import type { SnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
+import type { GatewayEnv } from '../env.ts';
+import { proxyStage } from '../upstream/proxy.ts';
+import { writeAccessLog } from './access-log.ts';
+import { authenticateStage } from './authenticate.ts';
+import { authorizeStage } from './authorize.ts';
+import { clientHeadersStage } from './client-headers.ts';
+import type { GatewayContext, Stage } from './context.ts';
+import { corsStage } from './cors.ts';
+import { faultStage } from './fault.ts';
+import { matchRouteStage } from './match-route.ts';
+import { normalizePathStage } from './normalize-path.ts';
+import { rateLimitStage } from './rate-limit.ts';
+import { redirectStage } from './redirect.ts';
+import { requestHeadersStage } from './request-headers.ts';
+import { finishResponse } from './response-headers.ts';
+import { startTrace } from './trace.ts';
+
+export const STAGES: readonly Stage[] = [
+  normalizePathStage, // 1. one normalization for routing and access policy; bad paths 400
+  matchRouteStage, // 2. route match; no match 404
+  corsStage, // 3. CORS preflight and headers
+  authenticateStage, // 4. JWT / API key; 401
+  authorizeStage, // 5. access policy; 403
+  rateLimitStage, // 6. local and global limits; 429
+  faultStage, // 7. fault injection (delay, abort)
+  redirectStage, //    redirect
+  clientHeadersStage, //    strip client identity and hop-by-hop headers, set forwarding headers
+  requestHeadersStage, //    rewrite, request header operations
+  proxyStage, // 8-9. backend pick, upstream fetch (timeouts, retries, mirror)
+];
+
+/** The raw request path, exactly as sent: before any URL parser could "fix" it. */
+function rawPathOf(url: string): string {
+  const afterScheme = url.indexOf('//') + 2;
+  const slash = url.indexOf('/', afterScheme);
+  if (slash < 0) return '/';
+  const end = url.slice(slash).search(/[?#]/);
+  return end < 0 ? url.slice(slash) : url.slice(slash, slash + end);
+}
+
+export async function runPipeline(request: Request, env: GatewayEnv, ctx: ExecutionContext, runtime: SnapshotRuntime): Promise<Response> {
+  const url = new URL(request.url);
+  const c: GatewayContext = {
+    request,
+    env,
+    ctx,
+    runtime,
+    startedAt: Date.now(),
+    url,
+    host: url.hostname.toLowerCase(),
+    rawPath: rawPathOf(request.url),
+    path: '',
+    clientIp: request.headers.get('cf-connecting-ip'),
+    traceparent: startTrace(request.headers.get('traceparent')),
+    targets: [],
+    upstreamHeaders: new Headers(request.headers),
+    responseHeaders: new Headers(),
+    upstreamPath: '',
+    upstreamHost: null,
+  };
+  let response: Response | undefined;
+  for (const stage of STAGES) {
+    response = await stage(c);
+    if (response) break;
+  }
+  const final = finishResponse(c, response ?? new Response(null, { status: 500 }));
+  writeAccessLog(c, final);
+  return final;
+}

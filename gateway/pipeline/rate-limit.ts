@@ -1,0 +1,32 @@
+// Stage 6: rate limits on the matched route: `local` buckets in this isolate, `global` ones in
+// a Durable Object per key. Every limited route answers RateLimit-* headers; a denial is 429
+// with Retry-After.
+import { MemoryCounterStore } from '../../core/ratelimit/memory-counter-store.ts';
+import { checkRateLimits } from '../../core/ratelimit/rate-limit.ts';
+import { DurableObjectCounterStore } from '../rate-limit/global-rate-limiter.ts';
+import { jsonError } from './json-error.ts';
+import type { Stage } from './context.ts';
+
+const local = new MemoryCounterStore();
+
+export const rateLimitStage: Stage = async (c) => {
+  const limits = c.runtime.rateLimits(c.targets);
+  if (limits.length === 0) return undefined;
+  const outcome = await checkRateLimits(
+    limits,
+    {
+      clientIp: c.clientIp,
+      apiKey: c.user?.apiKey ?? null,
+      principal: null,
+      requestPrincipal: c.user?.requestPrincipal ?? null,
+      headers: c.request.headers,
+      claims: c.user?.claims ?? null,
+    },
+    { local, global: new DurableObjectCounterStore(c.env.RATE_LIMITS) },
+    Date.now(),
+  );
+  for (const f of outcome.failedOpen ?? []) console.error(JSON.stringify({ level: 'warn', msg: 'rate-limit store failed; limit skipped', ...f, error: String(f.error) }));
+  for (const [name, value] of Object.entries(outcome.headers)) c.responseHeaders.set(name, value);
+  if (outcome.allowed) return undefined;
+  return jsonError(429, 'rate_limited', `rate limit ${outcome.deniedBy?.limit ?? ''} of ${outcome.deniedBy?.policy ?? ''} exceeded`, c.responseHeaders);
+};

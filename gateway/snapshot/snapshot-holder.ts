@@ -1,0 +1,92 @@
+// The gateway's view of policy: the current verified snapshot, per isolate. KV is checked
+// for a new version at most every SNAPSHOT_CHECK_SECONDS (never per request, and never
+// blocking a request once a snapshot is held); a new version is verified once and compiled
+// once. A bad one is refused and reported (NACK); the last good one stays in force.
+import type { JSONWebKeySet } from 'jose';
+import { buildSnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
+import type { SnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
+import { verifySignedSnapshot } from '../../core/snapshot/verify.ts';
+import type { GatewayEnv } from '../env.ts';
+
+const ISOLATE_ID = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, '0')).join('');
+
+interface HolderState {
+  runtime: SnapshotRuntime | undefined;
+  rejected: string | undefined;
+  lastCheck: number;
+  inFlight: Promise<void> | undefined;
+  bundle: JSONWebKeySet | undefined;
+}
+
+const state: HolderState = { runtime: undefined, rejected: undefined, lastCheck: 0, inFlight: undefined, bundle: undefined };
+
+function log(fields: Record<string, unknown>): void {
+  console.log(JSON.stringify({ component: 'gateway.snapshot', ...fields }));
+}
+
+export function nodeId(env: GatewayEnv): string {
+  return env.GATEWAY_NODE_ID ?? `gateway-${ISOLATE_ID}`;
+}
+
+async function report(env: GatewayEnv, fields: { appliedVersion: string | null; rejected?: { version: string; reason: string } }): Promise<void> {
+  try {
+    await env.CONTROL.reportGatewayStatus({ nodeId: nodeId(env), ...fields, lastKnownGood: fields.rejected !== undefined && fields.appliedVersion !== null, time: new Date().toISOString() });
+  } catch (e) {
+    // Control being down must not affect traffic; the next change reports again.
+    log({ level: 'warn', msg: 'status report failed', error: String(e) });
+  }
+}
+
+async function trustBundle(env: GatewayEnv, refresh: boolean): Promise<JSONWebKeySet> {
+  if (!state.bundle || refresh) state.bundle = await env.CONTROL.trustBundle();
+  return state.bundle;
+}
+
+async function refresh(env: GatewayEnv): Promise<void> {
+  const listed = await env.SNAPSHOTS.list<{ version?: string }>({ prefix: 'snapshot/current', limit: 1 });
+  const version = listed.keys.find((k) => k.name === 'snapshot/current')?.metadata?.version;
+  if (!version || version === state.runtime?.version || version === state.rejected) return;
+  const jws = await env.SNAPSHOTS.get('snapshot/current');
+  if (!jws) return;
+  let verified = await verifySignedSnapshot(jws, await trustBundle(env, false));
+  // A key we do not know yet may be a rotation: fetch the bundle once more before refusing.
+  if (!verified.ok && verified.code === 'unknown_key') verified = await verifySignedSnapshot(jws, await trustBundle(env, true));
+  if (!verified.ok) {
+    state.rejected = version;
+    log({ level: 'error', msg: 'snapshot refused; keeping the last good one', version, code: verified.code, reason: verified.message, inForce: state.runtime?.version ?? null });
+    await report(env, { appliedVersion: state.runtime?.version ?? null, rejected: { version, reason: `${verified.code}: ${verified.message}` } });
+    return;
+  }
+  state.runtime = buildSnapshotRuntime(verified.snapshot);
+  state.rejected = undefined;
+  log({ level: 'info', msg: 'snapshot applied', version });
+  await report(env, { appliedVersion: version });
+}
+
+/**
+ * The snapshot in force. The first request of an isolate waits for the first load; later
+ * checks run in the background (`waitUntil`), so a slow KV never delays traffic.
+ */
+export async function currentSnapshot(env: GatewayEnv, ctx: ExecutionContext): Promise<SnapshotRuntime | undefined> {
+  const interval = Number(env.SNAPSHOT_CHECK_SECONDS ?? '5') * 1000;
+  const now = Date.now();
+  if (!state.inFlight && now - state.lastCheck >= interval) {
+    state.lastCheck = now;
+    state.inFlight = refresh(env)
+      .catch((e) => log({ level: 'error', msg: 'snapshot check failed; keeping the current one', error: String(e) }))
+      .finally(() => {
+        state.inFlight = undefined;
+      });
+  }
+  if (state.runtime) {
+    if (state.inFlight) ctx.waitUntil(state.inFlight);
+    return state.runtime;
+  }
+  await state.inFlight;
+  return state.runtime;
+}
+
+/** Tests only: forget everything this isolate holds. */
+export function resetSnapshotHolder(): void {
+  Object.assign(state, { runtime: undefined, rejected: undefined, lastCheck: 0, inFlight: undefined, bundle: undefined });
+}

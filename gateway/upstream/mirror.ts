@@ -1,0 +1,21 @@
+// Shadow traffic: a copy of the request to the mirror backend, sent after the response path
+// is decided (`waitUntil`); its answer and its failures are discarded, never seen by the client.
+import type { CompiledRule } from '../../core/policy/route/compile.ts';
+import type { GatewayContext } from '../pipeline/context.ts';
+import { endpointPool } from './endpoint-pool.ts';
+
+export function mirrorRequest(c: GatewayContext, mirror: NonNullable<CompiledRule['mirror']>, body: ArrayBuffer | null): void {
+  const service = c.runtime.services.get(mirror.service);
+  if (!service) return;
+  const pool = endpointPool(c.runtime.version, service, mirror.subset);
+  const ep = pool.picker.pick(pool.endpoints, {});
+  if (!ep) return;
+  const headers = new Headers(c.upstreamHeaders);
+  headers.set('x-weft-shadow', 'true');
+  const url = `${service.protocol}://${ep.address}:${ep.port}${c.upstreamPath}${c.url.search}`;
+  c.ctx.waitUntil(
+    fetch(url, { method: c.request.method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(c.match?.rule.timeoutMs ?? 10_000) })
+      .then((r) => r.body?.cancel())
+      .catch(() => undefined),
+  );
+}

@@ -1,0 +1,93 @@
+// Stages 8-9: pick the backend (weighted canary), pick an endpoint (the service's load
+// balancer over healthy endpoints), and fetch upstream with per-try and overall timeouts,
+// retries on the configured conditions (idempotent methods only unless allowed, backoff with
+// jitter, within the retry budget), and a shadow copy to the mirror that never affects the
+// response.
+import { pickWeighted } from '../../core/lb/weighted.ts';
+import type { LbEndpoint } from '../../core/lb/picker.ts';
+import type { CompiledService } from '../../core/policy/service/compile.ts';
+import { deadlineAt, tryTimeoutMs } from '../../core/resilience/deadline.ts';
+import { RetryBudget } from '../../core/resilience/retry-budget.ts';
+import { planRetry } from '../../core/resilience/retry-plan.ts';
+import { jsonError } from '../pipeline/json-error.ts';
+import type { GatewayContext, Stage } from '../pipeline/context.ts';
+import { endpointPool } from './endpoint-pool.ts';
+import { mirrorRequest } from './mirror.ts';
+
+/** Bodies up to this size are buffered so a request can be retried and mirrored; larger ones stream once. */
+const REPLAYABLE_BODY_BYTES = 1024 * 1024;
+
+const budgets = new Map<string, RetryBudget>();
+
+function budgetFor(serviceId: string, budget: { percent: number; minRetriesPerSecond: number }): RetryBudget {
+  let b = budgets.get(serviceId);
+  if (!b) budgets.set(serviceId, (b = new RetryBudget(budget, Date.now)));
+  return b;
+}
+
+function upstreamUrl(c: GatewayContext, service: CompiledService, ep: LbEndpoint): string {
+  return `${service.protocol}://${ep.address}:${ep.port}${c.upstreamPath}${c.url.search}`;
+}
+
+type Outcome = { response: Response } | { error: 'timeout' | 'connect-failure' | 'reset'; message: string };
+
+async function tryOnce(c: GatewayContext, url: string, body: ArrayBuffer | ReadableStream | null, timeoutMs: number): Promise<Outcome> {
+  try {
+    const response = await fetch(url, { method: c.request.method, headers: c.upstreamHeaders, body, redirect: 'manual', signal: AbortSignal.timeout(Math.max(1, timeoutMs)) });
+    return { response };
+  } catch (e) {
+    const name = (e as Error).name;
+    if (name === 'TimeoutError' || name === 'AbortError') return { error: 'timeout', message: `upstream did not answer within ${timeoutMs} ms` };
+    const text = String(e);
+    return { error: /reset|closed/i.test(text) ? 'reset' : 'connect-failure', message: text };
+  }
+}
+
+export const proxyStage: Stage = async (c) => {
+  const match = c.match;
+  if (!match) return undefined;
+  const rule = match.rule;
+  const backend = pickWeighted(rule.backends, Math.random);
+  const service = backend && c.runtime.services.get(backend.service);
+  if (!backend || !service) return jsonError(503, 'no_backend', 'the route has no backend with weight > 0');
+  const pool = endpointPool(c.runtime.version, service, backend.subset);
+  if (pool.endpoints.length === 0) return jsonError(503, 'no_endpoints', `${service.id}${backend.subset ? `/${backend.subset}` : ''} has no endpoints`);
+
+  const method = c.request.method.toUpperCase();
+  const declared = Number(c.request.headers.get('content-length') ?? 'NaN');
+  const hasBody = c.request.body !== null && method !== 'GET' && method !== 'HEAD';
+  const replayable = !hasBody || (Number.isFinite(declared) && declared <= REPLAYABLE_BODY_BYTES);
+  const body = hasBody ? (replayable ? await c.request.arrayBuffer() : c.request.body) : null;
+
+  if (rule.mirror && replayable && Math.random() * 100 < rule.mirror.percent) mirrorRequest(c, rule.mirror, body as ArrayBuffer | null);
+
+  const deadline = deadlineAt(c.startedAt, rule.timeoutMs);
+  const budget = budgetFor(service.id, rule.retries.budget);
+  budget.requestStarted();
+  try {
+    let timeout = tryTimeoutMs(deadline, rule.retries.perTryTimeoutMs, Date.now());
+    for (let attempt = 1; ; attempt++) {
+      const ep = pool.picker.pick(pool.endpoints, { activeRequests: (id) => pool.active.get(id) ?? 0, hashKey: c.clientIp ?? undefined });
+      if (!ep) return jsonError(503, 'no_endpoints', `${service.id} has no healthy endpoints`);
+      c.upstream = `${ep.address}:${ep.port}`;
+      if (timeout <= 0) return jsonError(504, 'upstream_timeout', `no answer from ${service.id} within the route timeout of ${rule.timeoutMs} ms`);
+      pool.active.set(ep.id, (pool.active.get(ep.id) ?? 0) + 1);
+      const outcome = await tryOnce(c, upstreamUrl(c, service, ep), body, timeout);
+      pool.active.set(ep.id, (pool.active.get(ep.id) ?? 1) - 1);
+      const plan = replayable
+        ? planRetry({ method, attempt, retries: rule.retries, outcome: 'response' in outcome ? { status: outcome.response.status } : { error: outcome.error }, deadline, now: Date.now(), random: Math.random, budget })
+        : { retry: false as const };
+      if (!plan.retry) {
+        if ('response' in outcome) return outcome.response;
+        return outcome.error === 'timeout'
+          ? jsonError(504, 'upstream_timeout', `${service.id}: ${outcome.message}`)
+          : jsonError(502, 'upstream_unavailable', `${service.id} is unreachable (${outcome.error})`);
+      }
+      if ('response' in outcome) await outcome.response.body?.cancel();
+      await new Promise((r) => setTimeout(r, plan.delayMs));
+      timeout = plan.tryTimeoutMs;
+    }
+  } finally {
+    budget.requestFinished();
+  }
+};

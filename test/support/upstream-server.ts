@@ -1,0 +1,63 @@
+// A real HTTP upstream for gateway and sidecar tests (127.0.0.1 only). It echoes what it got
+// as JSON and can misbehave on request: `/status/<code>` answers that code, `/slow/<ms>`
+// answers after a delay. `/__hits` returns per-path request counts, `/__log` the requests
+// seen, `/__reset` clears both.
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SeenRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  bodyLength: number;
+}
+
+export interface UpstreamServer {
+  name: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function readBody(req: IncomingMessage): Promise<number> {
+  return new Promise((resolve) => {
+    let n = 0;
+    req.on('data', (c: Buffer) => (n += c.length));
+    req.on('end', () => resolve(n));
+  });
+}
+
+export async function startUpstream(name: string): Promise<UpstreamServer> {
+  const hits = new Map<string, number>();
+  const log: SeenRequest[] = [];
+  const server: Server = createServer(async (req, res) => {
+    const url = req.url ?? '/';
+    const path = url.split('?')[0] ?? '/';
+    if (path === '/__hits') return res.end(JSON.stringify(Object.fromEntries(hits)));
+    if (path === '/__log') return res.end(JSON.stringify(log));
+    if (path === '/__reset') {
+      hits.clear();
+      log.length = 0;
+      return res.end('{}');
+    }
+    hits.set(path, (hits.get(path) ?? 0) + 1);
+    const bodyLength = await readBody(req);
+    log.push({ method: req.method ?? '', url, headers: req.headers, bodyLength });
+    const status = /^\/status\/(\d{3})/.exec(path);
+    const slow = /^\/slow\/(\d+)/.exec(path);
+    if (slow) await new Promise((r) => setTimeout(r, Number(slow[1])));
+    res.writeHead(status ? Number(status[1]) : 200, { 'content-type': 'application/json', server: `upstream-${name}`, 'x-upstream': name });
+    res.end(JSON.stringify({ upstream: name, method: req.method, url, headers: req.headers, bodyLength }));
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    name,
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
