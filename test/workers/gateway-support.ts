@@ -6,6 +6,7 @@ import { env, SELF } from 'cloudflare:test';
 export const testEnv = env as unknown as {
   CONTROL_HTTP: Fetcher;
   SNAPSHOTS: KVNamespace;
+  RATE_LIMITS: DurableObjectNamespace<import('../../gateway/rate-limit/global-rate-limiter.ts').GlobalRateLimiter>;
   TEST_ADMIN_TOKEN: string;
   TEST_READ_TOKEN: string;
   UPSTREAM_STABLE_PORT: string;
