@@ -49,8 +49,3 @@ export function takeToken(state: BucketState | undefined, bucket: TokenBucket, n
     },
   };
 }
-
-/** True when a stored bucket is full at `now`, i.e. indistinguishable from no bucket. */
-export function isFull(state: BucketState, bucket: TokenBucket, now: number): boolean {
-  return tokensAt(state, bucket, now) >= bucket.capacity;
-}

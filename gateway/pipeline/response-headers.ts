@@ -8,6 +8,10 @@ export function finishResponse(c: GatewayContext, response: Response): Response 
   const headers = new Headers(response.headers);
   stripUntrusted(headers);
   if (c.match) applyHeaderOps(headers, c.match.rule.responseHeaders);
-  for (const [name, value] of c.responseHeaders) headers.set(name, value);
+  for (const [name, value] of c.responseHeaders) {
+    // Vary lists combine (the upstream may vary on Accept-Encoding); everything else replaces.
+    if (name === 'vary') headers.append('vary', value);
+    else headers.set(name, value);
+  }
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }

@@ -2,13 +2,13 @@
 // is decided (`waitUntil`); its answer and its failures are discarded, never seen by the client.
 import type { CompiledRule } from '../../core/policy/route/compile.ts';
 import type { GatewayContext } from '../pipeline/context.ts';
-import { endpointPool } from './endpoint-pool.ts';
+import { endpointPool, healthyEndpoints } from './endpoint-pool.ts';
 
 export function mirrorRequest(c: GatewayContext, mirror: NonNullable<CompiledRule['mirror']>, body: ArrayBuffer | null): void {
   const service = c.runtime.services.get(mirror.service);
   if (!service) return;
   const pool = endpointPool(c.runtime.version, service, mirror.subset);
-  const ep = pool.picker.pick(pool.endpoints, {});
+  const ep = pool.picker.pick(healthyEndpoints(pool), {});
   if (!ep) return;
   const headers = new Headers(c.upstreamHeaders);
   headers.set('x-weft-shadow', 'true');

@@ -3,7 +3,8 @@
 // retries on the configured conditions (idempotent methods only unless allowed, backoff with
 // jitter, within the retry budget), and a shadow copy to the mirror that never affects the
 // response.
-import { pickWeighted } from '../../core/lb/weighted.ts';
+import { classifyOutcome } from '../../core/lb/outlier-detector.ts';
+import { selectBackend } from '../../core/lb/select-backend.ts';
 import type { LbEndpoint } from '../../core/lb/picker.ts';
 import type { CompiledService } from '../../core/policy/service/compile.ts';
 import { deadlineAt, tryTimeoutMs } from '../../core/resilience/deadline.ts';
@@ -11,7 +12,7 @@ import { RetryBudget } from '../../core/resilience/retry-budget.ts';
 import { planRetry } from '../../core/resilience/retry-plan.ts';
 import { jsonError } from '../pipeline/json-error.ts';
 import type { GatewayContext, Stage } from '../pipeline/context.ts';
-import { endpointPool } from './endpoint-pool.ts';
+import { endpointPool, healthyEndpoints } from './endpoint-pool.ts';
 import { mirrorRequest } from './mirror.ts';
 
 /** Bodies up to this size are buffered so a request can be retried and mirrored; larger ones stream once. */
@@ -47,7 +48,7 @@ export const proxyStage: Stage = async (c) => {
   const match = c.match;
   if (!match) return undefined;
   const rule = match.rule;
-  const backend = pickWeighted(rule.backends, Math.random);
+  const backend = selectBackend(rule, Math.random);
   const service = backend && c.runtime.services.get(backend.service);
   if (!backend || !service) return jsonError(503, 'no_backend', 'the route has no backend with weight > 0');
   const pool = endpointPool(c.runtime.version, service, backend.subset);
@@ -66,14 +67,17 @@ export const proxyStage: Stage = async (c) => {
   budget.requestStarted();
   try {
     let timeout = tryTimeoutMs(deadline, rule.retries.perTryTimeoutMs, Date.now());
+    let retrying = false;
     for (let attempt = 1; ; attempt++) {
-      const ep = pool.picker.pick(pool.endpoints, { activeRequests: (id) => pool.active.get(id) ?? 0, hashKey: c.clientIp ?? undefined });
+      const ep = pool.picker.pick(healthyEndpoints(pool), { activeRequests: (id) => pool.active.get(id) ?? 0, hashKey: c.clientIp ?? undefined });
       if (!ep) return jsonError(503, 'no_endpoints', `${service.id} has no healthy endpoints`);
       c.upstream = `${ep.address}:${ep.port}`;
       if (timeout <= 0) return jsonError(504, 'upstream_timeout', `no answer from ${service.id} within the route timeout of ${rule.timeoutMs} ms`);
       pool.active.set(ep.id, (pool.active.get(ep.id) ?? 0) + 1);
       const outcome = await tryOnce(c, upstreamUrl(c, service, ep), body, timeout);
       pool.active.set(ep.id, (pool.active.get(ep.id) ?? 1) - 1);
+      if (retrying) budget.retryFinished();
+      pool.outliers?.record(ep.id, classifyOutcome('response' in outcome ? { status: outcome.response.status } : { error: outcome.error }));
       const plan = replayable
         ? planRetry({ method, attempt, retries: rule.retries, outcome: 'response' in outcome ? { status: outcome.response.status } : { error: outcome.error }, deadline, now: Date.now(), random: Math.random, budget })
         : { retry: false as const };
@@ -86,6 +90,7 @@ export const proxyStage: Stage = async (c) => {
       if ('response' in outcome) await outcome.response.body?.cancel();
       await new Promise((r) => setTimeout(r, plan.delayMs));
       timeout = plan.tryTimeoutMs;
+      retrying = true;
     }
   } finally {
     budget.requestFinished();

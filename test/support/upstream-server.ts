@@ -1,7 +1,8 @@
 // A real HTTP upstream for gateway and sidecar tests (127.0.0.1 only). It echoes what it got
 // as JSON and can misbehave on request: `/status/<code>` answers that code, `/slow/<ms>`
 // answers after a delay. `/__hits` returns per-path request counts, `/__log` the requests
-// seen, `/__reset` clears both.
+// seen, `/__reset` clears both (and brings it back up); `/__down` makes every request 503
+// until `/__up` (a dead instance, for outlier detection).
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,6 +31,7 @@ function readBody(req: IncomingMessage): Promise<number> {
 export async function startUpstream(name: string): Promise<UpstreamServer> {
   const hits = new Map<string, number>();
   const log: SeenRequest[] = [];
+  let down = false;
   const server: Server = createServer(async (req, res) => {
     const url = req.url ?? '/';
     const path = url.split('?')[0] ?? '/';
@@ -38,11 +40,20 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
     if (path === '/__reset') {
       hits.clear();
       log.length = 0;
+      down = false;
+      return res.end('{}');
+    }
+    if (path === '/__down' || path === '/__up') {
+      down = path === '/__down';
       return res.end('{}');
     }
     hits.set(path, (hits.get(path) ?? 0) + 1);
     const bodyLength = await readBody(req);
     log.push({ method: req.method ?? '', url, headers: req.headers, bodyLength });
+    if (down) {
+      res.writeHead(503, { 'content-type': 'application/json', 'x-upstream': name });
+      return res.end(JSON.stringify({ upstream: name, down: true }));
+    }
     const status = /^\/status\/(\d{3})/.exec(path);
     const slow = /^\/slow\/(\d+)/.exec(path);
     if (slow) await new Promise((r) => setTimeout(r, Number(slow[1])));

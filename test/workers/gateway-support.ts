@@ -2,11 +2,12 @@
 // (its HTTP API over a service binding), which signs them and mirrors them to the KV the
 // gateway reads; requests go through the real gateway (SELF) to real upstreams on 127.0.0.1.
 import { env, SELF } from 'cloudflare:test';
+import type { GlobalRateLimiter } from '../../gateway/rate-limit/global-rate-limiter.ts';
 
 export const testEnv = env as unknown as {
   CONTROL_HTTP: Fetcher;
   SNAPSHOTS: KVNamespace;
-  RATE_LIMITS: DurableObjectNamespace<import('../../gateway/rate-limit/global-rate-limiter.ts').GlobalRateLimiter>;
+  RATE_LIMITS: DurableObjectNamespace<GlobalRateLimiter>;
   TEST_ADMIN_TOKEN: string;
   TEST_READ_TOKEN: string;
   UPSTREAM_STABLE_PORT: string;
