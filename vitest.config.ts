@@ -5,10 +5,12 @@
 import { defineConfig } from 'vitest/config';
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { generateControlSecrets } from './cli/control/dev-secrets.ts';
+import { generateSigningKeyPair } from './core/keys/signing-key.ts';
 import { bundleControl, CONTROL_BUNDLE_DIR } from './test/support/gateway-global-setup.ts';
 
 export default defineConfig(async () => {
   const control = await generateControlSecrets('weft.local');
+  const gatewayKey = await generateSigningKeyPair('ES256');
   // The gateway's tests run the real control Worker beside it; it is bundled once per run.
   bundleControl();
   const controlVars = { ...control.secrets, STATUS_STALE_AFTER_SECONDS: '60', ENDPOINT_TTL_SECONDS: '30', MAX_BODY_BYTES: '5242880' };
@@ -33,6 +35,7 @@ export default defineConfig(async () => {
                   bindings: {
                     SNAPSHOT_CHECK_SECONDS: '0',
                     GATEWAY_NODE_ID: 'gw-test',
+                    GATEWAY_SIGNING_KEY: JSON.stringify(gatewayKey.privateJwk),
                     TEST_ADMIN_TOKEN: control.adminToken,
                     TEST_READ_TOKEN: control.readToken,
                     ...Object.fromEntries(Object.entries(upstreams).map(([name, port]) => [`UPSTREAM_${name.toUpperCase()}_PORT`, String(port)])),

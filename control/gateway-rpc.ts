@@ -30,6 +30,20 @@ export class ControlRpc extends WorkerEntrypoint<ControlEnv> {
     return { keys: (await authority(this.env)).keys.publicJwks };
   }
 
+  /**
+   * Certifies the gateway's edge-token public key: control publishes it in the trust bundle
+   * (`edge.jwks`) under the gateway's SPIFFE ID, so sidecars can verify edge tokens offline.
+   */
+  async certifyGatewayKey(publicJwk: JWK): Promise<{ issuer: string }> {
+    const { kty, crv, alg, kid } = publicJwk;
+    if ('d' in publicJwk || 'k' in publicJwk) throw new Error('certifyGatewayKey takes the public key only');
+    if (typeof kid !== 'string' || !kid || (alg !== 'ES256' && alg !== 'EdDSA') || (kty !== 'EC' && kty !== 'OKP'))
+      throw new Error('certifyGatewayKey needs an ES256 or EdDSA public JWK with a kid');
+    await controlState(this.env).certifyEdgeKey({ kty, crv, alg, kid, use: 'sig', ...(publicJwk.x ? { x: publicJwk.x } : {}), ...(publicJwk.y ? { y: publicJwk.y } : {}) });
+    const auth = await authority(this.env);
+    return { issuer: formatSpiffeId(auth.trustDomain, GATEWAY_NAMESPACE, GATEWAY_SERVICE) };
+  }
+
   /** The gateway's ACK/NACK, the same report sidecars POST to /v1/status. */
   async reportGatewayStatus(report: Record<string, unknown>): Promise<void> {
     const auth = await authority(this.env);

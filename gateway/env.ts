@@ -12,6 +12,8 @@ export interface GatewayEnv {
   WEFT_ENV: string;
   /** How often an isolate checks KV for a new snapshot version. */
   SNAPSHOT_CHECK_SECONDS?: string;
+  /** Private JWK (ES256/EdDSA) that signs edge tokens; a Worker secret. Generated per isolate outside production. */
+  GATEWAY_SIGNING_KEY?: string;
   /** Node id reported to control; defaults to `gateway-<isolate>`. */
   GATEWAY_NODE_ID?: string;
 }

@@ -2,7 +2,10 @@
 // and the X.509 CA certificates. Public: no authentication.
 import type { Hono } from 'hono';
 import type { ControlEnv } from '../env.ts';
+import { formatSpiffeId } from '../../core/identity/spiffe-id.ts';
+import { GATEWAY_NAMESPACE, GATEWAY_SERVICE } from '../gateway-rpc.ts';
 import { authority } from '../keys/authority.ts';
+import { controlState } from '../state/control-state.ts';
 
 export function registerBundleRoutes(app: Hono<{ Bindings: ControlEnv }>): void {
   app.get('/.well-known/jwks.json', async (c) => {
@@ -12,7 +15,8 @@ export function registerBundleRoutes(app: Hono<{ Bindings: ControlEnv }>): void 
 
   app.get('/v1/bundle', async (c) => {
     const auth = await authority(c.env);
-    return c.json({ trustDomain: auth.trustDomain, controlId: auth.controlId, jwks: { keys: auth.keys.publicJwks }, x509Authorities: auth.caBundle }, 200, {
+    const edge = { issuer: formatSpiffeId(auth.trustDomain, GATEWAY_NAMESPACE, GATEWAY_SERVICE), jwks: { keys: await controlState(c.env).edgeKeys() } };
+    return c.json({ trustDomain: auth.trustDomain, controlId: auth.controlId, jwks: { keys: auth.keys.publicJwks }, x509Authorities: auth.caBundle, edge }, 200, {
       'cache-control': 'public, max-age=60',
     });
   });

@@ -4,6 +4,8 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { SnapshotMetadata } from '../../core/snapshot/types.ts';
 import type { ControlEnv } from '../env.ts';
+import type { JWK } from 'jose';
+import { EdgeKeyStore } from './edge-key-store.ts';
 import { EndpointRegistry } from './endpoint-registry.ts';
 import type { EndpointRecord, EndpointsView } from './endpoint-registry.ts';
 import { JoinTokenStore } from './join-token-store.ts';
@@ -18,6 +20,7 @@ export class ControlState extends DurableObject<ControlEnv> {
   private readonly joinTokens: JoinTokenStore;
   private readonly nodes: NodeStatusStore;
   private readonly registry: EndpointRegistry;
+  private readonly edgeKeyStore: EdgeKeyStore;
 
   constructor(ctx: DurableObjectState, env: ControlEnv) {
     super(ctx, env);
@@ -25,6 +28,7 @@ export class ControlState extends DurableObject<ControlEnv> {
     this.joinTokens = new JoinTokenStore(ctx.storage);
     this.nodes = new NodeStatusStore(ctx.storage);
     this.registry = new EndpointRegistry(ctx.storage);
+    this.edgeKeyStore = new EdgeKeyStore(ctx.storage);
   }
 
   currentSnapshot(): Promise<CurrentPointer | undefined> {
@@ -74,6 +78,13 @@ export class ControlState extends DurableObject<ControlEnv> {
   }
   waitForEndpoints(known: string | null, timeoutMs: number): Promise<EndpointsView | undefined> {
     return this.registry.waitForChange(known, timeoutMs, Date.now);
+  }
+
+  certifyEdgeKey(jwk: JWK): Promise<void> {
+    return this.edgeKeyStore.certify(jwk, Date.now());
+  }
+  edgeKeys(): Promise<JWK[]> {
+    return this.edgeKeyStore.current(Date.now());
   }
 
   hasSnapshot(version: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 // What the gateway knows about one request as it moves through the stages.
 import type { RuleRef } from '../../core/compile/route-table.ts';
 import type { CompiledRoute, CompiledRule } from '../../core/policy/route/compile.ts';
+import type { CompiledService } from '../../core/policy/service/compile.ts';
 import type { CompiledTarget } from '../../core/policy/shared/resolve-targets.ts';
 import type { SnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
 import type { GatewayEnv } from '../env.ts';
@@ -26,6 +27,8 @@ export interface GatewayContext {
   clientIp: string | null;
   traceparent: string;
   match?: { ref: RuleRef; route: CompiledRoute; rule: CompiledRule; params: Record<string, string>; matchedPrefix: string | null };
+  /** The backend picked for this request (stage 8). */
+  backend?: { service: CompiledService; subset: string | null };
   /** Policy targets of the matched route: policies attach to these. */
   targets: CompiledTarget[];
   user?: AuthenticatedUser;

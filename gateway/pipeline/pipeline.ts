@@ -13,6 +13,8 @@ import { corsStage } from './cors.ts';
 import { faultStage } from './fault.ts';
 import { matchRouteStage } from './match-route.ts';
 import { normalizePathStage } from './normalize-path.ts';
+import { pickBackendStage } from './pick-backend.ts';
+import { edgeTokenStage } from './edge-token.ts';
 import { rateLimitStage } from './rate-limit.ts';
 import { redirectStage } from './redirect.ts';
 import { requestHeadersStage } from './request-headers.ts';
@@ -30,7 +32,9 @@ export const STAGES: readonly Stage[] = [
   redirectStage, //    redirect
   clientHeadersStage, //    strip client identity and hop-by-hop headers, set forwarding headers
   requestHeadersStage, //    rewrite, request header operations
-  proxyStage, // 8-9. backend pick, upstream fetch (timeouts, retries, mirror)
+  pickBackendStage, // 8. weighted backend (canary)
+  edgeTokenStage, //    edge token for an authenticated user, for that backend
+  proxyStage, // 9. endpoint pick, upstream fetch (timeouts, retries, mirror)
 ];
 
 /** The raw request path, exactly as sent: before any URL parser could "fix" it. */

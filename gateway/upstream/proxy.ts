@@ -4,7 +4,6 @@
 // jitter, within the retry budget), and a shadow copy to the mirror that never affects the
 // response.
 import { classifyOutcome } from '../../core/lb/outlier-detector.ts';
-import { selectBackend } from '../../core/lb/select-backend.ts';
 import type { LbEndpoint } from '../../core/lb/picker.ts';
 import type { CompiledService } from '../../core/policy/service/compile.ts';
 import { deadlineAt, tryTimeoutMs } from '../../core/resilience/deadline.ts';
@@ -48,11 +47,10 @@ export const proxyStage: Stage = async (c) => {
   const match = c.match;
   if (!match) return undefined;
   const rule = match.rule;
-  const backend = selectBackend(rule, Math.random);
-  const service = backend && c.runtime.services.get(backend.service);
-  if (!backend || !service) return jsonError(503, 'no_backend', 'the route has no backend with weight > 0');
-  const pool = endpointPool(c.runtime.version, service, backend.subset);
-  if (pool.endpoints.length === 0) return jsonError(503, 'no_endpoints', `${service.id}${backend.subset ? `/${backend.subset}` : ''} has no endpoints`);
+  if (!c.backend) return undefined;
+  const { service, subset } = c.backend;
+  const pool = endpointPool(c.runtime.version, service, subset);
+  if (pool.endpoints.length === 0) return jsonError(503, 'no_endpoints', `${service.id}${subset ? `/${subset}` : ''} has no endpoints`);
 
   const method = c.request.method.toUpperCase();
   const declared = Number(c.request.headers.get('content-length') ?? 'NaN');

@@ -164,6 +164,16 @@ describe('gateway RPC entrypoint (service binding)', () => {
     expect(ok).toMatchObject({ ok: true, spiffeId: 'spiffe://weft.local/ns/edge/sa/gateway' });
   });
 
+  it('certifies the gateway’s edge-token key into the trust bundle, public keys only', async () => {
+    const { generateSigningKeyPair } = await import('../../core/keys/signing-key.ts');
+    const pair = await generateSigningKeyPair('ES256');
+    await expect(rpc().certifyGatewayKey(pair.privateJwk)).rejects.toThrow('public key only');
+    expect(await rpc().certifyGatewayKey(pair.publicJwk)).toEqual({ issuer: 'spiffe://weft.local/ns/edge/sa/gateway' });
+    const bundle = (await (await SELF.fetch(`${BASE}/v1/bundle`)).json()) as { edge: { issuer: string; jwks: { keys: { kid: string }[] } } };
+    expect(bundle.edge.issuer).toBe('spiffe://weft.local/ns/edge/sa/gateway');
+    expect(bundle.edge.jwks.keys.map((k) => k.kid)).toEqual([pair.publicJwk.kid]);
+  });
+
   it('records the gateway’s status reports', async () => {
     const v1 = await pushOk(policyFiles(90));
     await rpc().reportGatewayStatus({ nodeId: 'gw-colo-1', appliedVersion: v1 });

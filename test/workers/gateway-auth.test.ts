@@ -3,6 +3,7 @@
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import type { CryptoKey, JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { verifyEdgeToken } from '../../core/identity/edge-token.ts';
 import { sha256Hex } from '../../core/snapshot/canonical-json.ts';
 import { DurableObjectCounterStore } from '../../gateway/rate-limit/global-rate-limiter.ts';
 import { counterKey, limitBucket } from '../../core/ratelimit/rate-limit.ts';
@@ -128,6 +129,29 @@ describe('JWT authentication at the edge', () => {
     const ok = await echo(await gw('https://api.example.com/orders', { headers: { 'x-api-key': PARTNER_KEY } }));
     expect(ok.headers['x-api-key']).toBeUndefined();
     expect((await gw('https://api.example.com/orders', { headers: { 'x-api-key': 'guess' } })).status).toBe(401);
+  });
+});
+
+describe('edge token exchange', () => {
+  it('vouches for the authenticated user to the backend with a token sidecars can verify offline', async () => {
+    const e = await echo(await gw('https://api.example.com/orders', { headers: { ...bearer(await token()), 'x-weft-edge-token': 'forged' } }));
+    const edgeToken = e.headers['x-weft-edge-token'] ?? '';
+    expect(edgeToken).not.toBe('forged');
+    const bundle = (await (await testEnv.CONTROL_HTTP.fetch('https://control/v1/bundle')).json()) as { edge: { issuer: string; jwks: { keys: [] } } };
+    expect(bundle.edge.issuer).toBe('spiffe://weft.local/ns/edge/sa/gateway');
+    const verified = await verifyEdgeToken(edgeToken, { edgeKeys: bundle.edge.jwks, gatewayId: bundle.edge.issuer, audience: 'spiffe://weft.local/ns/default/sa/api' });
+    expect(verified).toMatchObject({ ok: true, user: { requestPrincipal: `${ISSUER}/alice`, claims: { sub: 'alice', plan: 'pro' } } });
+    // Audience-bound: no good for any other service.
+    expect(await verifyEdgeToken(edgeToken, { edgeKeys: bundle.edge.jwks, gatewayId: bundle.edge.issuer, audience: 'spiffe://weft.local/ns/default/sa/ratings' })).toMatchObject({ ok: false, code: 'wrong_audience' });
+  });
+
+  it('names API-key partners too', async () => {
+    const partner = await echo(await gw('https://api.example.com/orders', { headers: { 'x-api-key': PARTNER_KEY } }));
+    const bundle = (await (await testEnv.CONTROL_HTTP.fetch('https://control/v1/bundle')).json()) as { edge: { issuer: string; jwks: { keys: [] } } };
+    expect(await verifyEdgeToken(partner.headers['x-weft-edge-token'] ?? '', { edgeKeys: bundle.edge.jwks, gatewayId: bundle.edge.issuer, audience: 'spiffe://weft.local/ns/default/sa/api' })).toMatchObject({
+      ok: true,
+      user: { requestPrincipal: 'apikey/partner' },
+    });
   });
 });
 
