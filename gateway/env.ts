@@ -14,6 +14,9 @@ export interface GatewayEnv {
   SNAPSHOT_CHECK_SECONDS?: string;
   /** Private JWK (ES256/EdDSA) that signs edge tokens; a Worker secret. Generated per isolate outside production. */
   GATEWAY_SIGNING_KEY?: string;
+  /** How long a fetched issuer JWKS is fresh (default 300 s) and how long a stale one is still used while the issuer is down (default 3600 s). */
+  JWKS_TTL_SECONDS?: string;
+  JWKS_GRACE_SECONDS?: string;
   /** Node id reported to control; defaults to `gateway-<isolate>`. */
   GATEWAY_NODE_ID?: string;
 }

@@ -3,16 +3,25 @@
 // outage does not reject good tokens within the grace period), or API keys by hash.
 import { authenticate } from '../../core/authn/authenticate.ts';
 import { JwksCache } from '../../core/authn/jwks-cache.ts';
+import type { GatewayEnv } from '../env.ts';
 import { jsonError } from './json-error.ts';
 import type { Stage } from './context.ts';
 
 /** One JWKS cache per isolate, shared by all requests and snapshot versions. */
-const jwks = new JwksCache({ fetch: (input, init) => fetch(input, init) });
+let jwks: JwksCache | undefined;
+
+function jwksCache(env: GatewayEnv): JwksCache {
+  const seconds = (v: string | undefined) => (v && Number(v) > 0 ? Number(v) * 1000 : undefined);
+  const ttlMs = seconds(env.JWKS_TTL_SECONDS);
+  const graceMs = seconds(env.JWKS_GRACE_SECONDS);
+  jwks ??= new JwksCache({ fetch: (input, init) => fetch(input, init), ...(ttlMs ? { ttlMs, minRefreshIntervalMs: Math.min(ttlMs, 30_000) } : {}), ...(graceMs ? { graceMs } : {}) });
+  return jwks;
+}
 
 export const authenticateStage: Stage = async (c) => {
   const auth = c.runtime.authentication(c.targets);
   if (!auth) return undefined;
-  const result = await authenticate(auth, { headers: c.request.headers, query: c.url.searchParams }, { jwks, now: Date.now, waitUntil: (p) => c.ctx.waitUntil(p) });
+  const result = await authenticate(auth, { headers: c.request.headers, query: c.url.searchParams }, { jwks: jwksCache(c.env), now: Date.now, waitUntil: (p) => c.ctx.waitUntil(p) });
   if (result.status === 'rejected') return jsonError(result.httpStatus, result.code, result.message, { 'www-authenticate': result.wwwAuthenticate });
   for (const h of result.removeHeaders) c.upstreamHeaders.delete(h);
   if (result.status === 'anonymous') return undefined;

@@ -2,7 +2,8 @@
 // as JSON and can misbehave on request: `/status/<code>` answers that code, `/slow/<ms>`
 // answers after a delay. `/__hits` returns per-path request counts, `/__log` the requests
 // seen, `/__reset` clears both (and brings it back up); `/__down` makes every request 503
-// until `/__up` (a dead instance, for outlier detection).
+// until `/__up` (a dead instance, for outlier detection); `/jwks.json` serves the JWKS last
+// POSTed to `/__jwks` (an issuer, for JWKS caching).
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -32,6 +33,7 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
   const hits = new Map<string, number>();
   const log: SeenRequest[] = [];
   let down = false;
+  let jwks = '{"keys":[]}';
   const server: Server = createServer(async (req, res) => {
     const url = req.url ?? '/';
     const path = url.split('?')[0] ?? '/';
@@ -41,6 +43,12 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
       hits.clear();
       log.length = 0;
       down = false;
+      return res.end('{}');
+    }
+    if (path === '/__jwks' && req.method === 'POST') {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      jwks = Buffer.concat(chunks).toString('utf8');
       return res.end('{}');
     }
     if (path === '/__down' || path === '/__up') {
@@ -53,6 +61,10 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
     if (down) {
       res.writeHead(503, { 'content-type': 'application/json', 'x-upstream': name });
       return res.end(JSON.stringify({ upstream: name, down: true }));
+    }
+    if (path === '/jwks.json') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(jwks);
     }
     const status = /^\/status\/(\d{3})/.exec(path);
     const slow = /^\/slow\/(\d+)/.exec(path);
