@@ -9,6 +9,7 @@ import { issueSvids, readSvidRequest } from './identity/issue-svids.ts';
 import type { SvidResponse } from './identity/issue-svids.ts';
 import { authority } from './keys/authority.ts';
 import { currentMesh } from './keys/mesh-settings.ts';
+import { signEndpointsView } from './routes/endpoints.ts';
 import { readStatusReport } from './routes/status.ts';
 import { controlState } from './state/control-state.ts';
 
@@ -42,6 +43,11 @@ export class ControlRpc extends WorkerEntrypoint<ControlEnv> {
     await controlState(this.env).certifyEdgeKey({ kty, crv, alg, kid, use: 'sig', ...(publicJwk.x ? { x: publicJwk.x } : {}), ...(publicJwk.y ? { y: publicJwk.y } : {}) });
     const auth = await authority(this.env);
     return { issuer: formatSpiffeId(auth.trustDomain, GATEWAY_NAMESPACE, GATEWAY_SERVICE) };
+  }
+
+  /** The signed endpoints document (instances registered by sidecars), for edge load balancing. */
+  async endpointsDocument(): Promise<string> {
+    return signEndpointsView(this.env, await controlState(this.env).endpoints());
   }
 
   /** The gateway's ACK/NACK, the same report sidecars POST to /v1/status. */

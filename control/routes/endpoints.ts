@@ -32,9 +32,14 @@ function readRegistration(body: Record<string, unknown>, serviceId: string, spif
   return { service: serviceId, instanceId, address, port, labels: (labels as Record<string, string> | undefined) ?? {}, spiffeId, expiresAt: Date.now() + ttl * 1000 };
 }
 
-async function signedView(env: ControlEnv, view: EndpointsView): Promise<Response> {
+/** The registry's current view as a signed endpoints document (HTTP and the gateway's RPC). */
+export async function signEndpointsView(env: ControlEnv, view: EndpointsView): Promise<string> {
   const auth = await authority(env);
-  const jws = await signEndpointsDocument({ version: view.version, generatedAt: new Date().toISOString(), endpoints: view.endpoints }, auth.keys.active);
+  return signEndpointsDocument({ version: view.version, generatedAt: new Date().toISOString(), endpoints: view.endpoints }, auth.keys.active);
+}
+
+async function signedView(env: ControlEnv, view: EndpointsView): Promise<Response> {
+  const jws = await signEndpointsView(env, view);
   return new Response(jws, { headers: { 'content-type': 'application/jose', etag: etag(view.version), 'weft-endpoints-version': view.version, 'cache-control': 'no-store' } });
 }
 

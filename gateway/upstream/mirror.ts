@@ -2,12 +2,13 @@
 // is decided (`waitUntil`); its answer and its failures are discarded, never seen by the client.
 import type { CompiledRule } from '../../core/policy/route/compile.ts';
 import type { GatewayContext } from '../pipeline/context.ts';
+import { registeredEndpoints } from '../snapshot/endpoints-holder.ts';
 import { endpointPool, healthyEndpoints } from './endpoint-pool.ts';
 
-export function mirrorRequest(c: GatewayContext, mirror: NonNullable<CompiledRule['mirror']>, body: ArrayBuffer | null): void {
+export async function mirrorRequest(c: GatewayContext, mirror: NonNullable<CompiledRule['mirror']>, body: ArrayBuffer | null): Promise<void> {
   const service = c.runtime.services.get(mirror.service);
   if (!service) return;
-  const pool = endpointPool(c.runtime.version, service, mirror.subset);
+  const pool = endpointPool(c.runtime.version, service, mirror.subset, await registeredEndpoints(c.env, c.ctx));
   const ep = pool.picker.pick(healthyEndpoints(pool), {});
   if (!ep) return;
   const headers = new Headers(c.upstreamHeaders);

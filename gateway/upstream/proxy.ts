@@ -11,6 +11,7 @@ import { RetryBudget } from '../../core/resilience/retry-budget.ts';
 import { planRetry } from '../../core/resilience/retry-plan.ts';
 import { jsonError } from '../pipeline/json-error.ts';
 import type { GatewayContext, Stage } from '../pipeline/context.ts';
+import { registeredEndpoints } from '../snapshot/endpoints-holder.ts';
 import { endpointPool, healthyEndpoints } from './endpoint-pool.ts';
 import { mirrorRequest } from './mirror.ts';
 
@@ -49,7 +50,7 @@ export const proxyStage: Stage = async (c) => {
   const rule = match.rule;
   if (!c.backend) return undefined;
   const { service, subset } = c.backend;
-  const pool = endpointPool(c.runtime.version, service, subset);
+  const pool = endpointPool(c.runtime.version, service, subset, await registeredEndpoints(c.env, c.ctx));
   if (pool.endpoints.length === 0) return jsonError(503, 'no_endpoints', `${service.id}${subset ? `/${subset}` : ''} has no endpoints`);
 
   const method = c.request.method.toUpperCase();
@@ -58,7 +59,7 @@ export const proxyStage: Stage = async (c) => {
   const replayable = !hasBody || (Number.isFinite(declared) && declared <= REPLAYABLE_BODY_BYTES);
   const body = hasBody ? (replayable ? await c.request.arrayBuffer() : c.request.body) : null;
 
-  if (rule.mirror && replayable && Math.random() * 100 < rule.mirror.percent) mirrorRequest(c, rule.mirror, body as ArrayBuffer | null);
+  if (rule.mirror && replayable && Math.random() * 100 < rule.mirror.percent) await mirrorRequest(c, rule.mirror, body as ArrayBuffer | null);
 
   const deadline = deadlineAt(c.startedAt, rule.timeoutMs);
   const budget = budgetFor(service.id, rule.retries.budget);
