@@ -24,10 +24,11 @@ export default tseslint.config(
     ignores: ['core/**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', {
+        // Bare built-in names are exact module names (a pattern `http` would also match `../http/x.ts`).
+        paths: nodeBuiltins.map((name) => ({ name, message: 'core/ uses Web APIs only (see DESIGN.md).' })),
         patterns: [
           { group: ['node:*'], message: 'core/ uses Web APIs only (see DESIGN.md).' },
           { group: ['cloudflare:*'], message: 'core/ must not depend on Workers-only modules.' },
-          ...nodeBuiltins.map((m) => ({ group: [m], message: 'core/ uses Web APIs only (see DESIGN.md).' })),
         ],
       }],
       'no-restricted-globals': ['error', 'process', 'Buffer', 'require', '__dirname', 'caches', 'HTMLRewriter', 'WebSocketPair'],

@@ -14,6 +14,7 @@
 // `fetch` is injected (Workers `fetch`, Node's global, or a test double); it is called
 // unbound so workerd's `fetch` does not complain about its receiver.
 import type { JSONWebKeySet } from 'jose';
+import { readCapped } from '../http/read-capped.ts';
 
 export const DEFAULT_JWKS_TTL_MS = 5 * 60_000;
 export const DEFAULT_JWKS_GRACE_MS = 60 * 60_000;
@@ -168,7 +169,7 @@ export class JwksCache {
       await response.body?.cancel().catch(() => undefined);
       throw new Error(`HTTP ${response.status}`);
     }
-    const text = await readCapped(response, this.#maxBytes);
+    const text = new TextDecoder().decode(await readCapped(response, this.#maxBytes));
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -182,35 +183,6 @@ export class JwksCache {
 function nonNegative(name: string, value: number): number {
   if (!Number.isFinite(value) || value < 0) throw new RangeError(`JwksCache ${name} must be a non-negative number, got ${value}`);
   return value;
-}
-
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new Error(`the body is larger than ${maxBytes} bytes`);
-  }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new Error(`the body is larger than ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
 }
 
 /** A JWKS of public keys: `{ keys: [ { kty, … }, … ] }`, at least one key, no private or symmetric material. */

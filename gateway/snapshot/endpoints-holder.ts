@@ -5,8 +5,9 @@
 import { verifyEndpointsDocument } from '../../core/endpoints/endpoints-document.ts';
 import type { EndpointsDocument } from '../../core/endpoints/endpoints-document.ts';
 import type { GatewayEnv } from '../env.ts';
+import { checkIntervalMs, PeriodicRefresh } from './periodic-refresh.ts';
 
-const state: { doc: EndpointsDocument | undefined; lastCheck: number; inFlight: Promise<void> | undefined } = { doc: undefined, lastCheck: 0, inFlight: undefined };
+const state: { doc: EndpointsDocument | undefined } = { doc: undefined };
 
 async function refresh(env: GatewayEnv): Promise<void> {
   const [jws, bundle] = await Promise.all([env.CONTROL.endpointsDocument(), env.CONTROL.trustBundle()]);
@@ -18,21 +19,10 @@ async function refresh(env: GatewayEnv): Promise<void> {
   state.doc = verified.document;
 }
 
-/** The current registered endpoints; the first call of an isolate waits, later refreshes run in the background. */
+const refresher = new PeriodicRefresh((e) => console.error(JSON.stringify({ component: 'gateway.endpoints', level: 'warn', msg: 'endpoints refresh failed', error: String(e) })));
+
+/** The current registered endpoints (see periodic-refresh.ts for when control is asked). */
 export async function registeredEndpoints(env: GatewayEnv, ctx: ExecutionContext): Promise<EndpointsDocument | undefined> {
-  const interval = Number(env.SNAPSHOT_CHECK_SECONDS ?? '5') * 1000;
-  if (!state.inFlight && Date.now() - state.lastCheck >= interval) {
-    state.lastCheck = Date.now();
-    state.inFlight = refresh(env)
-      .catch((e) => console.error(JSON.stringify({ component: 'gateway.endpoints', level: 'warn', msg: 'endpoints refresh failed', error: String(e) })))
-      .finally(() => {
-        state.inFlight = undefined;
-      });
-  }
-  if (state.doc) {
-    if (state.inFlight) ctx.waitUntil(state.inFlight);
-    return state.doc;
-  }
-  await state.inFlight;
+  await refresher.tick(checkIntervalMs(env.SNAPSHOT_CHECK_SECONDS), state.doc !== undefined, ctx, () => refresh(env));
   return state.doc;
 }

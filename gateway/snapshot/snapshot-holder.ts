@@ -7,18 +7,17 @@ import { buildSnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
 import type { SnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
 import { verifySignedSnapshot } from '../../core/snapshot/verify.ts';
 import type { GatewayEnv } from '../env.ts';
+import { checkIntervalMs, PeriodicRefresh } from './periodic-refresh.ts';
 
 const ISOLATE_ID = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, '0')).join('');
 
 interface HolderState {
   runtime: SnapshotRuntime | undefined;
   rejected: string | undefined;
-  lastCheck: number;
-  inFlight: Promise<void> | undefined;
   bundle: JSONWebKeySet | undefined;
 }
 
-const state: HolderState = { runtime: undefined, rejected: undefined, lastCheck: 0, inFlight: undefined, bundle: undefined };
+const state: HolderState = { runtime: undefined, rejected: undefined, bundle: undefined };
 
 function log(fields: Record<string, unknown>): void {
   console.log(JSON.stringify({ component: 'gateway.snapshot', ...fields }));
@@ -42,7 +41,7 @@ async function trustBundle(env: GatewayEnv, refresh: boolean): Promise<JSONWebKe
   return state.bundle;
 }
 
-async function refresh(env: GatewayEnv): Promise<void> {
+async function refreshFromKv(env: GatewayEnv): Promise<void> {
   const listed = await env.SNAPSHOTS.list<{ version?: string }>({ prefix: 'snapshot/current', limit: 1 });
   const version = listed.keys.find((k) => k.name === 'snapshot/current')?.metadata?.version;
   if (!version || version === state.runtime?.version || version === state.rejected) return;
@@ -63,30 +62,10 @@ async function refresh(env: GatewayEnv): Promise<void> {
   await report(env, { appliedVersion: version });
 }
 
-/**
- * The snapshot in force. The first request of an isolate waits for the first load; later
- * checks run in the background (`waitUntil`), so a slow KV never delays traffic.
- */
-export async function currentSnapshot(env: GatewayEnv, ctx: ExecutionContext): Promise<SnapshotRuntime | undefined> {
-  const interval = Number(env.SNAPSHOT_CHECK_SECONDS ?? '5') * 1000;
-  const now = Date.now();
-  if (!state.inFlight && now - state.lastCheck >= interval) {
-    state.lastCheck = now;
-    state.inFlight = refresh(env)
-      .catch((e) => log({ level: 'error', msg: 'snapshot check failed; keeping the current one', error: String(e) }))
-      .finally(() => {
-        state.inFlight = undefined;
-      });
-  }
-  if (state.runtime) {
-    if (state.inFlight) ctx.waitUntil(state.inFlight);
-    return state.runtime;
-  }
-  await state.inFlight;
-  return state.runtime;
-}
+const refresher = new PeriodicRefresh((e) => log({ level: 'error', msg: 'snapshot check failed; keeping the current one', error: String(e) }));
 
-/** Tests only: forget everything this isolate holds. */
-export function resetSnapshotHolder(): void {
-  Object.assign(state, { runtime: undefined, rejected: undefined, lastCheck: 0, inFlight: undefined, bundle: undefined });
+/** The snapshot in force (see periodic-refresh.ts for when KV is read). */
+export async function currentSnapshot(env: GatewayEnv, ctx: ExecutionContext): Promise<SnapshotRuntime | undefined> {
+  await refresher.tick(checkIntervalMs(env.SNAPSHOT_CHECK_SECONDS), state.runtime !== undefined, ctx, () => refreshFromKv(env));
+  return state.runtime;
 }
