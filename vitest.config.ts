@@ -40,6 +40,7 @@ export default defineConfig(async () => {
                     TEST_ADMIN_TOKEN: control.adminToken,
                     TEST_READ_TOKEN: control.readToken,
                     ...Object.fromEntries(Object.entries(upstreams).map(([name, port]) => [`UPSTREAM_${name.toUpperCase()}_PORT`, String(port)])),
+                    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${inject('otlpCollectorPort')}`,
                   },
                   serviceBindings: { CONTROL_HTTP: 'weft-control' },
                   workers: [
@@ -61,7 +62,7 @@ export default defineConfig(async () => {
           test: {
             name: 'workers',
             include: ['test/workers/**/*.test.ts'],
-            globalSetup: ['test/support/gateway-global-setup.ts'],
+            globalSetup: ['test/support/gateway-global-setup.ts', 'test/support/otlp-global-setup.ts'],
             testTimeout: 30_000,
           },
         },

@@ -19,4 +19,8 @@ export interface GatewayEnv {
   JWKS_GRACE_SECONDS?: string;
   /** Node id reported to control; defaults to `gateway-<isolate>`. */
   GATEWAY_NODE_ID?: string;
+  /** OTLP/HTTP collector base URL (spans go to `<url>/v1/traces`, JSON). Unset: no spans are recorded; traceparent still propagates. */
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  /** Headers for the collector, `key=value,key2=value2` (e.g. an API key); a Worker secret. */
+  OTEL_EXPORTER_OTLP_HEADERS?: string;
 }

@@ -75,11 +75,24 @@ describe('wrangler deploy --dry-run', { timeout: TIMEOUT_MS }, () => {
     expect(statSync(join(outdir, 'index.js')).size).toBeGreaterThan(0);
   });
 
-  it('wrangler.toml (the gateway) bundles', async () => {
+  it('wrangler.toml (the gateway) bundles, with the snapshot KV, the rate-limit Durable Object and the service binding to control', async () => {
     const outdir = join(tmp, 'gateway');
     const run = await dryRun('wrangler.toml', outdir);
     expect(run.code, run.output).toBe(0);
     expect(run.output).toContain('--dry-run: exiting now.');
+    const rows = bindingRows(run.output);
+    expect(rows, run.output).toEqual(
+      expect.arrayContaining([
+        // The control plane's namespace (control/wrangler.toml binds the same id as SNAPSHOTS).
+        expect.stringMatching(/^env\.SNAPSHOTS \([0-9a-f]{32}\) \| KV Namespace$/),
+        'env.RATE_LIMITS (GlobalRateLimiter) | Durable Object',
+        // A service binding to a named entrypoint: wrangler prints it as `service#entrypoint`.
+        'env.CONTROL (weft-control#ControlRpc) | Worker',
+        expect.stringMatching(/^env\.SNAPSHOT_CHECK_SECONDS \("\d+"\) \| Environment Variable$/),
+      ]),
+    );
+    // The gateway's one secret (the edge-token key) is never in the config.
+    expect(rows.filter((r) => /^env\.GATEWAY_SIGNING_KEY\b/.test(r))).toEqual([]);
     expect(existsSync(join(outdir, 'index.js'))).toBe(true);
   });
 });

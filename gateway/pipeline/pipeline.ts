@@ -1,6 +1,7 @@
 // The gateway's request pipeline, in order. Each stage is a small unit (one file); a stage
 // that answers ends the pipeline. The response then gets the route's response headers, the
-// CORS and rate-limit headers, and one JSON access-log line.
+// CORS and rate-limit headers, and one JSON access-log line; the request's span (trace.ts)
+// ends, and is exported after the response.
 import type { SnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
 import type { GatewayEnv } from '../env.ts';
 import { proxyStage } from '../upstream/proxy.ts';
@@ -19,7 +20,7 @@ import { rateLimitStage } from './rate-limit.ts';
 import { redirectStage } from './redirect.ts';
 import { requestHeadersStage } from './request-headers.ts';
 import { finishResponse } from './response-headers.ts';
-import { startTrace } from './trace.ts';
+import { endRequestSpan, startRequestSpan } from './trace.ts';
 
 export const STAGES: readonly Stage[] = [
   normalizePathStage, // 1. one normalization for routing and access policy; bad paths 400
@@ -48,6 +49,7 @@ function rawPathOf(url: string): string {
 
 export async function runPipeline(request: Request, env: GatewayEnv, ctx: ExecutionContext, runtime: SnapshotRuntime): Promise<Response> {
   const url = new URL(request.url);
+  const span = startRequestSpan(request, env); // the SERVER span; its context is the upstream traceparent
   const c: GatewayContext = {
     request,
     env,
@@ -59,7 +61,7 @@ export async function runPipeline(request: Request, env: GatewayEnv, ctx: Execut
     rawPath: rawPathOf(request.url),
     path: '',
     clientIp: request.headers.get('cf-connecting-ip'),
-    traceparent: startTrace(request.headers.get('traceparent')),
+    traceparent: span.traceparent,
     targets: [],
     upstreamHeaders: new Headers(request.headers),
     responseHeaders: new Headers(),
@@ -67,11 +69,17 @@ export async function runPipeline(request: Request, env: GatewayEnv, ctx: Execut
     upstreamHost: null,
   };
   let response: Response | undefined;
-  for (const stage of STAGES) {
-    response = await stage(c);
-    if (response) break;
+  try {
+    for (const stage of STAGES) {
+      response = await stage(c);
+      if (response) break;
+    }
+  } catch (error) {
+    endRequestSpan(c, span, { error });
+    throw error;
   }
   const final = finishResponse(c, response ?? new Response(null, { status: 500 }));
   writeAccessLog(c, final);
+  endRequestSpan(c, span, { response: final }); // ends the span; its export runs after the response (waitUntil)
   return final;
 }
