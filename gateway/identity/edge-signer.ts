@@ -14,6 +14,9 @@ export interface EdgeSigner {
 }
 
 let signer: Promise<EdgeSigner> | undefined;
+let certifiedAt = 0;
+/** Control drops edge keys not seen for a day; re-certify well before that. */
+const RECERTIFY_MS = 3600 * 1000;
 
 async function load(env: GatewayEnv): Promise<EdgeSigner> {
   let privateJwk: JWK;
@@ -27,7 +30,8 @@ async function load(env: GatewayEnv): Promise<EdgeSigner> {
 }
 
 export function edgeSigner(env: GatewayEnv): Promise<EdgeSigner> {
-  if (!signer) {
+  if (!signer || Date.now() - certifiedAt > RECERTIFY_MS) {
+    certifiedAt = Date.now();
     signer = load(env);
     signer.catch(() => {
       signer = undefined;

@@ -9,7 +9,8 @@ import { verifySignedSnapshot } from '../../core/snapshot/verify.ts';
 import type { GatewayEnv } from '../env.ts';
 import { checkIntervalMs, PeriodicRefresh } from './periodic-refresh.ts';
 
-const ISOLATE_ID = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, '0')).join('');
+// Made on first use: Workers forbid random values (and I/O) in global scope.
+let isolateId: string | undefined;
 
 interface HolderState {
   runtime: SnapshotRuntime | undefined;
@@ -24,10 +25,12 @@ function log(fields: Record<string, unknown>): void {
 }
 
 export function nodeId(env: GatewayEnv): string {
-  return env.GATEWAY_NODE_ID ?? `gateway-${ISOLATE_ID}`;
+  isolateId ??= Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, '0')).join('');
+  return env.GATEWAY_NODE_ID ?? `gateway-${isolateId}`;
 }
 
 async function report(env: GatewayEnv, fields: { appliedVersion: string | null; rejected?: { version: string; reason: string } }): Promise<void> {
+  lastReport = Date.now();
   try {
     await env.CONTROL.reportGatewayStatus({ nodeId: nodeId(env), ...fields, lastKnownGood: fields.rejected !== undefined && fields.appliedVersion !== null, time: new Date().toISOString() });
   } catch (e) {
@@ -41,25 +44,39 @@ async function trustBundle(env: GatewayEnv, refresh: boolean): Promise<JSONWebKe
   return state.bundle;
 }
 
+/** Control marks a node stale when it stops reporting: re-report at least this often. */
+const HEARTBEAT_MS = 20_000;
+let lastReport = 0;
+
+async function reject(env: GatewayEnv, version: string, code: string, message: string): Promise<void> {
+  state.rejected = version;
+  log({ level: 'error', msg: 'snapshot refused; keeping the last good one', version, code, reason: message, inForce: state.runtime?.version ?? null });
+  await report(env, { appliedVersion: state.runtime?.version ?? null, rejected: { version, reason: `${code}: ${message}` } });
+}
+
 async function refreshFromKv(env: GatewayEnv): Promise<void> {
   const listed = await env.SNAPSHOTS.list<{ version?: string }>({ prefix: 'snapshot/current', limit: 1 });
   const version = listed.keys.find((k) => k.name === 'snapshot/current')?.metadata?.version;
-  if (!version || version === state.runtime?.version || version === state.rejected) return;
+  if (!version || version === state.runtime?.version || version === state.rejected) {
+    if (state.runtime && Date.now() - lastReport > HEARTBEAT_MS) await report(env, { appliedVersion: state.runtime.version });
+    return;
+  }
   const jws = await env.SNAPSHOTS.get('snapshot/current');
   if (!jws) return;
   let verified = await verifySignedSnapshot(jws, await trustBundle(env, false));
   // A key we do not know yet may be a rotation: fetch the bundle once more before refusing.
   if (!verified.ok && verified.code === 'unknown_key') verified = await verifySignedSnapshot(jws, await trustBundle(env, true));
-  if (!verified.ok) {
-    state.rejected = version;
-    log({ level: 'error', msg: 'snapshot refused; keeping the last good one', version, code: verified.code, reason: verified.message, inForce: state.runtime?.version ?? null });
-    await report(env, { appliedVersion: state.runtime?.version ?? null, rejected: { version, reason: `${verified.code}: ${verified.message}` } });
-    return;
+  if (!verified.ok) return reject(env, version, verified.code, verified.message);
+  // The body just verified names its own version (KV's listing may lag behind its value).
+  const applied = verified.snapshot.version;
+  try {
+    state.runtime = buildSnapshotRuntime(verified.snapshot);
+  } catch (e) {
+    return reject(env, applied, 'unusable', `the snapshot verified but cannot be applied: ${(e as Error).message}`);
   }
-  state.runtime = buildSnapshotRuntime(verified.snapshot);
   state.rejected = undefined;
-  log({ level: 'info', msg: 'snapshot applied', version });
-  await report(env, { appliedVersion: version });
+  log({ level: 'info', msg: 'snapshot applied', version: applied });
+  await report(env, { appliedVersion: applied });
 }
 
 const refresher = new PeriodicRefresh((e) => log({ level: 'error', msg: 'snapshot check failed; keeping the current one', error: String(e) }));

@@ -3,6 +3,7 @@
 import type { CompiledRule } from '../../core/policy/route/compile.ts';
 import type { GatewayContext } from '../pipeline/context.ts';
 import { registeredEndpoints } from '../snapshot/endpoints-holder.ts';
+import { upstreamUrl } from './upstream-url.ts';
 import { endpointPool, healthyEndpoints } from './endpoint-pool.ts';
 
 export async function mirrorRequest(c: GatewayContext, mirror: NonNullable<CompiledRule['mirror']>, body: ArrayBuffer | null): Promise<void> {
@@ -13,7 +14,7 @@ export async function mirrorRequest(c: GatewayContext, mirror: NonNullable<Compi
   if (!ep) return;
   const headers = new Headers(c.upstreamHeaders);
   headers.set('x-weft-shadow', 'true');
-  const url = `${service.protocol}://${ep.address}:${ep.port}${c.upstreamPath}${c.url.search}`;
+  const url = upstreamUrl(c, service, ep);
   c.ctx.waitUntil(
     fetch(url, { method: c.request.method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(c.match?.rule.timeoutMs ?? 10_000) })
       .then((r) => r.body?.cancel())

@@ -3,8 +3,8 @@
 // retries on the configured conditions (idempotent methods only unless allowed, backoff with
 // jitter, within the retry budget), and a shadow copy to the mirror that never affects the
 // response.
+import { readCookie } from '../../core/authn/authenticate.ts';
 import { classifyOutcome } from '../../core/lb/outlier-detector.ts';
-import type { LbEndpoint } from '../../core/lb/picker.ts';
 import type { CompiledService } from '../../core/policy/service/compile.ts';
 import { deadlineAt, tryTimeoutMs } from '../../core/resilience/deadline.ts';
 import { RetryBudget } from '../../core/resilience/retry-budget.ts';
@@ -13,6 +13,7 @@ import { jsonError } from '../pipeline/json-error.ts';
 import type { GatewayContext, Stage } from '../pipeline/context.ts';
 import { registeredEndpoints } from '../snapshot/endpoints-holder.ts';
 import { endpointPool, healthyEndpoints } from './endpoint-pool.ts';
+import { upstreamUrl } from './upstream-url.ts';
 import { mirrorRequest } from './mirror.ts';
 
 /** Bodies up to this size are buffered so a request can be retried and mirrored; larger ones stream once. */
@@ -26,8 +27,13 @@ function budgetFor(serviceId: string, budget: { percent: number; minRetriesPerSe
   return b;
 }
 
-function upstreamUrl(c: GatewayContext, service: CompiledService, ep: LbEndpoint): string {
-  return `${service.protocol}://${ep.address}:${ep.port}${c.upstreamPath}${c.url.search}`;
+/** The consistent-hash key the Service asks for (header, cookie or client IP). */
+function hashKey(c: GatewayContext, service: CompiledService): string | undefined {
+  const on = service.loadBalancer.hashOn;
+  if (!on) return undefined;
+  if ('header' in on) return c.request.headers.get(on.header) ?? undefined;
+  if ('cookie' in on) return readCookie(c.request.headers.get('cookie'), on.cookie.name) ?? undefined;
+  return c.clientIp ?? undefined;
 }
 
 type Outcome = { response: Response } | { error: 'timeout' | 'connect-failure' | 'reset'; message: string };
@@ -68,7 +74,7 @@ export const proxyStage: Stage = async (c) => {
     let timeout = tryTimeoutMs(deadline, rule.retries.perTryTimeoutMs, Date.now());
     let retrying = false;
     for (let attempt = 1; ; attempt++) {
-      const ep = pool.picker.pick(healthyEndpoints(pool), { activeRequests: (id) => pool.active.get(id) ?? 0, hashKey: c.clientIp ?? undefined });
+      const ep = pool.picker.pick(healthyEndpoints(pool), { activeRequests: (id) => pool.active.get(id) ?? 0, hashKey: hashKey(c, service) });
       if (!ep) return jsonError(503, 'no_endpoints', `${service.id} has no healthy endpoints`);
       c.upstream = `${ep.address}:${ep.port}`;
       if (timeout <= 0) return jsonError(504, 'upstream_timeout', `no answer from ${service.id} within the route timeout of ${rule.timeoutMs} ms`);
