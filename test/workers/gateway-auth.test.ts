@@ -176,11 +176,15 @@ describe('rate limits at the edge', () => {
       if (i === 0) {
         expect(last.headers.get('ratelimit-limit')).toBe('3');
         expect(last.headers.get('ratelimit-remaining')).toBe('2');
+        // One token used of a 3-per-minute bucket: full again in 20 s.
+        expect(Number(last.headers.get('ratelimit-reset'))).toBeGreaterThan(0);
+        expect(Number(last.headers.get('ratelimit-reset'))).toBeLessThanOrEqual(20);
       }
     }
     expect(statuses).toEqual([200, 200, 200, 429]);
     expect(Number(last?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(last?.headers.get('ratelimit-remaining')).toBe('0');
+    expect(Number(last?.headers.get('ratelimit-reset'))).toBeGreaterThanOrEqual(Number(last?.headers.get('retry-after')));
     expect(((await last?.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
     // Another client is counted separately.
     expect((await gw('https://limited.example.com/x', { headers: { 'cf-connecting-ip': '203.0.113.8' } })).status).toBe(200);
