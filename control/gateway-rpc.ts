@@ -45,9 +45,13 @@ export class ControlRpc extends WorkerEntrypoint<ControlEnv> {
     return { issuer: formatSpiffeId(auth.trustDomain, GATEWAY_NAMESPACE, GATEWAY_SERVICE) };
   }
 
-  /** The signed endpoints document (instances registered by sidecars), for edge load balancing. */
-  async endpointsDocument(): Promise<string> {
-    return signEndpointsView(this.env, await controlState(this.env).endpoints());
+  /**
+   * The signed endpoints document (instances registered by sidecars), for edge load
+   * balancing; null when the caller already has `knownVersion` (nothing is signed then).
+   */
+  async endpointsDocument(knownVersion?: string): Promise<string | null> {
+    const view = await controlState(this.env).endpoints();
+    return view.version === knownVersion ? null : signEndpointsView(this.env, view);
   }
 
   /** The gateway's ACK/NACK, the same report sidecars POST to /v1/status. */

@@ -39,7 +39,8 @@ async function report(env: GatewayEnv, fields: { appliedVersion: string | null; 
   }
 }
 
-async function trustBundle(env: GatewayEnv, refresh: boolean): Promise<JSONWebKeySet> {
+/** The trust bundle from control, cached per isolate; `refresh` after an unknown key (rotation). */
+export async function trustBundle(env: GatewayEnv, refresh: boolean): Promise<JSONWebKeySet> {
   if (!state.bundle || refresh) state.bundle = await env.CONTROL.trustBundle();
   return state.bundle;
 }

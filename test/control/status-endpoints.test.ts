@@ -174,6 +174,19 @@ describe('gateway RPC entrypoint (service binding)', () => {
     expect(bundle.edge.jwks.keys.map((k) => k.kid)).toEqual([pair.publicJwk.kid]);
   });
 
+  it('serves the signed endpoints document, and nothing when the gateway already has that version', async () => {
+    const jws = await rpc().endpointsDocument();
+    expect(jws).toBeTypeOf('string');
+    const jwks = (await (await SELF.fetch(`${BASE}/.well-known/jwks.json`)).json()) as { keys: [] };
+    const verified = await verifyEndpointsDocument(jws as string, jwks);
+    expect(verified.ok).toBe(true);
+    if (!verified.ok) return;
+    expect(await rpc().endpointsDocument(verified.document.version)).toBeNull();
+    const reviews = await joinAs('reviews');
+    await post('/v1/endpoints', { instanceId: 'r1', address: '127.0.0.1', port: 1 }, bearer(reviews.controlToken.token));
+    expect(await rpc().endpointsDocument(verified.document.version)).toBeTypeOf('string');
+  });
+
   it('records the gateway’s status reports', async () => {
     const v1 = await pushOk(policyFiles(90));
     await rpc().reportGatewayStatus({ nodeId: 'gw-colo-1', appliedVersion: v1 });
