@@ -107,9 +107,13 @@ export function registerSnapshotRoutes(app: App): void {
     const currentVersion = (await state.currentSnapshot())?.version ?? null;
     const expected = c.req.header('if-match') ? expectedBase(c.req.raw, currentVersion) : currentVersion;
     if (version === currentVersion) return c.json({ version, previous: currentVersion, unchanged: true }, 200, { etag: etag(version) });
-    // Re-signed with today's active key: the key that signed it then may have been retired.
-    const jws = await signSnapshot(snapshotFromJws(target.jws), (await authority(c.env)).keys.active);
-    const result = await state.commitSnapshot({ version, jws, metadata: target.metadata, expected, action: 'rollback' });
+    // Re-signed with today's active key (the key that signed it then may have been retired),
+    // and stamped now: data planes refuse a snapshot older than the one they hold, so an old
+    // signed copy replayed into KV cannot roll policy back; only control can.
+    const old = snapshotFromJws(target.jws);
+    const metadata = { ...old.metadata, createdAt: new Date().toISOString() };
+    const jws = await signSnapshot({ ...old, metadata }, (await authority(c.env)).keys.active);
+    const result = await state.commitSnapshot({ version, jws, metadata, expected, action: 'rollback' });
     if (!result.ok) throw new HttpError(409, 'conflict', 'current moved during the rollback; try again', { current: result.current });
     return c.json({ version, previous: result.previous, unchanged: false }, 200, { etag: etag(version) });
   });

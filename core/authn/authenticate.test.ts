@@ -85,6 +85,7 @@ describe('authenticate: JWTs', () => {
     expect(result).toEqual({
       status: 'authenticated',
       principal: { kind: 'jwt', provider: 'idp', issuer: ISS, subject: 'user-1', requestPrincipal: `${ISS}/user-1`, claims: expect.objectContaining({ sub: 'user-1' }) },
+      apiKeyName: null,
       setHeaders: {},
       removeHeaders: ['authorization'],
     });
@@ -269,6 +270,7 @@ describe('authenticate: API keys', () => {
     expect(await authenticate(auth, request({ 'x-api-key': ACME_KEY }), deps)).toEqual({
       status: 'authenticated',
       principal: { kind: 'api-key', name: 'acme', requestPrincipal: 'apikey/acme', claims: { plan: 'partner' } },
+      apiKeyName: 'acme',
       setHeaders: {},
       removeHeaders: ['x-api-key'],
     });
@@ -316,9 +318,9 @@ describe('authenticate: JWT and API keys together', () => {
     expectRejected(await authenticate(both(), request({ authorization: `Bearer ${await sign(es, { exp: SEC - 3600 })}`, 'x-api-key': ACME_KEY }), deps), 'expired');
   });
 
-  it('with both valid, the end user (JWT) is the principal and both credentials are stripped', async () => {
+  it('with both valid, the end user (JWT) is the principal, the key is still named (per-key limits), both are stripped', async () => {
     const result = await authenticate(both(), request({ authorization: `Bearer ${await sign(es)}`, 'x-api-key': ACME_KEY }), deps);
-    expect(result).toMatchObject({ status: 'authenticated', principal: { kind: 'jwt' }, removeHeaders: ['authorization', 'x-api-key'] });
+    expect(result).toMatchObject({ status: 'authenticated', principal: { kind: 'jwt' }, apiKeyName: 'acme', removeHeaders: ['authorization', 'x-api-key'] });
   });
 
   it('one header read by both: an API key or a JWT, whichever it proves to be', async () => {

@@ -48,6 +48,8 @@ export type AuthnResult =
   | {
       status: 'authenticated';
       principal: AuthnPrincipal;
+      /** The API key presented and verified, even when a JWT is the principal (per-key limits count it). */
+      apiKeyName: string | null;
       /** Forwarded claims (lower-case names), and `cookie` when a token cookie was cut out. */
       setHeaders: Record<string, string>;
       /** Lower-case names; applied before setHeaders. */
@@ -198,7 +200,8 @@ export async function authenticate(auth: CompiledAuthentication, request: AuthnR
     if (kept.length === 0) removeHeaders.push('cookie');
     else if (!('cookie' in setHeaders)) setHeaders.cookie = kept.map((c) => c.raw).join('; ');
   }
-  return { status: 'authenticated', principal, setHeaders, removeHeaders: unique(removeHeaders) };
+  const apiKeyName = apiKeyResult?.ok ? apiKeyResult.name : null;
+  return { status: 'authenticated', principal, apiKeyName, setHeaders, removeHeaders: unique(removeHeaders) };
 }
 
 function invalid(auth: CompiledAuthentication, code: Exclude<AuthnRejectionCode, 'missing_credentials'>, message: string): AuthnResult {

@@ -27,6 +27,6 @@ export const authenticateStage: Stage = async (c) => {
   if (result.status === 'anonymous') return undefined;
   for (const [name, value] of Object.entries(result.setHeaders)) c.upstreamHeaders.set(name, value);
   const p = result.principal;
-  c.user = { requestPrincipal: p.requestPrincipal, claims: p.claims, apiKey: p.kind === 'api-key' ? p.name : null };
+  c.user = { requestPrincipal: p.requestPrincipal, claims: p.claims, apiKey: result.apiKeyName };
   return undefined;
 };

@@ -1,6 +1,9 @@
-// Stage 7a: the upstream request's headers start as the client's, minus hop-by-hop headers and
-// anything claiming an identity (`x-weft-*`, `x-forwarded-client-cert`): apps behind Weft never
-// trust identity headers from outside. Forwarding headers are set from what the edge saw.
+// The upstream request's headers start as the client's, minus hop-by-hop headers and anything
+// claiming an identity (`x-weft-*`, `x-forwarded-client-cert`): apps behind Weft never trust
+// identity headers from outside. That cut happens once, when the request enters the pipeline,
+// before any stage adds verified headers (so a client's `Connection: x-user-id` cannot remove
+// a claim header the gateway set). Stage 7a then sets the forwarding headers from what the
+// edge saw.
 import { stripClientIdentityHeaders, stripHopByHop } from '../../core/http/header-ops.ts';
 import type { Stage } from './context.ts';
 
@@ -11,7 +14,6 @@ export function stripUntrusted(headers: Headers): void {
 }
 
 export const clientHeadersStage: Stage = (c) => {
-  stripUntrusted(c.upstreamHeaders);
   if (c.clientIp) {
     const prior = c.request.headers.get('x-forwarded-for');
     c.upstreamHeaders.set('x-forwarded-for', prior ? `${prior}, ${c.clientIp}` : c.clientIp);

@@ -2,8 +2,15 @@
 import { jsonError } from './json-error.ts';
 import type { Stage } from './context.ts';
 
+/** A CORS preflight is matched as the request it announces, so it reaches that rule's CORS policy. */
+function methodToMatch(request: Request): string {
+  const method = request.method.toUpperCase();
+  const announced = request.headers.get('access-control-request-method');
+  return method === 'OPTIONS' && announced && request.headers.get('origin') ? announced.toUpperCase() : method;
+}
+
 export const matchRouteStage: Stage = (c) => {
-  const hit = c.runtime.edge.match({ host: c.host, path: c.path, method: c.request.method.toUpperCase(), headers: c.request.headers, query: c.url.searchParams });
+  const hit = c.runtime.edge.match({ host: c.host, path: c.path, method: methodToMatch(c.request), headers: c.request.headers, query: c.url.searchParams });
   const found = hit && c.runtime.rule(hit.target);
   if (!hit || !found) return jsonError(404, 'no_route', `no route for ${c.request.method} ${c.host}${c.path}`);
   const m = found.rule.matches[hit.target.match];

@@ -8,7 +8,7 @@ import { proxyStage } from '../upstream/proxy.ts';
 import { writeAccessLog } from './access-log.ts';
 import { authenticateStage } from './authenticate.ts';
 import { authorizeStage } from './authorize.ts';
-import { clientHeadersStage } from './client-headers.ts';
+import { clientHeadersStage, stripUntrusted } from './client-headers.ts';
 import type { GatewayContext, Stage } from './context.ts';
 import { corsStage } from './cors.ts';
 import { faultStage } from './fault.ts';
@@ -38,6 +38,12 @@ export const STAGES: readonly Stage[] = [
   proxyStage, // 9. endpoint pick, upstream fetch (timeouts, retries, mirror)
 ];
 
+function untrustedStripped(headers: Headers): Headers {
+  const copy = new Headers(headers);
+  stripUntrusted(copy);
+  return copy;
+}
+
 /** The raw request path, exactly as sent: before any URL parser could "fix" it. */
 function rawPathOf(url: string): string {
   const afterScheme = url.indexOf('//') + 2;
@@ -57,13 +63,13 @@ export async function runPipeline(request: Request, env: GatewayEnv, ctx: Execut
     runtime,
     startedAt: Date.now(),
     url,
-    host: url.hostname.toLowerCase(),
+    host: url.hostname.toLowerCase().replace(/\.$/, ''), // `example.com.` is `example.com`
     rawPath: rawPathOf(request.url),
     path: '',
     clientIp: request.headers.get('cf-connecting-ip'),
     traceparent: span.traceparent,
     targets: [],
-    upstreamHeaders: new Headers(request.headers),
+    upstreamHeaders: untrustedStripped(request.headers),
     responseHeaders: new Headers(),
     upstreamPath: '',
     upstreamHost: null,

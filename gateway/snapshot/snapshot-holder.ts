@@ -70,6 +70,11 @@ async function refreshFromKv(env: GatewayEnv): Promise<void> {
   if (!verified.ok) return reject(env, version, verified.code, verified.message);
   // The body just verified names its own version (KV's listing may lag behind its value).
   const applied = verified.snapshot.version;
+  // Never go back in time: an older signed snapshot copied into KV is a replay, not a rollback
+  // (control re-stamps a real rollback).
+  const held = state.runtime?.snapshot.metadata.createdAt;
+  if (held && Date.parse(verified.snapshot.metadata.createdAt) < Date.parse(held))
+    return reject(env, applied, 'older_than_current', `signed at ${verified.snapshot.metadata.createdAt}, before the snapshot in force (${held})`);
   try {
     state.runtime = buildSnapshotRuntime(verified.snapshot);
   } catch (e) {

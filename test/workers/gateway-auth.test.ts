@@ -46,6 +46,28 @@ beforeAll(async () => {
       ].join('\n'),
     ),
     route('limited', 'limited.example.com', '    - backends: [{ service: api, subset: stable }]'),
+    route('keyed', 'keyed.example.com', '    - backends: [{ service: api, subset: stable }]'),
+    [
+      'apiVersion: weft/v1',
+      'kind: Authentication',
+      'metadata: { name: keyed }',
+      'spec:',
+      '  targetRefs: [{ kind: Route, name: keyed }]',
+      '  jwt:',
+      '    - name: test-idp',
+      `      issuer: ${ISSUER}`,
+      '      algorithms: [ES256]',
+      `      jwks: ${jwks}`,
+      '  apiKeys:',
+      `    keys: [{ name: partner, sha256: ${await sha256Hex(PARTNER_KEY)} }]`,
+      '---',
+      'apiVersion: weft/v1',
+      'kind: RateLimit',
+      'metadata: { name: keyed }',
+      'spec:',
+      '  targetRefs: [{ kind: Route, name: keyed }]',
+      '  limits: [{ name: per-key, key: api-key, requests: 2, period: 1m }]',
+    ].join('\n'),
     [
       'apiVersion: weft/v1',
       'kind: Authentication',
@@ -125,6 +147,12 @@ describe('JWT authentication at the edge', () => {
     }
   });
 
+  it('a client cannot make the gateway drop verified claim headers (Connection: x-user-id)', async () => {
+    const e = await echo(await gw('https://api.example.com/orders', { headers: { ...bearer(await token()), connection: 'x-user-id, x-user-plan' } }));
+    expect(e.headers['x-user-id']).toBe('alice');
+    expect(e.headers['x-user-plan']).toBe('pro');
+  });
+
   it('accepts a partner API key (by hash) and refuses a wrong one', async () => {
     const ok = await echo(await gw('https://api.example.com/orders', { headers: { 'x-api-key': PARTNER_KEY } }));
     expect(ok.headers['x-api-key']).toBeUndefined();
@@ -188,6 +216,13 @@ describe('rate limits at the edge', () => {
     expect(((await last?.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
     // Another client is counted separately.
     expect((await gw('https://limited.example.com/x', { headers: { 'cf-connecting-ip': '203.0.113.8' } })).status).toBe(200);
+  });
+
+  it('a per-API-key limit still counts when a valid JWT comes along with the key', async () => {
+    const headers = { 'x-api-key': PARTNER_KEY, ...bearer(await token({}, { aud: 'keyed.example.com' })) };
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await gw('https://keyed.example.com/x', { headers })).status);
+    expect(statuses).toEqual([200, 200, 429]);
   });
 
   it('a global limit is counted in one Durable Object per key, whichever gateway isolate serves', async () => {

@@ -54,6 +54,17 @@ export async function pushPolicy(...docs: string[]): Promise<string> {
   return body.version as string;
 }
 
+/** Asks the gateway until it reports `version` in force (bounded); returns what it last reported. */
+export async function gatewayVersion(expected: string, host = 'api.example.com'): Promise<string | null> {
+  let seen: string | null = null;
+  for (let i = 0; i < 50; i++) {
+    seen = ((await (await SELF.fetch(`https://${host}/__weft/health`)).json()) as { snapshot: string | null }).snapshot;
+    if (seen === expected) return seen;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return seen;
+}
+
 export function gw(url: string, init: RequestInit = {}): Promise<Response> {
   return SELF.fetch(url, init);
 }

@@ -37,6 +37,10 @@ beforeAll(async () => {
         '      rewrite: { pathPrefix: /v2 }',
         '      requestHeaders: { set: { x-route: moved }, remove: [x-debug] }',
         '      responseHeaders: { remove: [server], set: { x-served-by: weft } }',
+        '    - name: patchable',
+        '      matches: [{ path: { prefix: /profile }, methods: [GET, PATCH] }]',
+        '      backends: [{ service: api, subset: stable }]',
+        '      cors: { allowOrigins: ["https://app.example.com"], allowMethods: [GET, PATCH] }',
         '    - name: web',
         '      matches: [{ path: { prefix: /web } }]',
         '      backends: [{ service: api, subset: stable }]',
@@ -133,6 +137,12 @@ describe('CORS', () => {
     const actual = await gw('https://up.example.com/web/items', { headers: { origin: 'https://app.example.com' } });
     expect(actual.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     expect(actual.headers.get('vary')).toMatch(/origin/i);
+  });
+
+  it('answers the preflight of a method-restricted rule (matched as the request it announces)', async () => {
+    const pre = await gw('https://up.example.com/profile/me', { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'PATCH' } });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-methods')).toContain('PATCH');
   });
 
   it('refuses a preflight from an origin it does not list', async () => {
