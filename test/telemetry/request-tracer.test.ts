@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import { describe, expect, it } from 'vitest';
-import { otlpHttpJsonExporter, otlpTracesUrl, parseOtlpHeaders } from './otlp-exporter.ts';
-import { createRequestTracer, InMemorySpanExporter, serviceResource } from './request-tracer.ts';
-import type { SpanExporter } from './request-tracer.ts';
-import { nonRecordingChildSpan, remoteParentContext, traceparentOf } from './trace-context.ts';
+import { otlpHttpJsonExporter, otlpTracesUrl, parseOtlpHeaders } from '../../core/telemetry/otlp-exporter.ts';
+import { createRequestTracer, InMemorySpanExporter, serviceResource } from '../../core/telemetry/request-tracer.ts';
+import type { SpanExporter } from '../../core/telemetry/request-tracer.ts';
+import { nonRecordingChildSpan, remoteParentContext, traceparentOf } from '../../core/telemetry/trace-context.ts';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT = '00f067aa0ba902b7';

@@ -6,11 +6,11 @@ import type { AddressInfo } from 'node:net';
 import { connect, createServer } from 'node:tls';
 import type { PeerCertificate, Server, TLSSocket } from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createWorkloadCsr } from './csr.ts';
-import { parseSpiffeId } from './spiffe-id.ts';
-import { createCertificateAuthority, loadCertificateAuthority } from './x509-ca.ts';
-import type { CertificateAuthority } from './x509-ca.ts';
-import { issueX509Svid } from './x509-svid.ts';
+import { createWorkloadCsr } from '../../core/identity/csr.ts';
+import { parseSpiffeId } from '../../core/identity/spiffe-id.ts';
+import { createCertificateAuthority, loadCertificateAuthority } from '../../core/identity/x509-ca.ts';
+import type { CertificateAuthority } from '../../core/identity/x509-ca.ts';
+import { issueX509Svid } from '../../core/identity/x509-svid.ts';
 
 const TD = 'weft.local';
 const SERVER_ID = `spiffe://${TD}/ns/prod/sa/api`;

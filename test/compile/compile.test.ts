@@ -2,13 +2,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readPolicySources } from '../../cli/policy-files.ts';
-import { compileDocuments } from './compile.ts';
-import { edgeRouteEntries, meshRouteEntries } from './route-table.ts';
-import { snapshotVersion } from '../snapshot/build.ts';
-import { canonicalJson } from '../snapshot/canonical-json.ts';
-import { doc, errorLines } from '../../test/support/compile-yaml.ts';
+import { compileDocuments } from '../../core/compile/compile.ts';
+import { edgeRouteEntries, meshRouteEntries } from '../../core/compile/route-table.ts';
+import { snapshotVersion } from '../../core/snapshot/build.ts';
+import { canonicalJson } from '../../core/snapshot/canonical-json.ts';
+import { doc, errorLines } from '../support/compile-yaml.ts';
 
-const GOLDEN = new URL('./testdata/policies.golden.json', import.meta.url);
+const GOLDEN = new URL('../../core/compile/testdata/policies.golden.json', import.meta.url);
 
 async function shippedPolicies() {
   const sources = await readPolicySources(['policies']);

@@ -8,9 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import type { CryptoKey, JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { CompiledJwtProvider } from '../policy/authentication/compile.ts';
-import { JwksCache, JwksUnavailableError } from './jwks-cache.ts';
-import { verifyJwt } from './verify-jwt.ts';
+import type { CompiledJwtProvider } from '../../core/policy/authentication/compile.ts';
+import { JwksCache, JwksUnavailableError } from '../../core/authn/jwks-cache.ts';
+import { verifyJwt } from '../../core/authn/verify-jwt.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 

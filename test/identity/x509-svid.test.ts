@@ -4,12 +4,12 @@
 // validity window, a CA passed off as a leaf. Plus a CA rotation with an [old, new] bundle.
 import type { webcrypto } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createWorkloadCsr } from './csr.ts';
-import { ECDSA_SHA256, x509 } from './pkix.ts';
-import { createCertificateAuthority, loadCertificateAuthority } from './x509-ca.ts';
-import type { CertificateAuthority } from './x509-ca.ts';
-import { issueX509Svid } from './x509-svid.ts';
-import { verifyX509Svid } from './x509-svid-verify.ts';
+import { createWorkloadCsr } from '../../core/identity/csr.ts';
+import { ECDSA_SHA256, x509 } from '../../core/identity/pkix.ts';
+import { createCertificateAuthority, loadCertificateAuthority } from '../../core/identity/x509-ca.ts';
+import type { CertificateAuthority } from '../../core/identity/x509-ca.ts';
+import { issueX509Svid } from '../../core/identity/x509-svid.ts';
+import { verifyX509Svid } from '../../core/identity/x509-svid-verify.ts';
 
 const TD = 'weft.local';
 const WEB = `spiffe://${TD}/ns/prod/sa/web`;
