@@ -11,11 +11,13 @@
 // first; a watchdog ends the run if anything hangs. This is not a benchmark of Cloudflare's
 // edge: use the ratios to compare paths and to spot regressions, not as production figures.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateControlSecrets } from '../cli/control/dev-secrets.ts';
+import { policyFileTexts } from '../cli/policy-files.ts';
+import { runLanes } from './support/run-lanes.ts';
 import { createWorkloadCsr } from '../core/identity/csr.ts';
 
 // No telemetry, no Request.cf download: the bench needs nothing but 127.0.0.1.
@@ -52,40 +54,14 @@ function quantile(sorted: number[], q: number): number {
  * `op` must check its own response and throw on anything unexpected.
  */
 async function measure(name: string, count: number, op: (i: number) => Promise<void>, concurrency = 1, capMs = PHASE_CAP_MS): Promise<Measured> {
-  const latencies: number[] = [];
-  let next = 0;
-  const start = performance.now();
-  const deadline = start + capMs;
-  const lane = async () => {
-    while (next < count && performance.now() < deadline) {
-      const i = next++;
-      const t0 = performance.now();
-      await op(i);
-      latencies.push(performance.now() - t0);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, lane));
-  const wallMs = performance.now() - start;
-  return { name, count, n: latencies.length, concurrency, latencies: latencies.sort((a, b) => a - b), wallMs };
+  const run = await runLanes(count, concurrency, capMs, op);
+  return { name, count, n: run.latencies.length, concurrency, latencies: run.latencies, wallMs: run.wallMs };
 }
 
 async function expectStatus(res: Response, status: number, what: string): Promise<string> {
   const text = await res.text();
   if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status}: ${text.slice(0, 500)}`);
   return text;
-}
-
-function policyFiles(root: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const path = join(dir, e.name);
-      if (e.isDirectory()) walk(path);
-      else if (/\.ya?ml$/.test(e.name)) files[relative(root, path)] = readFileSync(path, 'utf8');
-    }
-  };
-  walk(root);
-  return files;
 }
 
 const persist = mkdtempSync(join(tmpdir(), 'weft-control-bench-'));
@@ -136,7 +112,7 @@ try {
   const results: Measured[] = [];
 
   // Snapshot reads: push the shipped policies, then GET (200) and GET If-None-Match (304).
-  const files = policyFiles(join(ROOT, 'policies'));
+  const files = await policyFileTexts(join(ROOT, 'policies'));
   const pushed = await fetch(url('/v1/snapshot'), {
     method: 'PUT',
     headers: { ...admin, 'content-type': 'application/json' },

@@ -26,8 +26,7 @@
 // Miniflare/workerd on a shared machine, with load generator and upstream in one Node process,
 // is not Cloudflare's edge: compare the ratios, not the absolute figures.
 
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -36,6 +35,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { V4MiniflareOptions } from 'miniflare';
 import { generateControlSecrets } from '../cli/control/dev-secrets.ts';
+import { bundleWorker } from '../test/support/bundle-worker.ts';
+import { runLanes } from './support/run-lanes.ts';
 
 // No telemetry, no Request.cf download: the bench needs nothing but 127.0.0.1.
 process.env.WRANGLER_SEND_METRICS = 'false';
@@ -76,7 +77,7 @@ interface Target {
 }
 
 interface Measured {
-  latencies: Float64Array;
+  latencies: number[];
   n: number;
   wallMs: number;
 }
@@ -89,7 +90,7 @@ interface Best {
   rateN: number;
 }
 
-function quantile(sorted: Float64Array, q: number): number {
+function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
 }
@@ -118,34 +119,8 @@ async function hit(target: Target, i: number): Promise<void> {
 }
 
 async function measure(target: Target, count: number, concurrency: number, capMs = PHASE_CAP_MS): Promise<Measured> {
-  const latencies = new Float64Array(count);
-  let next = 0;
-  let done = 0;
-  const start = performance.now();
-  const deadline = start + capMs;
-  const lane = async () => {
-    while (next < count && performance.now() < deadline) {
-      const i = next++;
-      const t0 = performance.now();
-      await hit(target, i);
-      latencies[done++] = performance.now() - t0;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, lane));
-  const wallMs = performance.now() - start;
-  return { latencies: latencies.subarray(0, done).sort(), n: done, wallMs };
-}
-
-function bundleWithWrangler(config: string, outdir: string): string {
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'deploy', '--dry-run', '--outdir', outdir, '--config', config], {
-    cwd: ROOT,
-    env: { ...process.env, CI: 'true', NO_COLOR: '1' },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  const script = join(outdir, 'index.js');
-  if (r.status !== 0 || !existsSync(script)) throw new Error(`bundling ${config} failed:\n${r.stdout}\n${r.stderr}`);
-  return script;
+  const run = await runLanes(count, concurrency, capMs, (i) => hit(target, i));
+  return { latencies: run.latencies, n: run.latencies.length, wallMs: run.wallMs };
 }
 
 async function bundleBareProxy(outdir: string): Promise<string> {
@@ -279,8 +254,8 @@ try {
 
   // Bundles: control and gateway exactly as deployed (wrangler dry-run), the bare proxy with esbuild.
   const t0 = performance.now();
-  const controlScript = bundleWithWrangler('control/wrangler.toml', join(work, 'control'));
-  const gatewayScript = bundleWithWrangler('wrangler.toml', join(work, 'gateway'));
+  const controlScript = bundleWorker('control/wrangler.toml', join(work, 'control'));
+  const gatewayScript = bundleWorker('wrangler.toml', join(work, 'gateway'));
   const bareScript = await bundleBareProxy(join(work, 'bare'));
   const bundleMs = performance.now() - t0;
 

@@ -24,6 +24,13 @@ async function listYamlFiles(dir: string): Promise<string[]> {
   return out;
 }
 
+/** Every policy file under `dir` as `{ <path relative to dir>: <YAML text> }`: the body of a push. */
+export async function policyFileTexts(dir: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const file of await listYamlFiles(dir)) files[relative(dir, file)] = await readFile(file, 'utf8');
+  return files;
+}
+
 /** Paths as the user sees them: relative inside the working folder, absolute outside it. */
 function displayPath(cwd: string, file: string): string {
   const rel = relative(cwd, file);

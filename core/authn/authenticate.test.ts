@@ -1,9 +1,10 @@
 // authenticate() as the gateway and sidecars call it: where tokens are read from, what a
 // required or optional Authentication does with no, good and bad credentials, which headers
 // are stripped and set upstream, API keys, and JWTs and API keys configured together.
-import { SignJWT, exportJWK, generateKeyPair } from 'jose';
-import type { CryptoKey, JWK } from 'jose';
+import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { makeIssuerKey as makeKey } from '../../test/support/jwt-test-keys.ts';
+import type { TestIssuerKey as Key } from '../../test/support/jwt-test-keys.ts';
 import type { CompiledAuthentication, CompiledJwtProvider, TokenSource } from '../policy/authentication/compile.ts';
 import { sha256Hex } from './api-key.ts';
 import { authenticate } from './authenticate.ts';
@@ -17,17 +18,6 @@ const NOW = Date.parse('2026-11-25T12:00:00Z');
 const SEC = Math.floor(NOW / 1000);
 const ACME_KEY = 'acme-secret-key-0001';
 
-interface Key {
-  alg: 'ES256' | 'RS256';
-  kid: string;
-  privateKey: CryptoKey;
-  publicJwk: JWK;
-}
-
-async function makeKey(alg: 'ES256' | 'RS256', kid: string): Promise<Key> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-  return { alg, kid, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } };
-}
 
 function sign(key: Key, claims: Record<string, unknown> = {}): Promise<string> {
   return new SignJWT({ iss: ISS, sub: 'user-1', aud: AUD, iat: SEC - 60, exp: SEC + 600, ...claims })

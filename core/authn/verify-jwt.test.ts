@@ -1,9 +1,10 @@
 // End-user JWT verification with real ES256 and RS256 keys: what a provider accepts, and each
 // way a token must be refused (expired, early, for another audience or issuer, `none`/HMAC,
 // unknown key, tampered), with the provider's clock skew.
-import { SignJWT, base64url, exportJWK, generateKeyPair } from 'jose';
-import type { CryptoKey, JWK } from 'jose';
+import { SignJWT, base64url } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { makeIssuerKey as makeKey } from '../../test/support/jwt-test-keys.ts';
+import type { TestIssuerKey as Key } from '../../test/support/jwt-test-keys.ts';
 import type { CompiledJwtProvider } from '../policy/authentication/compile.ts';
 import { JwksCache } from './jwks-cache.ts';
 import { unverifiedIssuer, verifyJwt } from './verify-jwt.ts';
@@ -13,17 +14,6 @@ const AUD = 'https://api.example.com';
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const SEC = Math.floor(NOW / 1000);
 
-interface Key {
-  alg: 'ES256' | 'RS256';
-  kid: string;
-  privateKey: CryptoKey;
-  publicJwk: JWK;
-}
-
-async function makeKey(alg: 'ES256' | 'RS256', kid: string): Promise<Key> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-  return { alg, kid, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } };
-}
 
 function sign(key: Key, claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}): Promise<string> {
   return new SignJWT({ iss: ISS, sub: 'user-1', aud: AUD, iat: SEC - 60, exp: SEC + 600, ...claims })

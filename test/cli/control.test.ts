@@ -3,7 +3,8 @@
 // error. Every process started here is stopped here, by PID.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { policyFileTexts } from '../../cli/policy-files.ts';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -52,12 +53,6 @@ function stop(child: ChildProcess): Promise<number | null> {
   });
 }
 
-async function policyFiles(): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  for (const sub of await readdir(POLICIES, { recursive: true })) if (sub.endsWith('.yaml')) files[sub] = await readFile(join(POLICIES, sub), 'utf8');
-  return files;
-}
-
 describe('weft control', () => {
   it('starts workerd with generated dev secrets, keeps state across a restart, and stops on Ctrl-C', async () => {
     const port = await freePort();
@@ -67,7 +62,7 @@ describe('weft control', () => {
     const token = (await readFile(join(dir, 'secrets/admin-token'), 'utf8')).trim();
     expect((await stat(join(dir, 'secrets/admin-token'))).mode & 0o777).toBe(0o600);
 
-    const pushed = await fetch(`${url}/v1/snapshot`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ files: await policyFiles() }) });
+    const pushed = await fetch(`${url}/v1/snapshot`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ files: await policyFileTexts(POLICIES) }) });
     expect(pushed.status).toBe(201);
     const { version } = (await pushed.json()) as { version: string };
     const bundle = (await (await fetch(`${url}/v1/bundle`)).json()) as { x509Authorities: string[] };
