@@ -46,7 +46,8 @@ export function buildSnapshotRuntime(snapshot: Snapshot): SnapshotRuntime {
   const routes = new Map(body.routes.map((r) => [r.id, r]));
   const services = new Map(body.services.map((s) => [s.id, s]));
   const auth = indexByTarget(body.authentications);
-  const limits = indexByTarget<CompiledRateLimit>(body.rateLimits);
+  // Per target, the (policy, limit) pairs a request to it is counted by: built once here.
+  const limits = new Map([...indexByTarget<CompiledRateLimit>(body.rateLimits)].map(([key, policies]) => [key, policies.flatMap((p) => p.limits.map((limit) => ({ policy: p.id, limit })))]));
   return {
     snapshot,
     version: snapshot.version,
@@ -62,7 +63,7 @@ export function buildSnapshotRuntime(snapshot: Snapshot): SnapshotRuntime {
       }
       return undefined;
     },
-    rateLimits: (targets) => targets.flatMap((t) => (limits.get(targetKey(t)) ?? []).flatMap((p) => p.limits.map((limit) => ({ policy: p.id, limit })))),
+    rateLimits: (targets) => (targets.length === 1 ? (limits.get(targetKey(targets[0] as CompiledTarget)) ?? []) : targets.flatMap((t) => limits.get(targetKey(t)) ?? [])),
     rule: (ref) => {
       const route = routes.get(ref.route);
       const rule = route?.rules[ref.rule];
