@@ -1,13 +1,18 @@
 // Stage 8b: edge token exchange. For an authenticated end user, the upstream request carries
 // a one-minute JWT signed by the gateway (x-weft-edge-token): audience = the destination
 // service's SPIFFE ID, subject = the user (`iss/sub` or `apikey/<name>`), plus the claims the
-// route forwards. Sidecars verify it offline against the trust bundle.
+// route forwards. Sidecars verify it offline against the trust bundle. A token is reused for
+// the same user and audience while more than half its lifetime is left (TokenCache).
 import { resolveClaim } from '../../core/authn/claims.ts';
-import { EDGE_TOKEN_HEADER, mintEdgeToken } from '../../core/identity/edge-token.ts';
+import { DEFAULT_EDGE_TOKEN_TTL_MS, EDGE_TOKEN_HEADER, mintEdgeToken } from '../../core/identity/edge-token.ts';
+import { TokenCache } from '../../core/identity/token-cache.ts';
 import { formatSpiffeId } from '../../core/identity/spiffe-id.ts';
 import { edgeSigner } from '../identity/edge-signer.ts';
 import { jsonError } from './json-error.ts';
 import type { Stage } from './context.ts';
+
+/** Per isolate. */
+const tokens = new TokenCache();
 
 export const edgeTokenStage: Stage = async (c) => {
   if (!c.user || !c.backend) return undefined;
@@ -25,11 +30,14 @@ export const edgeTokenStage: Stage = async (c) => {
     if (value !== undefined) claims[name] = value;
   }
   const service = c.backend.service;
-  const token = await mintEdgeToken({
-    gatewayId: signer.gatewayId,
-    audience: formatSpiffeId(c.runtime.snapshot.body.mesh.trustDomain, service.namespace, service.name),
-    user: { requestPrincipal: c.user.requestPrincipal, claims },
-    key: signer.key,
+  const audience = formatSpiffeId(c.runtime.snapshot.body.mesh.trustDomain, service.namespace, service.name);
+  const user = { requestPrincipal: c.user.requestPrincipal, claims };
+  // One token per (key, audience, user, forwarded claims), reused for half its minute.
+  const key = JSON.stringify([signer.key.kid, audience, user.requestPrincipal, claims]);
+  const token = await tokens.get(key, async () => {
+    const issuedAt = Date.now();
+    const ttlMs = DEFAULT_EDGE_TOKEN_TTL_MS;
+    return { token: await mintEdgeToken({ gatewayId: signer.gatewayId, audience, user, key: signer.key, ttlMs, now: issuedAt }), issuedAt, expiresAt: issuedAt + ttlMs };
   });
   c.upstreamHeaders.set(EDGE_TOKEN_HEADER, token);
   return undefined;
