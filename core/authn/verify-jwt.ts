@@ -5,7 +5,7 @@
 import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import type { JSONWebKeySet, JWTPayload, JWTVerifyOptions, ProtectedHeaderParameters } from 'jose';
 import type { CompiledJwtProvider } from '../policy/authentication/compile.ts';
-import { JWT_ALGORITHMS } from '../policy/authentication/schema.ts';
+import { JWT_ALGORITHMS } from './jwt-algorithms.ts';
 import { JwksUnavailableError } from './jwks-cache.ts';
 import type { JwksCache } from './jwks-cache.ts';
 

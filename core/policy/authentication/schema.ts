@@ -1,13 +1,13 @@
 // Authentication: who the end user (or partner) is. JWTs from named issuers (remote JWKS or
 // inline keys) and API keys stored only as SHA-256 hashes. Required or optional per target.
 import { z } from 'zod';
+import { JWT_ALGORITHMS } from '../../authn/jwt-algorithms.ts';
 import { dnsLabel, documentSchema } from '../shared/envelope.ts';
 import { duration } from '../shared/duration.ts';
 import { headerName } from '../shared/header-ops.ts';
 import { targetRefs } from '../shared/target-ref.ts';
 
 /** Asymmetric algorithms only: a shared HMAC secret would have to live in every proxy. */
-export const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'] as const;
 
 const jwk = z.looseObject({ kty: z.string().describe('Key type (RSA, EC, OKP).'), kid: z.string().optional().describe('Key id, matched against the token header.') }).describe('A public JWK.');
 
