@@ -1,0 +1,106 @@
+// The seams between the sidecar's parts. The data path (proxy/) reads policy, endpoints and
+// identity through a SidecarView and reports what happened to a ProxyObserver; the control
+// client (control/) is the live SidecarView, tests use a fixed one; telemetry/ is the observer.
+import type { JSONWebKeySet } from 'jose';
+import type { EndpointsDocument } from '../core/endpoints/endpoints-document.ts';
+import type { SnapshotRuntime } from '../core/runtime/snapshot-runtime.ts';
+
+/** This workload: who the sidecar speaks for. */
+export interface WorkloadSelf {
+  trustDomain: string;
+  namespace: string;
+  service: string;
+  /** `spiffe://<trustDomain>/ns/<namespace>/sa/<service>` */
+  spiffeId: string;
+  /** One per process/instance: the endpoint registration id and the status node id. */
+  instanceId: string;
+  labels: Record<string, string>;
+}
+
+/** The trust bundle as control serves it (`GET /v1/bundle`). */
+export interface TrustBundle {
+  trustDomain: string;
+  /** Control's own SPIFFE ID: the audience of controlToken. */
+  controlId: string;
+  /** Keys that sign snapshots, endpoints documents and JWT-SVIDs. */
+  jwks: JSONWebKeySet;
+  /** PEM CA certificates (X.509-SVIDs). */
+  x509Authorities: string[];
+  /** Gateway edge-token keys, certified by control. */
+  edge: { issuer: string; jwks: JSONWebKeySet };
+}
+
+/**
+ * What the data path reads, per request. Each getter returns the current value; a new snapshot
+ * or endpoints document replaces the whole value at once, so a request that read the old one
+ * finishes on it (atomic apply).
+ */
+export interface SidecarView {
+  readonly self: WorkloadSelf;
+  runtime(): SnapshotRuntime | undefined;
+  endpoints(): EndpointsDocument | undefined;
+  bundle(): TrustBundle | undefined;
+  /** This workload's JWT-SVID for `audience` (the callee's SPIFFE ID); cached, renewed before expiry. Rejects when there is no identity. */
+  jwtSvid(audience: string): Promise<string>;
+}
+
+export type Direction = 'inbound' | 'outbound';
+
+/** One access-log line (JSON), written after the response has ended. */
+export interface AccessLogEntry {
+  direction: Direction;
+  method: string;
+  /** Host (or authority) the request named. */
+  authority: string;
+  path: string;
+  /** `Route:ns/name#rule`, or null when no route matched. */
+  route: string | null;
+  /** Destination service id (`ns/name`) outbound; this workload's service inbound. */
+  service: string | null;
+  status: number;
+  latencyMs: number;
+  /** `address:port` of the endpoint that answered, if any. */
+  upstream: string | null;
+  /** Verified caller SPIFFE ID (inbound), or null. */
+  peer: string | null;
+  /** Verified end user (`iss/sub`, `apikey/<name>`) from the edge token, or null. */
+  principal: string | null;
+  traceId: string | null;
+  /** Retries made (attempts - 1). */
+  retries: number;
+  /** Why the sidecar answered itself (an error code such as `no_route`, `unauthenticated`, `rate_limited`, `circuit_open`), or null. */
+  reason: string | null;
+}
+
+/** Metrics and logs hook into the data path here; every method must be cheap and never throw. */
+export interface ProxyObserver {
+  request(entry: AccessLogEntry): void;
+  retry(direction: Direction, service: string): void;
+  upstreamError(direction: Direction, service: string, kind: 'timeout' | 'connect-failure' | 'reset'): void;
+  ejection(service: string, endpoint: string): void;
+  rateLimited(direction: Direction, policy: string): void;
+  circuitOpen(service: string, limit: 'maxConnections' | 'maxPendingRequests'): void;
+}
+
+/** A running listener (inbound, outbound). */
+export interface ProxyListener {
+  readonly port: number;
+  /** Requests being served now. */
+  inFlight(): number;
+  /** Stops accepting; waits for in-flight requests up to graceMs, then closes what is left. */
+  close(graceMs: number): Promise<void>;
+}
+
+/** The headers the mesh itself speaks; an app never sets or sees them raw. */
+export const MESH_HEADERS = {
+  /** The caller's JWT-SVID, audience = the callee's SPIFFE ID (outbound sets, inbound verifies and removes). */
+  svid: 'x-weft-svid',
+  /** The gateway's edge token (end-user identity), forwarded as is. */
+  edgeToken: 'x-weft-edge-token',
+  /** To the app, inbound: the verified caller SPIFFE ID. */
+  peerId: 'x-weft-peer-id',
+  /** To the app, inbound: the verified end user (`iss/sub`). */
+  principal: 'x-weft-principal',
+  /** To the app, inbound: the verified end user's forwarded claims, JSON. */
+  claims: 'x-weft-claims',
+} as const;
