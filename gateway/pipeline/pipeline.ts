@@ -16,6 +16,7 @@ import { matchRouteStage } from './match-route.ts';
 import { normalizePathStage } from './normalize-path.ts';
 import { pickBackendStage } from './pick-backend.ts';
 import { edgeTokenStage } from './edge-token.ts';
+import { meshIdentityStage } from './mesh-identity.ts';
 import { rateLimitStage } from './rate-limit.ts';
 import { redirectStage } from './redirect.ts';
 import { requestHeadersStage } from './request-headers.ts';
@@ -35,6 +36,7 @@ export const STAGES: readonly Stage[] = [
   requestHeadersStage, //    rewrite, request header operations
   pickBackendStage, // 8. weighted backend (canary)
   edgeTokenStage, //    edge token for an authenticated user, for that backend
+  meshIdentityStage, //    the gateway's own JWT-SVID for that backend (x-weft-svid)
   proxyStage, // 9. endpoint pick, upstream fetch (timeouts, retries, mirror)
 ];
 

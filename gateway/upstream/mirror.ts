@@ -1,6 +1,7 @@
 // Shadow traffic: a copy of the request to the mirror backend, sent after the response path
 // is decided (`waitUntil`); its answer and its failures are discarded, never seen by the client.
 import { EDGE_TOKEN_HEADER } from '../../core/identity/edge-token.ts';
+import { SVID_HEADER } from '../pipeline/mesh-identity.ts';
 import type { CompiledRule } from '../../core/policy/route/compile.ts';
 import type { GatewayContext } from '../pipeline/context.ts';
 import { registeredEndpoints } from '../snapshot/endpoints-holder.ts';
@@ -15,8 +16,10 @@ export async function mirrorRequest(c: GatewayContext, mirror: NonNullable<Compi
   if (!ep) return;
   const headers = new Headers(c.upstreamHeaders);
   headers.set('x-weft-shadow', 'true');
-  // The edge token is addressed to the primary service; a shadow must not be able to replay it.
+  // The edge token and the gateway's JWT-SVID are addressed to the primary service; a shadow
+  // must not be able to replay them.
   headers.delete(EDGE_TOKEN_HEADER);
+  headers.delete(SVID_HEADER);
   const url = upstreamUrl(c, service, ep);
   c.ctx.waitUntil(
     fetch(url, { method: c.request.method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(c.match?.rule.timeoutMs ?? 10_000) })

@@ -4,6 +4,7 @@ import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import type { CryptoKey, JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyEdgeToken } from '../../core/identity/edge-token.ts';
+import { verifyJwtSvid } from '../../core/identity/jwt-svid.ts';
 import { sha256Hex } from '../../core/snapshot/canonical-json.ts';
 import { DurableObjectCounterStore } from '../../gateway/rate-limit/global-rate-limiter.ts';
 import { counterKey, limitBucket } from '../../core/ratelimit/rate-limit.ts';
@@ -180,6 +181,20 @@ describe('edge token exchange', () => {
       ok: true,
       user: { requestPrincipal: 'apikey/partner' },
     });
+  });
+});
+
+describe('the gateway proves itself to the mesh', () => {
+  it('sends its own JWT-SVID for the backend service, also for an anonymous user; a client cannot forge one', async () => {
+    const e = await echo(await gw('https://limited.example.com/anyone', { headers: { 'x-weft-svid': 'forged', 'cf-connecting-ip': '198.51.100.77' } }));
+    const svid = e.headers['x-weft-svid'] ?? '';
+    expect(svid).not.toBe('forged');
+    const bundle = (await (await testEnv.CONTROL_HTTP.fetch('https://control/v1/bundle')).json()) as { jwks: { keys: [] } };
+    expect(await verifyJwtSvid(svid, { trustBundle: bundle.jwks, audience: 'spiffe://weft.local/ns/default/sa/api', trustDomain: 'weft.local' })).toMatchObject({
+      ok: true,
+      spiffeId: 'spiffe://weft.local/ns/edge/sa/gateway',
+    });
+    expect(await verifyJwtSvid(svid, { trustBundle: bundle.jwks, audience: 'spiffe://weft.local/ns/default/sa/ratings' })).toMatchObject({ ok: false, code: 'wrong_audience' });
   });
 });
 

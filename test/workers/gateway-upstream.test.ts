@@ -95,6 +95,8 @@ describe('mirror and faults', () => {
     }
     expect(seen.map((s) => s.url)).toEqual(['/shadow/1?q=2']);
     expect(seen[0]?.headers['x-weft-shadow']).toBe('true');
+    expect(seen[0]?.headers['x-weft-svid']).toBeUndefined(); // addressed to the primary service only
+    expect(e.headers['x-weft-svid']).toBeDefined();
   });
 
   it('aborts with the injected status without calling the upstream', async () => {
