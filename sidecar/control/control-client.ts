@@ -1,0 +1,182 @@
+// The sidecar's control-plane client: the live SidecarView. It gets and renews this workload's
+// identity, watches the signed snapshot and endpoints document (long polls), keeps the trust
+// bundle fresh, registers the inbound endpoint with heartbeats, reports status (ACK/NACK), and
+// keeps everything it trusts on disk as last-known-good so it starts, and keeps enforcing,
+// while control is unreachable. See docs/control-api.md for the calls.
+import type { EndpointsDocument } from '../../core/endpoints/endpoints-document.ts';
+import { formatSpiffeId } from '../../core/identity/spiffe-id.ts';
+import type { SnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
+import { LkgStore } from '../state/lkg-store.ts';
+import type { SidecarView, TrustBundle, WorkloadSelf } from '../types.ts';
+import { sleep } from './backoff.ts';
+import { BundleHolder } from './bundle-holder.ts';
+import { ControlError, ControlLink, isTransient } from './control-http.ts';
+import { EndpointsWatcher } from './endpoints-watcher.ts';
+import { IdentityError, IdentityManager } from './identity-manager.ts';
+import { resolveOptions } from './options.ts';
+import type { ControlClientOptions, ControlClientStatus, Logger } from './options.ts';
+import { Registration } from './registration.ts';
+import { SnapshotWatcher } from './snapshot-watcher.ts';
+import { StatusReporter } from './status-reporter.ts';
+import { fetchOnce, runWatch } from './watch-loop.ts';
+import type { WatchOptions } from './watch-loop.ts';
+
+export type { ControlClientOptions, ControlClientStatus } from './options.ts';
+
+export interface ControlClient extends SidecarView {
+  status(): ControlClientStatus;
+  /** A verified snapshot is in force and the workload identity is unexpired. */
+  ready(): boolean;
+  /** Called with each snapshot applied from now on (the one in force is runtime()). */
+  onSnapshot(listener: (runtime: SnapshotRuntime) => void): void;
+  /** Stops the loops, deregisters the endpoint and sends a last status (best effort, about 2 s at most). */
+  close(): Promise<void>;
+}
+
+const CLOSE_BUDGET_MS = 2_000;
+const NODE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A definitive refusal, said so a person knows what to do. */
+function startupError(e: unknown): Error {
+  let why = (e as Error).message;
+  if (e instanceof ControlError && e.code === 'invalid_join_token')
+    why = `control refused the join token (401 invalid_join_token: it is unknown, expired or used up); make a new one with POST /v1/identity/join-tokens. Control said: ${e.message}`;
+  else if (e instanceof ControlError && e.status === 403) why = `control refused this workload (403 ${e.code}): ${e.message}`;
+  else if (e instanceof ControlError && e.status === 401) why = `control did not accept the credential (401 ${e.code}): ${e.message}`;
+  return new Error(`sidecar control client cannot start: ${why}`, { cause: e });
+}
+
+export async function startControlClient(options: ControlClientOptions): Promise<ControlClient> {
+  const o = resolveOptions(options);
+  if (!NODE_ID.test(o.self.instanceId)) throw new Error(`sidecar control client cannot start: instanceId "${o.self.instanceId}" must be 1-128 characters of A-Z a-z 0-9 . _ : -`);
+  const log: Logger = (entry) => {
+    try {
+      o.log({ component: 'sidecar.control', ...entry });
+    } catch {
+      // a broken logger must not break the client
+    }
+  };
+  const store = await LkgStore.open(o.stateDir);
+  const link = new ControlLink(o.controlUrl, o.requestTimeoutMs);
+  const bundle = new BundleHolder(link, store, log);
+  const identity = new IdentityManager({ link, store, log, namespace: o.self.namespace, service: o.self.service, joinToken: o.joinToken, backoff: o.backoff });
+  const reportChange = (): void => reporter.reportNow();
+  const snapshots = new SnapshotWatcher({ store, log, bundle, identity, changed: reportChange });
+  const endpoints = new EndpointsWatcher({ store, log, bundle });
+  const reporter = new StatusReporter({
+    link,
+    identity,
+    log,
+    nodeId: o.self.instanceId,
+    everyMs: o.statusEveryMs,
+    backoff: o.backoff,
+    state: () => ({ appliedVersion: snapshots.applied?.version ?? null, rejected: snapshots.rejected ?? null, lastKnownGood: snapshots.rejected !== undefined && snapshots.applied !== undefined }),
+  });
+  const registration = o.register
+    ? new Registration({ link, identity, log, instanceId: o.self.instanceId, labels: o.self.labels, address: o.register.address, port: o.register.port, ttlSeconds: o.endpointTtlSeconds, backoff: o.backoff })
+    : undefined;
+  const watch = (what: string, path: string, w: { seen: string | undefined; consider: (body: string, version: string | null) => Promise<boolean> }): WatchOptions => ({
+    what,
+    path,
+    link,
+    identity,
+    log,
+    longPollSeconds: o.longPollSeconds,
+    requestTimeoutMs: o.requestTimeoutMs,
+    backoff: o.backoff,
+    seen: () => w.seen,
+    consider: (body, version) => w.consider(body, version),
+  });
+  const snapshotWatch = watch('snapshot', '/v1/snapshot', snapshots);
+  const endpointsWatch = watch('endpoints', '/v1/endpoints', endpoints);
+
+  try {
+    await bundle.loadFromDisk();
+    const fromDisk = await identity.loadFromDisk();
+    await snapshots.loadFromDisk();
+    await endpoints.loadFromDisk();
+    if (!fromDisk) {
+      try {
+        await identity.acquire();
+        log({ level: 'info', msg: 'workload identity obtained', spiffeId: identity.spiffeId });
+      } catch (e) {
+        // No join token and nothing on disk, 401/403, a SPIFFE ID for another workload: definitive.
+        if (e instanceof IdentityError || !isTransient(e)) throw e;
+        log({ level: 'warn', msg: 'control unreachable at start; retrying in the background', error: (e as Error).message, lastKnownGood: snapshots.applied?.version ?? null });
+      }
+    }
+    if (identity.controlToken()) {
+      try {
+        await bundle.refresh();
+        await Promise.all(
+          [snapshotWatch, endpointsWatch].map((w) =>
+            fetchOnce(w, false).catch((e: unknown) => {
+              if (!(e instanceof ControlError && e.code === 'no_snapshot')) log({ level: 'warn', msg: `first ${w.what} fetch failed; the watch retries`, error: (e as Error).message });
+            }),
+          ),
+        );
+      } catch (e) {
+        log({ level: 'warn', msg: 'control unreachable at start; running from disk and retrying in the background', error: (e as Error).message });
+      }
+    }
+  } catch (e) {
+    link.abort();
+    identity.stop();
+    await link.destroy();
+    throw startupError(e);
+  }
+
+  const loops: Promise<void>[] = [identity.run(), bundle.run(o.bundleRefreshMs, o.backoff), runWatch(snapshotWatch), runWatch(endpointsWatch), reporter.run()];
+  if (registration) loops.push(registration.run());
+  log({ level: 'info', msg: 'control client started', controlUrl: o.controlUrl, ready: snapshots.runtime !== undefined && identity.controlToken() !== undefined, snapshot: snapshots.applied ?? null });
+
+  const self: WorkloadSelf = {
+    get trustDomain() {
+      return identity.trustDomain ?? bundle.current?.trustDomain ?? '';
+    },
+    namespace: o.self.namespace,
+    service: o.self.service,
+    get spiffeId() {
+      const td = identity.trustDomain ?? bundle.current?.trustDomain;
+      return identity.spiffeId ?? (td ? formatSpiffeId(td, o.self.namespace, o.self.service) : '');
+    },
+    instanceId: o.self.instanceId,
+    labels: o.self.labels,
+  };
+
+  let closing: Promise<void> | undefined;
+  return {
+    self,
+    runtime: (): SnapshotRuntime | undefined => snapshots.runtime,
+    endpoints: (): EndpointsDocument | undefined => endpoints.document,
+    bundle: (): TrustBundle | undefined => bundle.current,
+    jwtSvid: (audience: string) => identity.jwtSvid(audience),
+    onSnapshot: (listener) => snapshots.onSnapshot(listener),
+    ready: () => snapshots.runtime !== undefined && identity.controlToken() !== undefined,
+    status: (): ControlClientStatus => {
+      const expiresAt = identity.expiresAt;
+      return {
+        connected: link.connected,
+        snapshot: snapshots.applied ? { ...snapshots.applied } : null,
+        rejected: snapshots.rejected ? { ...snapshots.rejected } : null,
+        endpointsVersion: endpoints.document?.version ?? null,
+        svid: identity.spiffeId && expiresAt !== undefined ? { spiffeId: identity.spiffeId, expiresAt: new Date(expiresAt).toISOString() } : null,
+        lastError: link.lastError,
+      };
+    },
+    close: () => {
+      closing ??= (async () => {
+        link.abort();
+        identity.stop();
+        const stopped = new AbortController();
+        await Promise.race([Promise.allSettled(loops), sleep(CLOSE_BUDGET_MS, stopped.signal)]);
+        stopped.abort();
+        await Promise.allSettled([registration?.deregister(CLOSE_BUDGET_MS), reporter.final(CLOSE_BUDGET_MS)]);
+        await identity.flush();
+        await link.destroy();
+        log({ level: 'info', msg: 'control client closed' });
+      })();
+      return closing;
+    },
+  };
+}
