@@ -7,6 +7,7 @@ import { registerDiff } from './commands/diff.ts';
 import { registerHashKey } from './commands/hash-key.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerSchema } from './commands/schema.ts';
+import { registerSidecar } from './commands/sidecar.ts';
 import { registerValidate } from './commands/validate.ts';
 import { registerVerify } from './commands/verify.ts';
 import { CliError, EXIT_USAGE } from './exit-codes.ts';
@@ -27,6 +28,7 @@ export function buildProgram(io: Io): Command {
   registerVerify(program, io);
   registerHashKey(program, io);
   registerControl(program, io);
+  registerSidecar(program, io);
   program.exitOverride();
   for (const c of program.commands) {
     c.exitOverride();
