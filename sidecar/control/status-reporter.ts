@@ -35,7 +35,8 @@ export class StatusReporter {
   /** Sends the current state soon (coalesced with any send in progress). */
   reportNow(): void {
     this.#dirty = true;
-    this.#draining ??= this.#drain().finally(() => {
+    if (this.#draining) return;
+    this.#draining = this.#drain().finally(() => {
       this.#draining = undefined;
     });
   }
