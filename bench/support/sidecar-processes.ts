@@ -1,0 +1,124 @@
+// The processes a proxy benchmark starts (nginx, the naive Node proxy, sidecars), each
+// recorded by PID the moment it is spawned so that every exit path (normal end, error,
+// watchdog, SIGINT) can stop exactly those, and nothing else.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { connect, createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { alive } from './process-stats.ts';
+
+export interface Started {
+  name: string;
+  pid: number;
+  child: ChildProcess;
+  /** stdout + stderr so far (last 64 KiB). */
+  output(): string;
+  /** Resolves when the process has exited. */
+  exited: Promise<void>;
+}
+
+const started: Started[] = [];
+
+export function startProcess(name: string, argv: string[], env?: NodeJS.ProcessEnv, cwd?: string): Started {
+  const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env, cwd });
+  if (child.pid === undefined) throw new Error(`${name}: could not start ${argv[0]}`);
+  let out = '';
+  const keep = (c: Buffer) => {
+    out = (out + c.toString('utf8')).slice(-65_536);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+  child.on('error', () => undefined);
+  const p: Started = { name, pid: child.pid, child, output: () => out, exited };
+  started.push(p);
+  return p;
+}
+
+/** Stops one process by PID: SIGTERM, then SIGKILL after `graceMs`; `extraPids` (its workers) too. */
+export async function stopProcess(p: Started, graceMs = 3_000, extraPids: readonly number[] = []): Promise<void> {
+  const i = started.indexOf(p);
+  if (i >= 0) started.splice(i, 1);
+  if (p.child.exitCode === null && p.child.signalCode === null) {
+    p.child.kill('SIGTERM');
+    const timer = new Promise<'late'>((r) => setTimeout(() => r('late'), graceMs).unref());
+    if ((await Promise.race([p.exited.then(() => 'done' as const), timer])) === 'late') {
+      p.child.kill('SIGKILL');
+      await p.exited;
+    }
+  }
+  for (const pid of extraPids) {
+    if (alive(pid)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+/** Stops every process still recorded (the cleanup of every exit path). */
+export async function stopAll(extraPids: () => readonly number[] = () => []): Promise<void> {
+  const extra = extraPids();
+  await Promise.all([...started].map((p) => stopProcess(p, 2_000)));
+  for (const pid of extra) {
+    if (alive(pid)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+/** A port free on 127.0.0.1 right now (for programs that cannot listen on port 0 and tell). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Waits (bounded) until 127.0.0.1:`port` accepts connections; fails early if `p` exits. */
+export async function waitForPort(p: Started, port: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  let gone = false;
+  void p.exited.then(() => (gone = true));
+  for (;;) {
+    if (gone) throw new Error(`${p.name} exited before listening on ${port}:\n${p.output().slice(-2000)}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (performance.now() > deadline) throw new Error(`${p.name} did not listen on ${port} within ${timeoutMs / 1000} s:\n${p.output().slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Waits (bounded) for a line of the process's output matching `re`; resolves with the match. */
+export async function waitForOutput(p: Started, re: RegExp, timeoutMs = 15_000): Promise<RegExpExecArray> {
+  const deadline = performance.now() + timeoutMs;
+  let gone = false;
+  void p.exited.then(() => (gone = true));
+  for (;;) {
+    const m = re.exec(p.output());
+    if (m) return m;
+    if (gone) throw new Error(`${p.name} exited (code ${p.child.exitCode}, signal ${p.child.signalCode}):\n${p.output().slice(-2000)}`);
+    if (performance.now() > deadline) throw new Error(`${p.name}: no ${re} in its output within ${timeoutMs / 1000} s:\n${p.output().slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
