@@ -1,0 +1,56 @@
+// Outbound: which mesh service the app is calling. The authority (absolute-form target of an
+// HTTP_PROXY request, else the Host header) names `service` in this workload's namespace or
+// `service.namespace`; a port is ignored. Unknown names are refused (registry-only, like
+// Istio's outboundTrafficPolicy REGISTRY_ONLY): the sidecar forwards only to services the
+// snapshot declares, never to arbitrary hosts. Per snapshot, the rule used for a known
+// service that no route governs (straight to the service, Mesh default timeout and retries)
+// is built once.
+import type { CompiledRule } from '../../core/policy/route/compile.ts';
+import type { SnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
+
+const NO_OPS = { set: {}, add: {}, remove: [] };
+
+/** `host[:port]` lower-cased, port and a trailing dot removed. */
+export function hostOnly(authority: string): string {
+  let host = authority.toLowerCase();
+  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
+  const colon = host.indexOf(':');
+  if (colon >= 0) host = host.slice(0, colon);
+  return host.endsWith('.') ? host.slice(0, -1) : host;
+}
+
+/** The service id (`namespace/name`) a host names, if the snapshot has that service. */
+export function destinationService(runtime: SnapshotRuntime, host: string, namespace: string): string | undefined {
+  const dot = host.indexOf('.');
+  // `name`, or `name.namespace` (a longer `name.namespace.svc…` is read as the same)
+  const id = dot < 0 ? `${namespace}/${host}` : `${host.slice(dot + 1).split('.')[0]}/${host.slice(0, dot)}`;
+  return runtime.services.has(id) ? id : undefined;
+}
+
+const defaultRules = new WeakMap<SnapshotRuntime, Map<string, CompiledRule>>();
+
+/** The implicit rule for a known service no mesh route matched: all traffic to it, Mesh defaults. */
+export function directRule(runtime: SnapshotRuntime, serviceId: string): CompiledRule {
+  let rules = defaultRules.get(runtime);
+  if (!rules) defaultRules.set(runtime, (rules = new Map()));
+  let rule = rules.get(serviceId);
+  if (!rule) {
+    const defaults = runtime.snapshot.body.mesh.defaults;
+    rule = {
+      name: 'direct',
+      matches: [],
+      backends: [{ service: serviceId, subset: null, port: null, weight: 100 }],
+      redirect: null,
+      rewrite: null,
+      requestHeaders: NO_OPS,
+      responseHeaders: NO_OPS,
+      mirror: null,
+      timeoutMs: defaults.timeoutMs,
+      retries: { ...defaults.retries, perTryTimeoutMs: Math.min(defaults.retries.perTryTimeoutMs, defaults.timeoutMs) },
+      fault: null,
+      cors: null,
+    };
+    rules.set(serviceId, rule);
+  }
+  return rule;
+}

@@ -1,0 +1,74 @@
+// Per destination service (and subset): the load-balancing state that must outlive a request
+// (picker position or ring, in-flight counts for least-request, outlier ejections), rebuilt
+// only when the snapshot or the endpoints document changes; and per service the circuit
+// breaker and the retry budget, which count requests in flight and so live across versions.
+import type { EndpointsDocument } from '../../core/endpoints/endpoints-document.ts';
+import { CircuitBreaker } from '../../core/lb/circuit-breaker.ts';
+import { OutlierDetector } from '../../core/lb/outlier-detector.ts';
+import { createPicker } from '../../core/lb/picker.ts';
+import type { EndpointPicker, LbEndpoint } from '../../core/lb/picker.ts';
+import { endpointsFor, registeredEndpoint } from '../../core/lb/select-backend.ts';
+import type { CompiledService } from '../../core/policy/service/compile.ts';
+import { RetryBudget } from '../../core/resilience/retry-budget.ts';
+import type { CompiledRetries } from '../../core/policy/shared/resilience.ts';
+
+export interface EndpointPool {
+  service: CompiledService;
+  endpoints: LbEndpoint[];
+  picker: EndpointPicker;
+  active: Map<string, number>;
+  activeRequests: (id: string) => number;
+  outliers: OutlierDetector | undefined;
+}
+
+export class EndpointPools {
+  #pools = new Map<string, EndpointPool>();
+  #version = '';
+  readonly #breakers = new Map<string, { limits: string; breaker: CircuitBreaker }>();
+  readonly #budgets = new Map<string, { key: string; budget: RetryBudget }>();
+  /** Called when the endpoint sets were rebuilt (the connection pools may retire old origins). */
+  onRebuild: () => void = () => undefined;
+
+  pool(snapshotVersion: string, service: CompiledService, subset: string | null, registered: EndpointsDocument | undefined): EndpointPool {
+    const version = `${snapshotVersion}/${registered?.version ?? ''}`;
+    if (version !== this.#version) {
+      if (this.#version !== '') this.onRebuild();
+      this.#pools = new Map();
+      this.#version = version;
+    }
+    const key = subset === null ? service.id : `${service.id}/${subset}`;
+    let pool = this.#pools.get(key);
+    if (!pool) {
+      const active = new Map<string, number>();
+      pool = {
+        service,
+        endpoints: endpointsFor(service, subset, (registered?.endpoints[service.id] ?? []).map(registeredEndpoint)),
+        picker: createPicker(service.loadBalancer.algorithm, Math.random),
+        active,
+        activeRequests: (id) => active.get(id) ?? 0,
+        outliers: service.outlierDetection ? new OutlierDetector(service.outlierDetection, Date.now) : undefined,
+      };
+      this.#pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  breaker(service: CompiledService): CircuitBreaker {
+    const limits = `${service.connectionLimits.maxConnections}/${service.connectionLimits.maxPendingRequests}`;
+    let entry = this.#breakers.get(service.id);
+    if (!entry || entry.limits !== limits) this.#breakers.set(service.id, (entry = { limits, breaker: new CircuitBreaker(service.connectionLimits) }));
+    return entry.breaker;
+  }
+
+  budget(serviceId: string, retries: CompiledRetries): RetryBudget {
+    const key = `${retries.budget.percent}/${retries.budget.minRetriesPerSecond}`;
+    let entry = this.#budgets.get(serviceId);
+    if (!entry || entry.key !== key) this.#budgets.set(serviceId, (entry = { key, budget: new RetryBudget(retries.budget, Date.now) }));
+    return entry.budget;
+  }
+}
+
+/** The endpoints a request may go to now: all, minus those ejected as outliers. */
+export function healthyEndpoints(pool: EndpointPool): LbEndpoint[] {
+  return pool.outliers ? pool.outliers.healthy(pool.endpoints) : pool.endpoints;
+}

@@ -1,0 +1,84 @@
+// Header hygiene on the sidecar's hot path, on Node's flat `rawHeaders` lists and plain
+// header objects (never a Web Headers per request): hop-by-hop headers (RFC 9110 §7.6.1:
+// Connection and every header it names, Keep-Alive, Proxy-Connection, TE, Transfer-Encoding,
+// Upgrade) never cross the proxy, and the route's remove/set/add operations run in that order.
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { CompiledHeaderOps } from '../../core/policy/shared/header-ops.ts';
+
+const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'te', 'transfer-encoding', 'upgrade', 'host']);
+
+function connectionTokens(value: string | undefined): string[] {
+  if (!value) return [];
+  return value.split(',').map((t) => t.trim().toLowerCase()).filter((t) => t !== '');
+}
+
+/**
+ * The request headers to send upstream, as a flat `[name, value, …]` list: the client's raw
+ * headers minus hop-by-hop ones, minus `drop` (lower-case names, e.g. identity headers the
+ * proxy asserts itself). `Host` is left out too; the caller sets the one to send. `TE:
+ * trailers` survives (gRPC needs it).
+ */
+export function forwardedRequestHeaders(raw: readonly string[], drop: ReadonlySet<string>): { list: string[]; host: string | undefined } {
+  let listed: string[] | undefined;
+  let host: string | undefined;
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const value = raw[i + 1] as string;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower)) {
+      if (lower === 'connection') (listed ??= []).push(...connectionTokens(value));
+      else if (lower === 'host') host ??= value;
+      else if (lower === 'te' && connectionTokens(value).some((t) => t === 'trailers' || t.startsWith('trailers;'))) out.push('te', 'trailers');
+      continue;
+    }
+    if (drop.has(lower)) continue;
+    out.push(name, value);
+  }
+  if (listed) for (const name of listed) if (name !== 'host') removeHeader(out, name);
+  return { list: out, host };
+}
+
+/** Removes every `name` (lower-case) from a flat header list. */
+export function removeHeader(list: string[], name: string): void {
+  for (let i = list.length - 2; i >= 0; i -= 2) if ((list[i] as string).toLowerCase() === name) list.splice(i, 2);
+}
+
+/** Replaces every `name` in a flat header list with one value. */
+export function setHeader(list: string[], name: string, value: string): void {
+  removeHeader(list, name);
+  list.push(name, value);
+}
+
+/** The route's request header operations on a flat list: remove, then set, then add. */
+export function applyHeaderOpsToList(list: string[], ops: CompiledHeaderOps): void {
+  for (const name of ops.remove) removeHeader(list, name);
+  for (const name in ops.set) setHeader(list, name, ops.set[name] as string);
+  for (const name in ops.add) list.push(name, ops.add[name] as string);
+}
+
+/** True when the operations change nothing (skip the stage). */
+export function noHeaderOps(ops: CompiledHeaderOps): boolean {
+  return ops.remove.length === 0 && Object.keys(ops.set).length === 0 && Object.keys(ops.add).length === 0;
+}
+
+/** The upstream's response headers for the client: hop-by-hop ones dropped, then the route's operations. */
+export function forwardedResponseHeaders(headers: IncomingHttpHeaders, ops: CompiledHeaderOps | null): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  const listed = connectionTokens(typeof headers.connection === 'string' ? headers.connection : undefined);
+  for (const name in headers) {
+    if (HOP_BY_HOP.has(name) && name !== 'host') continue;
+    if (listed.length > 0 && listed.includes(name)) continue;
+    out[name] = headers[name];
+  }
+  if (ops) {
+    for (const name of ops.remove) delete out[name];
+    for (const name in ops.set) out[name] = ops.set[name];
+    for (const name in ops.add) {
+      const prior = out[name];
+      const value = ops.add[name] as string;
+      out[name] = prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : [String(prior), value];
+    }
+  }
+  return out;
+}

@@ -1,0 +1,41 @@
+// The HTTP/1.1 listener both proxies run on: node:http, keep-alive, a count of requests in
+// flight, and a graceful close (stop accepting, let in-flight requests finish within the
+// grace period, then cut what is left). A handler that throws answers 500, never crashes.
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ProxyListener } from '../types.ts';
+import { replyError } from './json-reply.ts';
+
+export type ProxyHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+export async function listen(host: string, port: number, handler: ProxyHandler, onClose: () => Promise<void>): Promise<ProxyListener> {
+  let inFlight = 0;
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
+    inFlight++;
+    res.once('close', () => inFlight--);
+    handler(req, res).catch((e: unknown) => {
+      process.emitWarning(`sidecar proxy: ${(e as Error)?.stack ?? String(e)}`);
+      replyError(res, 500, 'internal_error', 'the sidecar failed to handle the request');
+    });
+  });
+  // A request the app aborts mid-body is not an error worth a stack trace.
+  server.on('clientError', (_e, socket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    inFlight: () => inFlight,
+    async close(graceMs: number) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = Date.now() + graceMs;
+      while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      server.closeAllConnections();
+      await closed;
+      await onClose();
+    },
+  };
+}
