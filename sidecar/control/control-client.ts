@@ -128,6 +128,9 @@ export async function startControlClient(options: ControlClientOptions): Promise
 
   const loops: Promise<void>[] = [identity.run(), bundle.run(o.bundleRefreshMs, o.backoff), runWatch(snapshotWatch), runWatch(endpointsWatch), reporter.run()];
   if (registration) loops.push(registration.run());
+  // A loop that fails unexpectedly is logged, never an unhandled rejection.
+  for (const [i, loop] of loops.entries())
+    loops[i] = loop.catch((e: unknown) => log({ level: 'error', msg: 'control client loop stopped unexpectedly', error: String((e as Error).stack ?? e) }));
   log({ level: 'info', msg: 'control client started', controlUrl: o.controlUrl, ready: snapshots.runtime !== undefined && identity.controlToken() !== undefined, snapshot: snapshots.applied ?? null });
 
   const self: WorkloadSelf = {

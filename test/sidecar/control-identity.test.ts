@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyJwtSvid } from '../../core/identity/jwt-svid.ts';
 import { startControlClient } from '../../sidecar/control/control-client.ts';
 import type { ControlClient, ControlClientOptions } from '../../sidecar/control/control-client.ts';
-import { basicPolicy, deadPort, startControl } from '../support/control-harness.ts';
+import { basicPolicy, deadPort, startControl, waitFor } from '../support/control-harness.ts';
 import type { ControlHarness } from '../support/control-harness.ts';
 
 let control: ControlHarness;
@@ -104,5 +104,25 @@ describe('sidecar control client: identity', () => {
     expect(client.status().lastError).toMatch(/unreachable/);
     await expect(client.jwtSvid('spiffe://weft.local/ns/default/sa/ratings')).rejects.toThrow(/no JWT-SVID for audience spiffe:\/\/weft\.local\/ns\/default\/sa\/ratings/);
     expect(logs.some((l) => l.level === 'warn' && String(l.msg).includes('unreachable'))).toBe(true);
+  });
+
+  // Last: it shortens the mesh's identity lifetimes for everything after it.
+  it('renews the controlToken before it expires and gets a fresh JWT-SVID once half of the old one is used up', async () => {
+    const files = basicPolicy();
+    files['mesh.yaml'] = 'apiVersion: weft/v1\nkind: Mesh\nmetadata: { name: weft }\nspec:\n  trustDomain: weft.local\n  identity: { jwtSvidTtl: 4s }\n';
+    await control.push(files);
+    const client = await start({ joinToken: await control.joinToken('reviews') });
+    const firstExpiry = Date.parse(client.status().svid?.expiresAt ?? '');
+    expect(firstExpiry - Date.now()).toBeLessThanOrEqual(4_000);
+    const audience = 'spiffe://weft.local/ns/default/sa/ratings';
+    const token = await client.jwtSvid(audience);
+
+    await waitFor('a renewed controlToken', () => Date.parse(client.status().svid?.expiresAt ?? '') > firstExpiry);
+    await waitFor('the first identity to have expired', () => Date.now() > firstExpiry + 1_000);
+    expect(client.ready()).toBe(true);
+    const fresh = await client.jwtSvid(audience);
+    expect(fresh).not.toBe(token);
+    const verified = await verifyJwtSvid(fresh, { trustBundle: client.bundle()?.jwks ?? { keys: [] }, audience });
+    expect(verified.ok).toBe(true);
   });
 });

@@ -2,8 +2,7 @@
 // control is back (same port) and applies a push made meanwhile; a new client with the same
 // state folder starts from its last-known-good state with control down; a tampered snapshot
 // file on disk is refused.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
