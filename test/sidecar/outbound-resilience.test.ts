@@ -1,0 +1,215 @@
+// Outbound resilience against real upstreams: each load-balancing algorithm over three
+// endpoints, retries (on 503, not on POST, not past the budget), per-try and overall
+// timeouts, the circuit breaker, outlier ejection, mirroring and unreachable endpoints.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOutbound } from '../../sidecar/proxy/outbound.ts';
+import type { ProxyListener } from '../../sidecar/types.ts';
+import { doc } from '../support/compile-yaml.ts';
+import { createMeshKeys, fixedSidecarView, meshYaml, RecordingObserver, seenHeaders, send } from '../support/sidecar-fixture.ts';
+import { startUpstream } from '../support/upstream-server.ts';
+import type { UpstreamServer } from '../support/upstream-server.ts';
+
+let ups: UpstreamServer[] = [];
+let shadow: UpstreamServer;
+let outbound: ProxyListener;
+const observer = new RecordingObserver();
+
+function service(name: string, spec: string, endpoints = ups): string {
+  return doc('Service', name, `port: 9080\nendpoints:\n${endpoints.map((u) => `  - { address: 127.0.0.1, port: ${u.port} }`).join('\n')}\n${spec}`);
+}
+
+function route(name: string, rules: string): string {
+  return doc('Route', name, `mesh:\n  services: [${name}]\nrules:\n${rules.replace(/^/gm, '  ')}`);
+}
+
+async function hits(u: UpstreamServer, path: string): Promise<number> {
+  const r = await fetch(`http://127.0.0.1:${u.port}/__hits`);
+  return ((await r.json()) as Record<string, number>)[path] ?? 0;
+}
+
+async function hitsOf(path: string): Promise<number[]> {
+  return Promise.all(ups.map((u) => hits(u, path)));
+}
+
+beforeAll(async () => {
+  ups = await Promise.all(['a', 'b', 'c'].map(startUpstream));
+  shadow = await startUpstream('shadow');
+  const keys = await createMeshKeys();
+  const policy = [
+    meshYaml('strict'),
+    service('rr', 'loadBalancer: { algorithm: round-robin }'),
+    service('lr', 'loadBalancer: { algorithm: least-request }'),
+    service('rnd', 'loadBalancer: { algorithm: random }'),
+    service('ch', 'loadBalancer: { algorithm: consistent-hash, hashOn: { header: x-user } }'),
+    service('retry', 'loadBalancer: { algorithm: round-robin }'),
+    service('budget0', ''),
+    service('slow', ''),
+    service('breaker', 'connectionLimits: { maxConnections: 1, maxPendingRequests: 0 }', [ups[0] as UpstreamServer]),
+    service('flaky', 'loadBalancer: { algorithm: round-robin }\noutlierDetection: { consecutiveGatewayErrors: 2, consecutive5xx: 2, baseEjectionTime: 500ms, interval: 10s, maxEjectionPercent: 50 }'),
+    service('mirrored', '', [ups[0] as UpstreamServer]),
+    service('shadow', '', [shadow]),
+    doc('Service', 'dead', 'port: 9080\nendpoints:\n  - { address: 127.0.0.1, port: 1 }'),
+    route('retry', `- name: all\n  backends: [{ service: retry }]\n  retries: { attempts: 2, retryOn: [gateway-error], backoff: { baseInterval: 1ms } }`),
+    route('budget0', `- name: all\n  backends: [{ service: budget0 }]\n  retries: { attempts: 3, retryOn: [gateway-error], budget: { percent: 0, minRetriesPerSecond: 0 } }`),
+    route(
+      'slow',
+      `- name: per-try\n  matches: [{ headers: [{ name: x-mode, exact: per-try }] }]\n  backends: [{ service: slow }]\n  timeout: 5s\n  retries: { attempts: 1, perTryTimeout: 200ms, retryOn: [reset], backoff: { baseInterval: 1ms } }
+- name: overall\n  backends: [{ service: slow }]\n  timeout: 300ms\n  retries: { attempts: 0 }`,
+    ),
+    route('flaky', `- name: all\n  backends: [{ service: flaky }]\n  retries: { attempts: 0 }`),
+    route('mirrored', `- name: all\n  backends: [{ service: mirrored }]\n  mirror: { service: shadow, percent: 100 }`),
+  ].join('---\n');
+  const view = await fixedSidecarView({ keys, policy, service: 'client' });
+  outbound = await startOutbound({ view, observer, port: 0 });
+});
+
+afterAll(async () => {
+  await outbound.close(100);
+  await Promise.all([...ups, shadow].map((u) => u.close()));
+});
+
+describe('load balancing over three endpoints', () => {
+  it('round-robin visits each endpoint in turn', async () => {
+    for (let i = 0; i < 30; i++) expect((await send(outbound.port, { host: 'rr', path: '/rr' })).status).toBe(200);
+    expect(await hitsOf('/rr')).toEqual([10, 10, 10]);
+  });
+
+  it('least-request spreads sequential load over every endpoint', async () => {
+    for (let i = 0; i < 150; i++) await send(outbound.port, { host: 'lr', path: '/lr' });
+    for (const n of await hitsOf('/lr')) expect(n).toBeGreaterThan(20);
+  });
+
+  it('least-request avoids an endpoint busy with a slow request', async () => {
+    // two slow requests keep two endpoints busy; P2C then prefers the idle one
+    const slow = [send(outbound.port, { host: 'lr', path: '/slow/800' }), send(outbound.port, { host: 'lr', path: '/slow/800' })];
+    for (let i = 0; i < 50 && (await hitsOf('/slow/800')).reduce((a, b) => a + b, 0) < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    const busy = (await hitsOf('/slow/800')).map((n) => n > 0);
+    for (let i = 0; i < 30; i++) await send(outbound.port, { host: 'lr', path: '/lr-busy' });
+    const after = await hitsOf('/lr-busy');
+    await Promise.all(slow);
+    const toIdle = after.filter((_, i) => !busy[i]).reduce((a, b) => a + b, 0);
+    if (busy.filter(Boolean).length === 2) expect(toIdle).toBeGreaterThan(15);
+    else expect(after.reduce((a, b) => a + b, 0)).toBe(30); // both slow ones landed on one endpoint
+  });
+
+  it('random reaches every endpoint, roughly evenly', async () => {
+    for (let i = 0; i < 150; i++) await send(outbound.port, { host: 'rnd', path: '/rnd' });
+    for (const n of await hitsOf('/rnd')) expect(n).toBeGreaterThan(20);
+  });
+
+  it('consistent hash sends one key to one endpoint, and different keys apart', async () => {
+    const where = new Map<string, Set<string>>();
+    for (let k = 0; k < 20; k++)
+      for (let i = 0; i < 3; i++) {
+        const r = await send(outbound.port, { host: 'ch', path: '/ch', headers: { 'x-user': `user-${k}` } });
+        const seen = where.get(`user-${k}`) ?? new Set<string>();
+        seen.add(r.json?.upstream as string);
+        where.set(`user-${k}`, seen);
+      }
+    for (const seen of where.values()) expect(seen.size).toBe(1);
+    expect(new Set([...where.values()].map((s) => [...s][0])).size).toBeGreaterThan(1);
+  });
+});
+
+describe('retries', () => {
+  it('retries a 503 on another endpoint, and the caller sees the success', async () => {
+    await fetch(`http://127.0.0.1:${ups[0]?.port}/__down`);
+    try {
+      const before = observer.retries.length;
+      for (let i = 0; i < 9; i++) expect((await send(outbound.port, { host: 'retry', path: '/retry' })).status).toBe(200);
+      expect(observer.retries.length - before).toBeGreaterThanOrEqual(1);
+      expect(observer.retries.at(-1)).toEqual({ direction: 'outbound', service: 'default/retry' });
+    } finally {
+      await fetch(`http://127.0.0.1:${ups[0]?.port}/__up`);
+    }
+  });
+
+  it('gives up after the configured attempts and passes the last answer on', async () => {
+    const r = await send(outbound.port, { host: 'retry', path: '/status/503' });
+    expect(r.status).toBe(503);
+    expect((await hitsOf('/status/503')).reduce((a, b) => a + b, 0)).toBe(3);
+  });
+
+  it('does not retry a POST', async () => {
+    const r = await send(outbound.port, { host: 'retry', path: '/status/502', method: 'POST', body: 'payload' });
+    expect(r.status).toBe(502);
+    expect((await hitsOf('/status/502')).reduce((a, b) => a + b, 0)).toBe(1);
+  });
+
+  it('does not retry past an exhausted retry budget', async () => {
+    for (let i = 0; i < 3; i++) expect((await send(outbound.port, { host: 'budget0', path: '/status/504' })).status).toBe(504);
+    expect((await hitsOf('/status/504')).reduce((a, b) => a + b, 0)).toBe(3);
+  });
+});
+
+describe('timeouts', () => {
+  it('a per-try timeout retries, then answers 504 upstream_timeout', async () => {
+    const r = await send(outbound.port, { host: 'slow', path: '/slow/1000', headers: { 'x-mode': 'per-try' } });
+    expect(r.status).toBe(504);
+    expect((r.json?.error as { code: string }).code).toBe('upstream_timeout');
+    expect(observer.upstreamErrors).toContainEqual({ direction: 'outbound', service: 'default/slow', kind: 'timeout' });
+    await new Promise((r) => setTimeout(r, 20)); // the entry is reported when the response closes
+    const e = observer.requests.filter((x) => x.path === '/slow/1000').at(-1);
+    expect(e?.retries).toBe(1);
+  });
+
+  it('the overall timeout answers 504', async () => {
+    const r = await send(outbound.port, { host: 'slow', path: '/slow/2000' });
+    expect(r.status).toBe(504);
+    expect((r.json?.error as { code: string }).code).toBe('upstream_timeout');
+  });
+});
+
+describe('circuit breaker', () => {
+  it('opens (503 circuit_open) over maxConnections, and closes when load drops', async () => {
+    const first = send(outbound.port, { host: 'breaker', path: '/slow/600' });
+    for (let i = 0; i < 100 && (await hits(ups[0] as UpstreamServer, '/slow/600')) === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    const refused = await send(outbound.port, { host: 'breaker', path: '/b' });
+    expect(refused.status).toBe(503);
+    expect((refused.json?.error as { code: string }).code).toBe('circuit_open');
+    expect(observer.circuitOpens).toContainEqual({ service: 'default/breaker', limit: 'maxConnections' });
+    expect((await first).status).toBe(200);
+    expect((await send(outbound.port, { host: 'breaker', path: '/b' })).status).toBe(200);
+  });
+});
+
+describe('outlier detection', () => {
+  it('ejects an endpoint that keeps failing, and takes it back after the ejection time', async () => {
+    const bad = ups[1] as UpstreamServer;
+    await fetch(`http://127.0.0.1:${bad.port}/__down`);
+    for (let i = 0; i < 12; i++) await send(outbound.port, { host: 'flaky', path: '/flaky' });
+    expect(observer.ejections).toContainEqual({ service: 'default/flaky', endpoint: `127.0.0.1:${bad.port}` });
+    const during = await hits(bad, '/flaky');
+    for (let i = 0; i < 12; i++) expect((await send(outbound.port, { host: 'flaky', path: '/flaky' })).status).toBe(200);
+    expect(await hits(bad, '/flaky')).toBe(during); // ejected: no traffic
+    await fetch(`http://127.0.0.1:${bad.port}/__up`);
+    await new Promise((r) => setTimeout(r, 600)); // past baseEjectionTime
+    for (let i = 0; i < 12; i++) expect((await send(outbound.port, { host: 'flaky', path: '/flaky' })).status).toBe(200);
+    expect(await hits(bad, '/flaky')).toBeGreaterThan(during);
+  });
+});
+
+describe('mirror and unreachable endpoints', () => {
+  it('mirrors a copy to the shadow service without the edge token; the caller gets the primary answer', async () => {
+    const r = await send(outbound.port, { host: 'mirrored', path: '/m', method: 'PUT', body: 'copy me', headers: { 'x-weft-edge-token': 'e.t.k' } });
+    expect(r.json?.upstream).toBe('a');
+    let log: { url: string; headers: Record<string, string>; bodyLength: number }[] = [];
+    for (let i = 0; i < 100 && log.length === 0; i++) {
+      log = (await (await fetch(`http://127.0.0.1:${shadow.port}/__log`)).json()) as typeof log;
+      if (log.length === 0) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(log[0]?.url).toBe('/m');
+    expect(log[0]?.bodyLength).toBe(7);
+    expect(log[0]?.headers['x-weft-shadow']).toBe('true');
+    expect(log[0]?.headers['x-weft-edge-token']).toBeUndefined();
+    expect(log[0]?.headers['x-weft-svid']).toBeTruthy();
+    expect(seenHeaders(r)['x-weft-edge-token']).toBe('e.t.k');
+  });
+
+  it('answers 502 upstream_unavailable when the endpoint refuses connections', async () => {
+    const r = await send(outbound.port, { host: 'dead', path: '/' });
+    expect(r.status).toBe(502);
+    expect((r.json?.error as { code: string }).code).toBe('upstream_unavailable');
+    expect(observer.upstreamErrors).toContainEqual({ direction: 'outbound', service: 'default/dead', kind: 'connect-failure' });
+  });
+});
