@@ -1,0 +1,175 @@
+// The sidecar as a real process (sidecar/main.ts) beside a real app, against the real control
+// Worker: SIGTERM while slow requests are in flight lets every one finish with 200, refuses new
+// connections, deregisters the endpoint in control and exits 0; a second signal exits at once;
+// a bad join token exits 1 with a clear message; `weft sidecar` runs the same thing.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { basicPolicy, startControl } from '../support/control-harness.ts';
+import type { ControlHarness } from '../support/control-harness.ts';
+import { startUpstream } from '../support/upstream-server.ts';
+import type { UpstreamServer } from '../support/upstream-server.ts';
+import { readySidecar, spawnSidecar, stopProcess, until } from './process-support.ts';
+import type { RunningSidecar } from './process-support.ts';
+
+const MAIN = [process.execPath, 'sidecar/main.ts'];
+const SLOW_MS = 1500;
+
+let control: ControlHarness;
+let app: UpstreamServer;
+const dirs: string[] = [];
+const running: RunningSidecar[] = [];
+
+function stateDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'weft-sidecar-proc-'));
+  dirs.push(d);
+  return d;
+}
+
+/** A GET through the sidecar's outbound listener, as the app makes it (`Host: reviews`), on a fresh connection. */
+function viaOutbound(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host: 'reviews' }, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Whether a new TCP connection to the port is refused. */
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
+  });
+}
+
+async function appHits(path: string): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${app.port}/__hits`);
+  return ((await res.json()) as Record<string, number>)[path] ?? 0;
+}
+
+async function registered(instanceId: string): Promise<boolean> {
+  const doc = await control.endpoints();
+  return (doc.endpoints['default/reviews'] ?? []).some((e) => e.instanceId === instanceId);
+}
+
+beforeAll(async () => {
+  control = await startControl();
+  await control.push(basicPolicy());
+  app = await startUpstream('reviews');
+}, 60_000);
+
+afterEach(async () => {
+  for (const s of running.splice(0)) await stopProcess(s.child);
+});
+
+afterAll(async () => {
+  await app?.close();
+  await control?.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function start(instanceId: string, command = MAIN, extra: Record<string, string> = {}): Promise<RunningSidecar> {
+  const s = await readySidecar(command, {
+    service: 'reviews',
+    'app-port': String(app.port),
+    control: control.url,
+    'join-token': await control.joinToken('reviews'),
+    'state-dir': stateDir(),
+    'instance-id': instanceId,
+    ...extra,
+  });
+  running.push(s);
+  await until('endpoint registered in control', async () => ((await registered(instanceId)) ? true : undefined));
+  return s;
+}
+
+describe('sidecar process', () => {
+  it('SIGTERM drains: in-flight requests finish with 200, new connections are refused, the endpoint is deregistered, exit 0', async () => {
+    const s = await start('reviews-drain-1');
+    const path = `/slow/${SLOW_MS}`;
+    const before = await appHits(path);
+    const inFlight = [0, 1, 2].map(() => viaOutbound(s.ports.outbound, path));
+    // All three have reached the app (through outbound, then inbound) and are waiting on it.
+    await until('3 slow requests at the app', async () => ((await appHits(path)) - before >= 3 ? true : undefined));
+
+    process.kill(s.child.pid as number, 'SIGTERM');
+    await until('outbound listener closed', async () => ((await refused(s.ports.outbound)) ? true : undefined));
+    expect(await refused(s.ports.inbound)).toBe(true);
+
+    const results = await Promise.all(inFlight);
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    for (const r of results) expect(JSON.parse(r.body)).toMatchObject({ upstream: 'reviews', url: path });
+
+    expect(await s.exited).toBe(0);
+    // The registration's TTL is 30 s: gone right after exit means it was deregistered.
+    expect(await registered('reviews-drain-1')).toBe(false);
+    expect(s.stderr()).toContain('"msg":"draining"');
+    expect(s.stderr()).toContain('"msg":"stopped"');
+  });
+
+  it('a second signal exits at once, without waiting for the drain', async () => {
+    const s = await start('reviews-twice-1');
+    const path = '/slow/20000';
+    const before = await appHits(path);
+    const slow = viaOutbound(s.ports.outbound, path).then(
+      (r) => r.status,
+      (e: Error) => e.message,
+    );
+    await until('slow request at the app', async () => ((await appHits(path)) > before ? true : undefined));
+    process.kill(s.child.pid as number, 'SIGTERM');
+    await until('draining', async () => (s.stderr().includes('"msg":"draining"') ? true : undefined));
+    process.kill(s.child.pid as number, 'SIGTERM');
+    expect(await s.exited).toBe(143);
+    expect(s.stderr()).toContain('SIGTERM again, exiting without draining');
+    expect(await slow).not.toBe(200);
+  });
+
+  it('a bad join token exits 1 with a clear message on stderr', async () => {
+    const s = spawnSidecar(MAIN, { service: 'reviews', 'app-port': String(app.port), control: control.url, 'join-token': 'wjt_not-a-real-token', 'state-dir': stateDir(), 'instance-id': 'reviews-bad-1' });
+    s.started.catch(() => undefined);
+    expect(await s.exited).toBe(1);
+    const stderr = await s.started.then(
+      () => '',
+      (e: Error) => e.message,
+    );
+    expect(stderr).toContain('weft-sidecar: cannot start:');
+    expect(stderr).toContain('control refused the join token');
+  });
+
+  it('no join token and no identity on disk exits 1 saying what is missing', async () => {
+    const s = spawnSidecar(MAIN, { service: 'reviews', 'app-port': String(app.port), control: control.url, 'state-dir': stateDir(), 'instance-id': 'reviews-none-1' });
+    expect(await s.exited).toBe(1);
+    const stderr = await s.started.then(
+      () => '',
+      (e: Error) => e.message,
+    );
+    expect(stderr).toContain('weft-sidecar: cannot start:');
+    expect(stderr).toMatch(/join token/i);
+  });
+
+  it('`weft sidecar` runs the same sidecar and drains on SIGTERM', async () => {
+    const s = await start('reviews-cli-1', [process.execPath, 'bin/weft.js', 'sidecar']);
+    const r = await viaOutbound(s.ports.outbound, '/hello');
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body).headers['x-weft-peer-id']).toBe('spiffe://weft.local/ns/default/sa/reviews');
+    process.kill(s.child.pid as number, 'SIGTERM');
+    expect(await s.exited).toBe(0);
+    expect(await registered('reviews-cli-1')).toBe(false);
+    // one access-log line per direction on stdout
+    const lines = s.stdout().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { direction: string; path: string; status: number });
+    expect(lines.filter((l) => l.path === '/hello').map((l) => [l.direction, l.status]).sort()).toEqual([['inbound', 200], ['outbound', 200]]);
+  });
+});
