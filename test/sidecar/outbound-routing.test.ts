@@ -85,7 +85,7 @@ rules:
 }
 
 beforeAll(async () => {
-  [v1, v2, v3, details, other] = await Promise.all(['v1', 'v2', 'v3', 'details', 'other'].map(startUpstream)) as UpstreamServer[];
+  [v1, v2, v3, details, other] = (await Promise.all(['v1', 'v2', 'v3', 'details', 'other'].map(startUpstream))) as [UpstreamServer, UpstreamServer, UpstreamServer, UpstreamServer, UpstreamServer];
   keys = await createMeshKeys();
   view = await fixedSidecarView({ keys, policy: policy(), service: 'productpage' });
   outbound = await startOutbound({ view, observer, port: 0 });
