@@ -34,6 +34,8 @@ export interface ControlClient extends SidecarView {
 }
 
 const CLOSE_BUDGET_MS = 2_000;
+/** Loops end at once on abort (their calls and sleeps are aborted); this only bounds a surprise. */
+const LOOPS_STOP_MS = 500;
 const NODE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** A definitive refusal, said so a person knows what to do. */
@@ -172,7 +174,7 @@ export async function startControlClient(options: ControlClientOptions): Promise
         link.abort();
         identity.stop();
         const stopped = new AbortController();
-        await Promise.race([Promise.allSettled(loops), sleep(CLOSE_BUDGET_MS, stopped.signal)]);
+        await Promise.race([Promise.allSettled(loops), sleep(LOOPS_STOP_MS, stopped.signal)]);
         stopped.abort();
         await Promise.allSettled([registration?.deregister(CLOSE_BUDGET_MS), reporter.final(CLOSE_BUDGET_MS)]);
         await identity.flush();
