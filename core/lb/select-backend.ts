@@ -2,7 +2,6 @@
 // weight (canary splits), then gather that service's endpoints, static and registered,
 // restricted to the backend's subset.
 import type { CompiledBackend, CompiledRule } from '../policy/route/compile.ts';
-import { endpointInSubset } from '../policy/service/compile.ts';
 import type { CompiledService } from '../policy/service/compile.ts';
 import type { LbEndpoint } from './picker.ts';
 import { pickWeighted } from './weighted.ts';
@@ -10,6 +9,11 @@ import { pickWeighted } from './weighted.ts';
 /** The backend for one request, by weight; undefined for a redirect-only rule. */
 export function selectBackend(rule: CompiledRule, random: () => number): CompiledBackend | undefined {
   return pickWeighted(rule.backends, random);
+}
+
+/** True when an endpoint's labels include every label of the subset. */
+export function endpointInSubset(endpointLabels: Record<string, string>, subsetLabels: Record<string, string>): boolean {
+  return Object.entries(subsetLabels).every(([k, v]) => endpointLabels[k] === v);
 }
 
 /** The id of a static endpoint: `address:port`, with brackets around an IPv6 address. */

@@ -57,8 +57,3 @@ export function compileService(doc: TypedDocument<ServiceSpec>): CompiledService
       : null,
   };
 }
-
-/** True when an endpoint's labels include every label of the subset. */
-export function endpointInSubset(endpointLabels: Record<string, string>, subsetLabels: Record<string, string>): boolean {
-  return Object.entries(subsetLabels).every(([k, v]) => endpointLabels[k] === v);
-}
