@@ -2,7 +2,7 @@
 // default, read by both `node weft-sidecar.mjs` (node:util parseArgs) and `weft sidecar`
 // (commander). A flag beats its environment variable, which beats the default. Every value is
 // checked here, so a mistake is one clear line before anything listens.
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -54,7 +54,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { flag: 'outbound-port', env: ['WEFT_SIDECAR_OUTBOUND_PORT'], defaultText: '15001', description: "outbound listener (the app's HTTP proxy)" },
   { flag: 'admin-port', env: ['WEFT_SIDECAR_ADMIN_PORT'], defaultText: '15000', description: 'admin API: /live /ready /config /endpoints /metrics' },
   { flag: 'bind', env: ['WEFT_SIDECAR_BIND'], defaultText: '127.0.0.1', description: 'address the listeners bind to' },
-  { flag: 'advertise-address', env: ['WEFT_SIDECAR_ADVERTISE_ADDRESS'], defaultText: 'the --bind address', description: 'address registered with control (where other sidecars reach the inbound port)' },
+  { flag: 'advertise-address', env: ['WEFT_SIDECAR_ADVERTISE_ADDRESS'], defaultText: "the --bind address; for 0.0.0.0, this host's first non-loopback IPv4", description: 'address registered with control (where other sidecars reach the inbound port)' },
   { flag: 'instance-id', env: ['WEFT_SIDECAR_INSTANCE_ID'], defaultText: '<service>-<hostname>-<pid>', description: 'this instance: endpoint registration and status node id' },
   { flag: 'state-dir', env: ['WEFT_SIDECAR_STATE_DIR'], defaultText: '.weft/sidecar/<instance-id>', description: 'last-known-good snapshot and identity' },
   { flag: 'drain-seconds', env: ['WEFT_SIDECAR_DRAIN_SECONDS'], defaultText: '10', description: 'on SIGTERM/SIGINT, how long in-flight requests may finish' },
@@ -70,6 +70,22 @@ const INSTANCE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._/-]{0,252}[A-Za-z0-9])?$/;
 
 type Raw = Record<string, string | undefined>;
+
+/** What the defaults depend on: host name, PID, and the first non-loopback IPv4 address (if any). */
+export interface Machine {
+  hostname: string;
+  pid: number;
+  address?: string;
+}
+
+function thisMachine(): Machine {
+  const address = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+  return { hostname: hostname(), pid: process.pid, address };
+}
+
+const WILDCARDS = new Set(['0.0.0.0', '::', '[::]']);
 
 /** The flag's value, else the first set environment variable; the name it came from for messages. */
 function pick(spec: FlagSpec, flags: Raw, env: NodeJS.ProcessEnv): { value: string; from: string } | undefined {
@@ -130,7 +146,7 @@ function httpUrl(v: { value: string; from: string }): string {
  * The configuration from parsed flags (`{ 'app-port': '9080', … }`, absent flags undefined) and
  * the environment. Throws ConfigError naming the flag or variable at fault.
  */
-export function resolveConfig(flags: Raw, env: NodeJS.ProcessEnv = process.env, machine: { hostname: string; pid: number } = { hostname: hostname(), pid: process.pid }): SidecarConfig {
+export function resolveConfig(flags: Raw, env: NodeJS.ProcessEnv = process.env, machine: Machine = thisMachine()): SidecarConfig {
   const known = new Set(FLAGS.map((s) => s.flag));
   for (const k of Object.keys(flags)) if (flags[k] !== undefined && !known.has(k)) throw new ConfigError(`unknown flag --${k}`);
   const get = (flag: string) => pick(FLAGS.find((s) => s.flag === flag) as FlagSpec, flags, env);
@@ -176,7 +192,8 @@ export function resolveConfig(flags: Raw, env: NodeJS.ProcessEnv = process.env, 
     outboundPort: port(get('outbound-port'), 15001),
     adminPort: port(get('admin-port'), 15000),
     bind,
-    advertiseAddress: adv ? host(adv) : bind,
+    // A wildcard bind is not an address others can dial: advertise this host's own address.
+    advertiseAddress: adv ? host(adv) : WILDCARDS.has(bind) ? (machine.address ?? bind) : bind,
     instanceId,
     stateDir: stateRaw?.value.trim() || join('.weft', 'sidecar', instanceId),
     drainSeconds,
@@ -186,8 +203,8 @@ export function resolveConfig(flags: Raw, env: NodeJS.ProcessEnv = process.env, 
   };
   const ports = [config.inboundPort, config.outboundPort, config.adminPort].filter((p) => p !== 0);
   if (new Set(ports).size !== ports.length) throw new ConfigError(`--inbound-port, --outbound-port and --admin-port must differ, got ${config.inboundPort}, ${config.outboundPort}, ${config.adminPort}`);
-  if (config.advertiseAddress === '0.0.0.0' || config.advertiseAddress === '::')
-    throw new ConfigError(`--advertise-address must be an address other sidecars can reach, not ${config.advertiseAddress} (set it when --bind is a wildcard)`);
+  if (WILDCARDS.has(config.advertiseAddress))
+    throw new ConfigError(`--advertise-address must be an address other sidecars can reach, not ${config.advertiseAddress} (this host has no non-loopback IPv4 address to default to; set it)`);
   return config;
 }
 

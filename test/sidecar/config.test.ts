@@ -86,6 +86,8 @@ describe('sidecar configuration', () => {
   it('advertises the bind address unless told otherwise; the instance id names the state dir', () => {
     expect(resolveConfig({ ...base, bind: '10.0.0.5' }, {}, machine).advertiseAddress).toBe('10.0.0.5');
     expect(resolveConfig({ ...base, 'instance-id': 'r-1' }, {}, machine).stateDir).toBe('.weft/sidecar/r-1');
+    // a wildcard bind advertises the host's own address (a container's IP)
+    expect(resolveConfig({ ...base, bind: '0.0.0.0' }, {}, { ...machine, address: '172.17.0.5' }).advertiseAddress).toBe('172.17.0.5');
   });
 
   it.each([
@@ -104,7 +106,7 @@ describe('sidecar configuration', () => {
     [{ ...base, 'drain-seconds': '-1' }, '--drain-seconds must be a number of seconds 0-3600, got "-1"'],
     [{ ...base, 'log-level': 'loud' }, '--log-level must be one of debug, info, warn, error, got "loud"'],
     [{ ...base, 'instance-id': 'has space' }, '--instance-id must be 1-128 characters'],
-    [{ ...base, bind: '0.0.0.0' }, '--advertise-address must be an address other sidecars can reach, not 0.0.0.0'],
+    [{ ...base, bind: '0.0.0.0' }, '--advertise-address must be an address other sidecars can reach, not 0.0.0.0 (this host has no non-loopback IPv4 address'],
     [{ ...base, 'otlp-endpoint': 'grpc://x:4317' }, '--otlp-endpoint must be an http(s) URL'],
     [{ ...base, 'app-host': 'bad host!' }, '--app-host must be an IP address or host name'],
   ])('refuses %j: %s', (flags, message) => {
