@@ -5,17 +5,20 @@
 //   nginx proxy       wrk → nginx (1 worker, upstream keepalive 64) → app
 //   naive node proxy  wrk → node:http server + http.request (keep-alive Agent) → app: the
 //                     floor a Node proxy that does nothing else reaches (NAIVE_PROXY below)
-//   sidecar, 1 hop    wrk → sidecar outbound → app                    (static endpoint = the app)
+//   sidecar outbound  wrk → sidecar A outbound (Host: bench-app) → app (static endpoint): 1 hop
+//   sidecar inbound   wrk (with a JWT-SVID, as a caller's sidecar sends) → sidecar B inbound
+//                     → app: 1 hop
 //   sidecar pair      wrk → sidecar A outbound → sidecar B inbound → app: the real east-west
-//                     path (caller's sidecar mints/attaches its JWT-SVID, callee's verifies it)
+//                     path (A attaches its JWT-SVID, B verifies it), 2 hops
 //
 // The app is an nginx `return 200` with a ~150-byte JSON body and a marker header (one
 // worker): it answers in a few µs without a Node event loop of its own, so neither its
 // latency nor its CPU hides the proxy's. The sidecars are separate processes running the
-// shipped bundle (dist/weft-sidecar.mjs, built by `npm run build:sidecar`), joined to the
+// shipped bundle (weft-sidecar.mjs, built at the start from the working tree by the function
+// behind `npm run build:sidecar`, into the bench's temp folder), joined to the
 // REAL control Worker (test/support/control-harness.ts: Miniflare in THIS process, not in the
 // measured sidecars) with one join token each; a pushed policy routes the mesh service to
-// the app (1 hop) or to sidecar B's inbound (pair).
+// the app (1 hop) or to sidecar B's registered inbound (pair). See support/sidecar-lanes.ts.
 //
 // Pinning (2 cores). Saturation: the proxy under test (nginx proxy, naive proxy, the sidecar,
 // or both sidecars of the pair) alone on CPU 1; the app and wrk on CPU 0. Every proxy gets the
@@ -36,7 +39,7 @@
 // p99 separately. RSS idle: after start-up settled, before any traffic.
 //
 //   npx node bench/sidecar.bench.ts          (or: npm run bench -- sidecar)
-//   WEFT_BENCH_QUICK=1 … for a short smoke run (1 round, 2 s phases)
+//   WEFT_BENCH_QUICK=1 … for a short smoke run (1 round, 2 s saturation)
 //
 // wrk and nginx are installed from the Debian packages when missing (root or sudo -n). The
 // bench runs its own nginx processes (-p <tmp> -g 'daemon off;'), never the system service.
@@ -45,15 +48,15 @@
 // Writes the figures to .weft/bench/sidecar.json (for the docs).
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, release, tmpdir } from 'node:os';
+import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNginxApp, startNginxProxy } from './support/nginx.ts';
 import type { Nginx } from './support/nginx.ts';
 import { peakRssBytes, rssBytes, sampleRss, sumCpu, sumRss } from './support/process-stats.ts';
-import { startSidecarLanes } from './support/sidecar-lanes.ts';
+import { get, startSidecarLanes } from './support/sidecar-lanes.ts';
 import type { Lane, SidecarLanes } from './support/sidecar-lanes.ts';
-import { startProcess, stopAll, waitForOutput } from './support/sidecar-processes.ts';
+import { startProcess, stopAll, stopProcess, waitForOutput } from './support/sidecar-processes.ts';
 import { ensureTools, pinned, repin, runWrk, toolVersions, wrkErrors } from './support/wrk.ts';
 import type { Tools, WrkResult } from './support/wrk.ts';
 
@@ -62,7 +65,7 @@ const QUICK = process.env.WEFT_BENCH_QUICK === '1';
 const WATCHDOG_MS = 280_000; // bench/run.ts kills a bench at 300 s
 const ROUNDS = QUICK ? 1 : 3;
 const SAT_S = QUICK ? 2 : 4;
-const LAT_S = QUICK ? 2 : 3;
+const LAT_S = 2;
 const WARM_S = QUICK ? 1 : 2;
 const SAT_CONNS = 32;
 const SETTLE_MS = 1_500;
@@ -150,10 +153,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
 
 /** One request, checked: the app's body and marker header came back through the lane. */
 async function check(lane: Lane): Promise<void> {
-  const res = await fetch(lane.url, { headers: lane.headers, signal: AbortSignal.timeout(10_000) });
-  const text = await res.text();
-  if (res.status !== 200 || text !== BODY || res.headers.get('x-app') !== 'bench') {
-    throw new Error(`${lane.name}: expected the app's 200 through ${lane.url}, got ${res.status} ${JSON.stringify(Object.fromEntries(res.headers))}: ${text.slice(0, 300)}`);
+  const res = await get(lane.url, lane.headers);
+  if (res.status !== 200 || res.body !== BODY || res.headers['x-app'] !== 'bench') {
+    throw new Error(`${lane.name}: expected the app's 200 through ${lane.url}, got ${res.status} ${JSON.stringify(res.headers)}: ${res.body.slice(0, 300)}`);
   }
 }
 
@@ -164,7 +166,10 @@ function wrk(tools: Tools, lane: Lane, connections: number, durationS: number): 
 async function wrkChecked(tools: Tools, lane: Lane, phase: string, connections: number, durationS: number): Promise<WrkResult> {
   const r = await wrk(tools, lane, connections, durationS);
   const errs = wrkErrors(r);
-  if (errs) throw new Error(`${lane.name}, ${phase}: ${errs} out of ${r.requests} requests; the figures would not be the app's answers`);
+  if (errs) {
+    const sample = await get(lane.url, lane.headers).then((x) => `${x.status} ${x.body.slice(0, 300)}`, (e: unknown) => String(e));
+    throw new Error(`${lane.name}, ${phase}: ${errs} out of ${r.requests} requests (one more now: ${sample}); the figures would not be the app's answers`);
+  }
   return r;
 }
 
@@ -211,14 +216,20 @@ try {
   const scriptStart = performance.now();
   const tools = ensureTools((l) => console.log(l));
   const versions = toolVersions(tools);
+  // This process (and what it starts unpinned: the control Worker's workerd) stays off the
+  // proxy's core.
+  repin(tools, [process.pid], APP_CPU);
 
   const app = await startNginxApp(tools, work, APP_CPU, BODY);
   nginxes.push(app);
   const path = '/items/42?page=1';
   const nginxProxy = await startNginxProxy(tools, work, PROXY_CPU, app.port);
   nginxes.push(nginxProxy);
-  const naive = startProcess('naive-proxy', pinned(tools, PROXY_CPU, [process.execPath, '--input-type=module', '-e', NAIVE_PROXY]), { ...process.env, UPSTREAM_PORT: String(app.port) });
+  const naive = startProcess('naive-proxy', pinned(tools, PROXY_CPU, [process.execPath, '--input-type=module', '-e', NAIVE_PROXY]), { env: { ...process.env, UPSTREAM_PORT: String(app.port) } });
   const naivePort = Number((await waitForOutput(naive, /LISTENING (\d+)/))[1]);
+  // The issue's yardstick for RSS: a bare Node process doing nothing (same Node binary).
+  const bareNode = startProcess('bare-node', [process.execPath, '-e', 'setInterval(() => {}, 60_000); console.log("UP")']);
+  await waitForOutput(bareNode, /UP/);
 
   const lanes: Lane[] = [
     { key: 'direct', name: 'direct to the app', url: `http://127.0.0.1:${app.port}${path}`, headers: {}, hops: 0, pids: () => app.pids() },
@@ -237,6 +248,10 @@ try {
   await new Promise((r) => setTimeout(r, SETTLE_MS));
   for (const lane of lanes) lane.idleRss = sumRss(lane.pids());
   for (const p of sidecars.processes) idleByPid.set(p.pid, rssBytes(p.pid));
+  const idleHeap = await Promise.all(sidecars.processes.map((p) => p.memory()));
+  const bareNodeRss = rssBytes(bareNode.pid);
+  await stopProcess(bareNode);
+  const loadBefore = loadavg()[0] as number;
 
   // Warm-up (JIT, pools, connection set-up), discarded.
   for (const lane of lanes) await wrkChecked(tools, lane, 'warm-up', SAT_CONNS, WARM_S);
@@ -245,6 +260,8 @@ try {
   for (let r = 0; r < ROUNDS; r++) for (const lane of lanes) rounds.get(lane)?.push(await measureRound(tools, lane));
   const highWater = new Map(lanes.map((l) => [l, l.pids().reduce((s, p) => s + peakRssBytes(p), 0)]));
   for (const lane of lanes) await check(lane); // still answering correctly after the load
+  const loadedHeap = await Promise.all(sidecars.processes.map((p) => p.memory()));
+  const loadAfter = loadavg()[0] as number;
 
   // Figures: the median of the rounds (RSS loaded: the highest sample).
   const fig = new Map(
@@ -264,6 +281,10 @@ try {
   );
   const f = (l: Lane) => fig.get(l) as Round;
   const ratio = (l: Lane) => f(l).rps / f(nginxLane).rps;
+  // What one full core of the proxy would sustain: wrk and the app share one core, which can
+  // be the limit before nginx is (then the measured ratio flatters the slower proxy).
+  const perCore = (l: Lane) => 1_000_000 / f(l).cpuMsPer1k / l.hops;
+  const coreRatio = (l: Lane) => perCore(l) / perCore(nginxLane);
   const perHop = (l: Lane, where: 'split' | 'oneCore', k: keyof Latency) => (l.hops === 0 ? NaN : (f(l)[where][k] - f(direct)[where][k]) / l.hops);
   const mb = (b: number | undefined) => (b === undefined ? '' : (b / 1048576).toFixed(1));
   const us = (n: number) => (Number.isNaN(n) ? '' : n.toFixed(0));
@@ -275,16 +296,28 @@ try {
       ? `pinning: saturation and "split" latency with the proxy under test alone on CPU ${PROXY_CPU} (both sidecars of the pair share it), app (nginx, 1 worker) and wrk on CPU ${APP_CPU}; "one core" latency with the proxy moved onto CPU ${APP_CPU} too`
       : 'pinning: none (fewer than 2 CPUs or no taskset): every figure competes for the same CPU',
   );
+  console.log(`machine load (1-min average) ${loadBefore.toFixed(2)} before the rounds, ${loadAfter.toFixed(2)} after: anything else running shares these CPUs, CPU ${PROXY_CPU ?? ''} included`);
   console.log(`sidecars: ${sidecars.description}${sidecars.lanes.length > 0 ? ` (control + sidecars up in ${(sidecarStartMs / 1000).toFixed(1)} s)` : ''}`);
   console.log(
     `${ROUNDS} interleaved round(s) after a ${WARM_S} s warm-up per lane; every figure is the MEDIAN of the rounds. ` +
       `Saturation: wrk -t1 -c${SAT_CONNS} -d${SAT_S}s. Latency: wrk -t1 -c1 -d${LAT_S}s per placement (wrk's histogram). ` +
       'RSS and CPU are those of the measured processes (direct: the app; nginx: master + worker; pair: both sidecars); RSS loaded is the highest 100 ms sample under saturation; ' +
-      'CPU busy is their CPU-seconds per wall second under saturation.\n',
+      'CPU busy is their CPU-seconds per wall second under saturation; req/s per core per hop = 10⁶ ÷ (CPU ms per 1k req) ÷ hops: what one full core would sustain per proxy.\n',
   );
   table(
-    ['saturation', 'hops', 'req/s', '÷ nginx', 'CPU ms/1k req', 'CPU busy', 'RSS idle MB', 'RSS loaded MB'],
-    lanes.map((l) => [l.name, String(l.hops), f(l).rps.toFixed(0), l === direct ? '' : ratio(l).toFixed(2), f(l).cpuMsPer1k.toFixed(1), `${(f(l).busy * 100).toFixed(0)} %`, mb(l.idleRss), mb(f(l).peakRss)]),
+    ['saturation', 'hops', 'req/s', '÷ nginx', 'CPU ms/1k req', 'CPU busy', 'req/s per core per hop', '÷ nginx', 'RSS idle MB', 'RSS loaded MB'],
+    lanes.map((l) => [
+      l.name,
+      String(l.hops),
+      f(l).rps.toFixed(0),
+      l === direct ? '' : ratio(l).toFixed(2),
+      f(l).cpuMsPer1k.toFixed(1),
+      `${(f(l).busy * 100).toFixed(0)} %`,
+      l === direct ? '' : perCore(l).toFixed(0),
+      l === direct ? '' : coreRatio(l).toFixed(2),
+      mb(l.idleRss),
+      mb(f(l).peakRss),
+    ]),
   );
   table(
     ['latency, 1 connection (µs)', 'hops', 'p50 one core', 'p99', '+p50/hop', '+p99/hop', 'p50 split', 'p99', '+p50/hop', '+p99/hop'],
@@ -302,7 +335,12 @@ try {
     ]),
   );
 
-  console.log(`naive node:http proxy: ${ratio(naiveLane).toFixed(2)}× nginx's req/s (the issue expects about 0.4–0.55 for such a proxy)`);
+  console.log(`bare Node process (node -e 'setInterval(…)', ${process.version}): RSS ${mb(bareNodeRss)} MB (the issue: about 42 MB)`);
+  sidecars.processes.forEach((p, i) => {
+    const show = (m: Awaited<ReturnType<typeof p.memory>>) => (m ? `V8 heap ${m.heapUsedMB.toFixed(1)} used / ${m.heapTotalMB.toFixed(1)} total, external ${m.externalMB.toFixed(1)} MB` : 'n/a');
+    console.log(`${p.name}: idle ${show(idleHeap[i] ?? null)}; after the rounds ${show(loadedHeap[i] ?? null)} (its /metrics)`);
+  });
+  console.log(`naive node:http proxy: ${ratio(naiveLane).toFixed(2)}× nginx's req/s measured, ${coreRatio(naiveLane).toFixed(2)}× per core (the issue expects about 0.4–0.55 for such a proxy)`);
   console.log(
     `nginx adds ${us(perHop(nginxLane, 'oneCore', 'p50'))} µs p50 / ${us(perHop(nginxLane, 'oneCore', 'p99'))} µs p99 on one core, ${us(perHop(nginxLane, 'split', 'p50'))} / ${us(perHop(nginxLane, 'split', 'p99'))} µs split ` +
       '(the issue: about 60 µs / 0.3 ms; Istio documents +2.65 ms p90 for Envoy)',
@@ -311,7 +349,10 @@ try {
   const check1 = (what: string, value: number, unit: string, op: '≥' | '≤', limit: number, digits = 0) =>
     targets.push({ what, value: `${value.toFixed(digits)}${unit}`, target: `${op} ${limit}${unit}`, ok: op === '≥' ? value >= limit : value <= limit });
   for (const l of sidecars.lanes) {
-    if (l.hops === 1) check1(`${l.name}: req/s ÷ nginx at saturation`, ratio(l), '', '≥', TARGETS.ratioVsNginx, 2);
+    if (l.hops === 1) {
+      check1(`${l.name}: req/s ÷ nginx at saturation (measured)`, ratio(l), '', '≥', TARGETS.ratioVsNginx, 2);
+      check1(`${l.name}: req/s ÷ nginx per core (CPU-normalized)`, coreRatio(l), '', '≥', TARGETS.ratioVsNginx, 2);
+    }
     for (const where of ['oneCore', 'split'] as const) {
       const label = where === 'oneCore' ? 'one core' : 'split cores';
       check1(`${l.name}: added p50 per hop (${label})`, perHop(l, where, 'p50'), ' µs', '≤', TARGETS.addedP50Us);
@@ -325,7 +366,7 @@ try {
   if (targets.length === 0) console.log('targets: NOT CHECKED, no sidecar lane ran');
   for (const t of targets) console.log(`${t.what} = ${t.value} (target ${t.target}: ${t.ok ? 'ok' : 'MISSED'})`);
   for (const l of lanes) {
-    if (l.hops > 0 && f(l).busy < 0.85) console.log(`note: ${l.name} was ${(f(l).busy * 100).toFixed(0)} % busy at saturation: wrk and the app on CPU ${APP_CPU ?? '(shared)'} may have been the limit, not the proxy`);
+    if (l.hops > 0 && f(l).busy < 0.85) console.log(`note: ${l.name} was ${(f(l).busy * 100).toFixed(0)} % busy at saturation: wrk and the app on CPU ${APP_CPU ?? '(shared)'} (or other load) were the limit, not the proxy; its per-core figure is the fairer one`);
   }
 
   const out = {
@@ -335,12 +376,17 @@ try {
     pinning: TWO_CORES && tools.taskset ? { proxy: PROXY_CPU, app: APP_CPU, wrk: WRK_CPU, oneCoreLatency: APP_CPU } : null,
     method: { rounds: ROUNDS, aggregate: 'median', saturation: { threads: 1, connections: SAT_CONNS, seconds: SAT_S }, latency: { threads: 1, connections: 1, seconds: LAT_S }, warmupSeconds: WARM_S },
     sidecars: sidecars.description,
+    loadAverage: { before: loadBefore, after: loadAfter },
+    bareNodeRssMB: Number(mb(bareNodeRss)),
+    sidecarMemory: sidecars.processes.map((p, i) => ({ name: p.name, idle: idleHeap[i] ?? null, afterRounds: loadedHeap[i] ?? null })),
     lanes: lanes.map((l) => ({
       key: l.key,
       name: l.name,
       hops: l.hops,
       rps: Math.round(f(l).rps),
       rpsVsNginx: l === direct ? null : Number(ratio(l).toFixed(3)),
+      rpsPerCorePerHop: l === direct ? null : Math.round(perCore(l)),
+      rpsPerCoreVsNginx: l === direct ? null : Number(coreRatio(l).toFixed(3)),
       latencyUs: { oneCore: f(l).oneCore, split: f(l).split },
       addedUsPerHop:
         l.hops === 0

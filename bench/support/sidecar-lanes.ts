@@ -1,7 +1,28 @@
-// The sidecar lanes of bench/sidecar.bench.ts: starts the real control Worker (in the bench
-// process), pushes a policy that routes a mesh service to the app, and starts the sidecar
-// processes (the shipped bundle) with one join token each. Until the sidecar runs, it starts
-// nothing and says why.
+// The sidecar lanes of bench/sidecar.bench.ts. Starts the REAL control Worker (Miniflare, in
+// the bench process: test/support/control-harness.ts), pushes a policy, and starts two sidecar
+// processes from the shipped bundle, each with its own join token:
+//
+//   A  service bench-caller: its outbound listener is where wrk sends, with `Host: bench-app`
+//      (Service with the app as its static endpoint: one hop) or `Host: bench-callee` (the
+//      registered instance of B: the pair);
+//   B  service bench-callee, app = the app: registers its inbound port with control; A finds
+//      it through the signed endpoints document, attaches its JWT-SVID, B verifies it.
+//
+// A third lane sends wrk straight to B's inbound with a JWT-SVID of a third identity
+// (bench-client, from control with a join token), as a caller's sidecar would. Mesh: strict
+// mTLS mode (the SVID is required), JWT-SVIDs live 15 minutes so none is renewed mid-run.
+//
+// The bundle is built from the working tree into the bench's temp folder with the same
+// function `npm run build:sidecar` runs (sidecar/build.ts), so the bench measures the current
+// code without touching dist/. Without sidecar/build.ts, sidecar/main.ts runs under Node's
+// type stripping (the report says so: that costs tens of MB of RSS).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { startProcess, stopProcess, waitForOutput } from './sidecar-processes.ts';
+import type { Started } from './sidecar-processes.ts';
+import { pinned } from './wrk.ts';
 import type { Tools } from './wrk.ts';
 
 /** One measured thing. */
@@ -22,6 +43,8 @@ export interface Lane {
 export interface SidecarProcess {
   name: string;
   pid: number;
+  /** V8 heap and external memory from the sidecar's own /metrics (prom-client), MB; null when unavailable. */
+  memory(): Promise<{ heapUsedMB: number; heapTotalMB: number; externalMB: number } | null>;
 }
 
 export interface SidecarLanes {
@@ -43,6 +66,149 @@ export interface SidecarLaneOptions {
   tools: Tools;
 }
 
-export async function startSidecarLanes(_options: SidecarLaneOptions): Promise<SidecarLanes> {
-  return { lanes: [], processes: [], description: 'NOT MEASURED: sidecar/main.ts is not in git yet', close: async () => undefined };
+interface Entry {
+  argv: string[];
+  what: string;
+}
+
+/** The sidecar to run: the bundle built now from the working tree, else the best there is. */
+function sidecarEntry(root: string, work: string): Entry | string {
+  if (existsSync(join(root, 'sidecar/build.ts')) && existsSync(join(root, 'sidecar/main.ts'))) {
+    const outdir = join(work, 'dist');
+    const script = `const m = await import(${JSON.stringify(join(root, 'sidecar/build.ts'))}); await m.buildSidecarBundle(${JSON.stringify(outdir)});`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    const entry = join(outdir, 'weft-sidecar.mjs');
+    if (r.status === 0 && existsSync(entry)) return { argv: [process.execPath, entry], what: 'the shipped bundle (weft-sidecar.mjs, built now from the working tree by sidecar/build.ts, as `npm run build:sidecar` does)' };
+    return `NOT MEASURED: building the sidecar bundle failed:\n${`${r.stdout}${r.stderr}${r.error ?? ''}`.slice(-2000)}`;
+  }
+  if (existsSync(join(root, 'dist/weft-sidecar.mjs'))) return { argv: [process.execPath, join(root, 'dist/weft-sidecar.mjs')], what: 'dist/weft-sidecar.mjs as found (no sidecar/build.ts to rebuild it)' };
+  if (existsSync(join(root, 'sidecar/main.ts'))) return { argv: [process.execPath, join(root, 'sidecar/main.ts')], what: 'sidecar/main.ts under Node type stripping (NO BUNDLE YET: RSS is tens of MB higher than the shipped bundle would be)' };
+  return 'NOT MEASURED: there is no sidecar entry yet (sidecar/main.ts)';
+}
+
+function policy(appPort: number): Record<string, string> {
+  const doc = (lines: string[]) => lines.join('\n');
+  return {
+    'mesh.yaml': doc(['apiVersion: weft/v1', 'kind: Mesh', 'metadata: { name: weft }', 'spec:', '  trustDomain: weft.local', '  identity: { jwtSvidTtl: 15m }', '  mtls: { mode: strict }']),
+    'services.yaml': [
+      doc(['apiVersion: weft/v1', 'kind: Service', 'metadata: { name: bench-app }', 'spec:', `  port: ${appPort}`, `  endpoints: [{ address: 127.0.0.1, port: ${appPort} }]`]),
+      doc(['apiVersion: weft/v1', 'kind: Service', 'metadata: { name: bench-callee }', 'spec:', `  port: ${appPort}`]),
+      doc(['apiVersion: weft/v1', 'kind: Service', 'metadata: { name: bench-caller }', 'spec:', '  port: 8080']),
+      doc(['apiVersion: weft/v1', 'kind: Service', 'metadata: { name: bench-client }', 'spec:', '  port: 8080']),
+    ].join('\n---\n'),
+  };
+}
+
+/** One GET through a lane (node:http, so Host can be set); status and body. */
+export function get(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error(`no answer from ${url} within 10 s`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function memoryOf(adminPort: number): Promise<{ heapUsedMB: number; heapTotalMB: number; externalMB: number } | null> {
+  try {
+    const r = await get(`http://127.0.0.1:${adminPort}/metrics`, {});
+    const gauge = (name: string) => Number(new RegExp(`^\\w*nodejs_${name} ([0-9.e+]+)$`, 'm').exec(r.body)?.[1] ?? NaN) / 1048576;
+    const m = { heapUsedMB: gauge('heap_size_used_bytes'), heapTotalMB: gauge('heap_size_total_bytes'), externalMB: gauge('external_memory_bytes') };
+    return Number.isNaN(m.heapUsedMB) ? null : m;
+  } catch {
+    return null;
+  }
+}
+
+const none = (description: string): SidecarLanes => ({ lanes: [], processes: [], description, close: async () => undefined });
+
+export async function startSidecarLanes(o: SidecarLaneOptions): Promise<SidecarLanes> {
+  const entry = sidecarEntry(o.root, o.work);
+  if (typeof entry === 'string') return none(entry);
+  if (!existsSync(join(o.root, 'test/support/control-harness.ts'))) return none('NOT MEASURED: test/support/control-harness.ts (the control Worker for Node) is missing');
+
+  const { startControl } = await import('../../test/support/control-harness.ts');
+  const control = await startControl({ vars: { ENDPOINT_TTL_SECONDS: '60', STATUS_STALE_AFTER_SECONDS: '60' } });
+  const procs: Started[] = [];
+  const close = async () => {
+    try {
+      await Promise.all(procs.map((p) => stopProcess(p, 5_000)));
+    } finally {
+      await control.close();
+    }
+  };
+  try {
+    await control.push(policy(o.appPort), { author: 'sidecar bench' });
+    const ports: Record<string, { inbound: number; outbound: number; admin: number }> = {};
+    const start = async (name: string, service: string) => {
+      const token = await control.joinToken(service);
+      const state = join(o.work, `${name}-state`);
+      mkdirSync(state, { recursive: true });
+      const argv = [
+        ...entry.argv,
+        '--service', service,
+        '--app-port', String(o.appPort),
+        '--control', control.url,
+        '--join-token', token,
+        '--inbound-port', '0',
+        '--outbound-port', '0',
+        '--admin-port', '0',
+        '--instance-id', `${name}-${process.pid}`,
+        '--state-dir', state,
+        '--drain-seconds', '1',
+      ];
+      const p = startProcess(name, pinned(o.tools, o.cpus, argv), { stdoutFile: join(o.work, `${name}-access.log`) });
+      procs.push(p);
+      const m = await waitForOutput(p, /"msg":"sidecar started".*"ports":(\{[^}]*\})/, 30_000);
+      ports[name] = JSON.parse(m[1] as string) as { inbound: number; outbound: number; admin: number };
+      return p;
+    };
+    const [a, b] = await Promise.all([start('sidecar-A', 'bench-caller'), start('sidecar-B', 'bench-callee')]);
+    const pa = ports['sidecar-A'] as { outbound: number; admin: number };
+    const pb = ports['sidecar-B'] as { inbound: number; admin: number };
+
+    // A JWT-SVID for B's inbound, as bench-client's sidecar would attach it.
+    const clientJoin = await control.joinToken('bench-client');
+    const svidRes = await control.request('POST', '/v1/identity/svid', { token: clientJoin, body: { audiences: ['spiffe://weft.local/ns/default/sa/bench-callee'] } });
+    const svidText = await svidRes.text();
+    if (svidRes.status !== 200) throw new Error(`POST /v1/identity/svid for bench-client: ${svidRes.status}: ${svidText.slice(0, 300)}`);
+    const svid = (JSON.parse(svidText) as { jwtSvids: { token: string }[] }).jwtSvids[0]?.token as string;
+
+    const lanes: Lane[] = [
+      { key: 'sidecar-outbound', name: 'sidecar outbound → app', url: `http://127.0.0.1:${pa.outbound}${o.path}`, headers: { Host: 'bench-app' }, hops: 1, pids: () => [a.pid] },
+      { key: 'sidecar-inbound', name: 'sidecar inbound → app', url: `http://127.0.0.1:${pb.inbound}${o.path}`, headers: { 'x-weft-svid': svid }, hops: 1, pids: () => [b.pid] },
+      { key: 'sidecar-pair', name: 'sidecar pair (out → in → app)', url: `http://127.0.0.1:${pa.outbound}${o.path}`, headers: { Host: 'bench-callee' }, hops: 2, pids: () => [a.pid, b.pid] },
+    ];
+    // Strict mode really holds: B's inbound refuses a caller without an SVID.
+    const anonymous = await get(lanes[1]?.url as string, {});
+    if (anonymous.status !== 401) throw new Error(`sidecar B inbound without an SVID: expected 401, got ${anonymous.status}: ${anonymous.body.slice(0, 300)}`);
+    // Every lane answers with the app's 200 before anything is measured (the pair needs B's
+    // registration to reach A through control's endpoints document): bounded wait.
+    const deadline = performance.now() + 30_000;
+    for (const lane of lanes) {
+      for (;;) {
+        const r = await get(lane.url, lane.headers).catch((e: unknown) => ({ status: 0, body: String(e) }));
+        if (r.status === 200) break;
+        if (performance.now() > deadline) throw new Error(`${lane.name}: no 200 within 30 s; last ${r.status}: ${r.body.slice(0, 300)}\nA: ${a.output().slice(-1000)}\nB: ${b.output().slice(-1000)}`);
+        await new Promise((res) => setTimeout(res, 200));
+      }
+    }
+    return {
+      lanes,
+      processes: [
+        { name: 'sidecar A (outbound side)', pid: a.pid, memory: () => memoryOf(pa.admin) },
+        { name: 'sidecar B (inbound side)', pid: b.pid, memory: () => memoryOf(pb.admin) },
+      ],
+      description: `${entry.what}; control: the real control Worker in Miniflare in the bench process; two sidecar processes, access log to a file`,
+      close,
+    };
+  } catch (e) {
+    await close().catch(() => undefined);
+    throw e;
+  }
 }

@@ -2,6 +2,7 @@
 // recorded by PID the moment it is spawned so that every exit path (normal end, error,
 // watchdog, SIGINT) can stop exactly those, and nothing else.
 import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -19,8 +20,18 @@ export interface Started {
 
 const started: Started[] = [];
 
-export function startProcess(name: string, argv: string[], env?: NodeJS.ProcessEnv, cwd?: string): Started {
-  const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env, cwd });
+/**
+ * Spawns `argv` and records it. With `stdoutFile`, stdout goes straight to that file (a
+ * sidecar's access log: the sidecar pays its writes, this process does not read them).
+ */
+export function startProcess(name: string, argv: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; stdoutFile?: string } = {}): Started {
+  const fd = options.stdoutFile === undefined ? undefined : openSync(options.stdoutFile, 'w');
+  let child: ChildProcess;
+  try {
+    child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', fd ?? 'pipe', 'pipe'], env: options.env ?? process.env, cwd: options.cwd });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
   if (child.pid === undefined) throw new Error(`${name}: could not start ${argv[0]}`);
   let out = '';
   const keep = (c: Buffer) => {
