@@ -7,7 +7,6 @@
 //   5. to the app, with the verified x-weft-peer-id, x-weft-principal and x-weft-claims set
 //      and the SVID removed; the response streams back with RateLimit-* headers added
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { childTraceparent } from '../../core/http/traceparent.ts';
 import { normalizePath, splitPathAndQuery } from '../../core/route/normalize-path.ts';
 import type { ProxyListener, ProxyObserver, SidecarView } from '../types.ts';
 import { MESH_HEADERS } from '../types.ts';
@@ -17,6 +16,7 @@ import { InboundIdentity } from './inbound-identity.ts';
 import { InboundPolicy } from './inbound-policy.ts';
 import { replyError } from './json-reply.ts';
 import { listen } from './listener.ts';
+import { nextTraceparent } from './trace.ts';
 import { headerOf, reportWhenDone, startEntry, traceIdOf } from './request-log.ts';
 import { newPool } from './upstream-pools.ts';
 
@@ -67,7 +67,7 @@ export function startInbound(options: { view: SidecarView; observer: ProxyObserv
       return replyError(res, verdict.status, verdict.code, verdict.message, verdict.headers);
     }
 
-    const traceparent = childTraceparent(typeof req.headers.traceparent === 'string' ? req.headers.traceparent : null);
+    const traceparent = nextTraceparent(req);
     entry.traceId = traceIdOf(traceparent);
     const { list, host } = forwardedRequestHeaders(req.rawHeaders, INBOUND_DROP);
     if (host !== undefined) list.push('host', host);

@@ -10,16 +10,17 @@
 //   7. endpoint, circuit breaker, upstream exchange with timeouts and retries
 //                                                                   upstream-exchange.ts
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { childTraceparent } from '../../core/http/traceparent.ts';
 import { redirectLocation, rewritePath } from '../../core/http/redirect-rewrite.ts';
 import { formatSpiffeId } from '../../core/identity/spiffe-id.ts';
 import { selectBackend } from '../../core/lb/select-backend.ts';
+import type { CompiledService } from '../../core/policy/service/compile.ts';
 import type { ProxyListener, ProxyObserver, SidecarView } from '../types.ts';
 import { MESH_HEADERS } from '../types.ts';
 import { EndpointPools } from './endpoint-pools.ts';
 import { applyHeaderOpsToList, forwardedRequestHeaders, noHeaderOps } from './hop-by-hop.ts';
 import { replyError } from './json-reply.ts';
 import { listen } from './listener.ts';
+import { nextTraceparent } from './trace.ts';
 import { mirrorRequest } from './mirror.ts';
 import { resolveOutboundRoute } from './outbound-route.ts';
 import type { OutboundTarget } from './outbound-route.ts';
@@ -44,6 +45,14 @@ interface Outbound {
   observer: ProxyObserver;
   pools: EndpointPools;
   upstreams: UpstreamPools;
+  spiffeIds: Map<string, string>;
+}
+
+/** The destination's SPIFFE ID (the audience of our SVID for it), formatted once per service. */
+function spiffeIdOf(o: Outbound, service: CompiledService): string {
+  let id = o.spiffeIds.get(service.id);
+  if (id === undefined) o.spiffeIds.set(service.id, (id = formatSpiffeId(o.view.self.trustDomain, service.namespace, service.name)));
+  return id;
 }
 
 function upstreamHeaders(req: IncomingMessage, t: OutboundTarget, traceparent: string): string[] {
@@ -92,7 +101,7 @@ async function handle(o: Outbound, req: IncomingMessage, res: ServerResponse): P
     return void res.end();
   }
 
-  const traceparent = childTraceparent(typeof req.headers.traceparent === 'string' ? req.headers.traceparent : null);
+  const traceparent = nextTraceparent(req);
   entry.traceId = traceIdOf(traceparent);
   const headers = upstreamHeaders(req, t, traceparent);
   const upstreamPath = (rule.rewrite ? rewritePath(t.path, t.matchedPrefix, rule.rewrite) : t.path) + (t.query ? `?${t.query}` : '');
@@ -106,7 +115,7 @@ async function handle(o: Outbound, req: IncomingMessage, res: ServerResponse): P
   entry.service = service.id;
   let svid: string;
   try {
-    svid = await o.view.jwtSvid(formatSpiffeId(o.view.self.trustDomain, service.namespace, service.name));
+    svid = await o.view.jwtSvid(spiffeIdOf(o, service));
   } catch (e) {
     entry.reason = 'no_identity';
     return replyError(res, 503, 'no_identity', `this workload has no identity to call ${service.id} with: ${(e as Error).message}`);
@@ -124,6 +133,6 @@ export function startOutbound(options: { view: SidecarView; observer: ProxyObser
   const upstreams = new UpstreamPools();
   const pools = new EndpointPools();
   pools.onRebuild = () => upstreams.retireUnused();
-  const o: Outbound = { view: options.view, observer: options.observer, pools, upstreams };
+  const o: Outbound = { view: options.view, observer: options.observer, pools, upstreams, spiffeIds: new Map() };
   return listen(options.host ?? '127.0.0.1', options.port, (req, res) => handle(o, req, res), () => upstreams.close());
 }
