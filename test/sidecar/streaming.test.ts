@@ -11,6 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const BODY_BYTES = 50 * 1024 * 1024;
+// Peak retained growth allowed while a body is in flight. Undisturbed it is well under 1 MB;
+// on a starved CPU (the suite's other files running) transient in-flight buffers were seen up
+// to ~30 MB, the same with a 200 MB body, so they do not grow with the body. A proxy that
+// held the body would need all of it (50 MB).
+const MAX_GROWTH = BODY_BYTES * 0.75;
 const CHUNK = Buffer.alloc(64 * 1024, 0x61);
 const FIXTURE = fileURLToPath(new URL('../support/sidecar-fixture.ts', import.meta.url));
 const COMPILE = fileURLToPath(new URL('../support/compile-yaml.ts', import.meta.url));
@@ -148,7 +153,7 @@ describe('streaming through outbound + inbound', () => {
       answer = await upload(BODY_BYTES);
     });
     expect(JSON.parse(answer)).toEqual({ received: BODY_BYTES });
-    expect(growth).toBeLessThan(BODY_BYTES / 5);
+    expect(growth).toBeLessThan(MAX_GROWTH);
   }, 60_000);
 
   it('downloads 50 MB without holding it', async () => {
@@ -157,6 +162,6 @@ describe('streaming through outbound + inbound', () => {
       got = await download();
     });
     expect(got).toEqual({ status: 200, received: BODY_BYTES });
-    expect(growth).toBeLessThan(BODY_BYTES / 5);
+    expect(growth).toBeLessThan(MAX_GROWTH);
   }, 60_000);
 });
