@@ -17,7 +17,7 @@
 // code without touching dist/. Without sidecar/build.ts, sidecar/main.ts runs under Node's
 // type stripping (the report says so: that costs tens of MB of RSS).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { startProcess, stopProcess, waitForOutput } from './sidecar-processes.ts';
@@ -71,17 +71,47 @@ interface Entry {
   what: string;
 }
 
+/**
+ * The Node flags the shipped image runs the bundle with: those between `node` and the script
+ * in sidecar/Dockerfile's ENTRYPOINT, and its `NODE_OPTIONS` if it sets one, so the bench
+ * measures the process as shipped. WEFT_BENCH_SIDECAR_NODE_FLAGS (space-separated) replaces
+ * them, for trying memory settings.
+ */
+export function shippedNodeFlags(root: string): { flags: string[]; nodeOptions: string | undefined; from: string } {
+  const override = process.env.WEFT_BENCH_SIDECAR_NODE_FLAGS;
+  if (override !== undefined) return { flags: override.split(/\s+/).filter(Boolean), nodeOptions: undefined, from: 'WEFT_BENCH_SIDECAR_NODE_FLAGS' };
+  const file = join(root, 'sidecar/Dockerfile');
+  if (!existsSync(file)) return { flags: [], nodeOptions: undefined, from: 'no sidecar/Dockerfile' };
+  const text = readFileSync(file, 'utf8');
+  let flags: string[] = [];
+  const entry = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(text);
+  if (entry) {
+    try {
+      const argv = JSON.parse(entry[1] as string) as string[];
+      const script = argv.findIndex((a) => a.endsWith('.mjs'));
+      if (script > 0) flags = argv.slice(1, script);
+    } catch {
+      // not the exec form: no flags taken
+    }
+  }
+  const opts = /^\s*(?:ENV\s+)?NODE_OPTIONS[= ]"?([^"\n\\]*)"?/m.exec(text);
+  return { flags, nodeOptions: opts?.[1]?.trim() || undefined, from: 'sidecar/Dockerfile' };
+}
+
 /** The sidecar to run: the bundle built now from the working tree, else the best there is. */
 function sidecarEntry(root: string, work: string): Entry | string {
+  const shipped = shippedNodeFlags(root);
+  const flags = [...(shipped.nodeOptions ? shipped.nodeOptions.split(/\s+/) : []), ...shipped.flags];
+  const how = `, run as \`node ${[...flags, 'weft-sidecar.mjs'].join(' ')}\` (Node flags from ${shipped.from})`;
   if (existsSync(join(root, 'sidecar/build.ts')) && existsSync(join(root, 'sidecar/main.ts'))) {
     const outdir = join(work, 'dist');
     const script = `const m = await import(${JSON.stringify(join(root, 'sidecar/build.ts'))}); await m.buildSidecarBundle(${JSON.stringify(outdir)});`;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 120_000 });
     const entry = join(outdir, 'weft-sidecar.mjs');
-    if (r.status === 0 && existsSync(entry)) return { argv: [process.execPath, entry], what: 'the shipped bundle (weft-sidecar.mjs, built now from the working tree by sidecar/build.ts, as `npm run build:sidecar` does)' };
+    if (r.status === 0 && existsSync(entry)) return { argv: [process.execPath, ...flags, entry], what: `the shipped bundle (weft-sidecar.mjs, built now from the working tree by sidecar/build.ts, as \`npm run build:sidecar\` does)${how}` };
     return `NOT MEASURED: building the sidecar bundle failed:\n${`${r.stdout}${r.stderr}${r.error ?? ''}`.slice(-2000)}`;
   }
-  if (existsSync(join(root, 'dist/weft-sidecar.mjs'))) return { argv: [process.execPath, join(root, 'dist/weft-sidecar.mjs')], what: 'dist/weft-sidecar.mjs as found (no sidecar/build.ts to rebuild it)' };
+  if (existsSync(join(root, 'dist/weft-sidecar.mjs'))) return { argv: [process.execPath, ...flags, join(root, 'dist/weft-sidecar.mjs')], what: `dist/weft-sidecar.mjs as found (no sidecar/build.ts to rebuild it)${how}` };
   if (existsSync(join(root, 'sidecar/main.ts'))) return { argv: [process.execPath, join(root, 'sidecar/main.ts')], what: 'sidecar/main.ts under Node type stripping (NO BUNDLE YET: RSS is tens of MB higher than the shipped bundle would be)' };
   return 'NOT MEASURED: there is no sidecar entry yet (sidecar/main.ts)';
 }

@@ -16,6 +16,8 @@ export interface Started {
   output(): string;
   /** Resolves when the process has exited. */
   exited: Promise<void>;
+  /** Resolves when it has exited AND its output pipes are closed (all output read). */
+  closed: Promise<void>;
 }
 
 const started: Started[] = [];
@@ -43,8 +45,9 @@ export function startProcess(name: string, argv: string[], options: { env?: Node
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
   });
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   child.on('error', () => undefined);
-  const p: Started = { name, pid: child.pid, child, output: () => out, exited };
+  const p: Started = { name, pid: child.pid, child, output: () => out, exited, closed };
   started.push(p);
   return p;
 }
@@ -83,6 +86,29 @@ export async function stopAll(extraPids: () => readonly number[] = () => []): Pr
       } catch {
         // already gone
       }
+    }
+  }
+}
+
+/**
+ * The last resort, for `process.on('exit')`: signals every process still recorded, and
+ * `extraPids`, synchronously. Something else may end this process before an async cleanup
+ * finishes (Miniflare's own SIGINT/SIGTERM hook calls process.exit()); the exit event still
+ * runs. nginx masters take their workers with them on SIGTERM; the extras get SIGKILL.
+ */
+export function signalAllNow(extraPids: readonly number[] = []): void {
+  for (const p of started) {
+    try {
+      if (p.child.exitCode === null && p.child.signalCode === null) process.kill(p.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+  for (const pid of extraPids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
     }
   }
 }

@@ -2,9 +2,10 @@
 // when missing (with nginx, the other tool the proxy benchmarks need), pinned to a CPU with
 // taskset, and read back through a Lua `done` hook that prints exact figures as JSON (wrk's
 // own text rounds percentiles to two decimals of a unit that changes with the value).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startProcess, stopProcess } from './sidecar-processes.ts';
 
 export interface Tools {
   wrk: string;
@@ -120,7 +121,7 @@ export interface WrkOptions {
 }
 
 /** Runs wrk once, bounded by its own -d and a kill at -d + 15 s; resolves with its figures. */
-export function runWrk(tools: Tools, opts: WrkOptions): Promise<WrkResult> {
+export async function runWrk(tools: Tools, opts: WrkOptions): Promise<WrkResult> {
   const script = join(opts.dir, 'wrk-done.lua');
   if (!existsSync(script)) writeFileSync(script, DONE_HOOK);
   const argv = pinned(tools, opts.cpus, [
@@ -133,36 +134,30 @@ export function runWrk(tools: Tools, opts: WrkOptions): Promise<WrkResult> {
     ...Object.entries(opts.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
     opts.url,
   ]);
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
-    const kill = setTimeout(() => child.kill('SIGKILL'), (opts.durationS + 15) * 1000);
-    child.on('error', (e) => {
-      clearTimeout(kill);
-      reject(e);
-    });
-    child.on('close', (code) => {
-      clearTimeout(kill);
-      const line = /^WRK_JSON (.*)$/m.exec(out);
-      if (code !== 0 || !line) return reject(new Error(`wrk ${opts.url} (-c${opts.connections}) exited ${code}:\n${out.slice(-1500)}`));
-      const j = JSON.parse(line[1] as string) as Record<string, number>;
-      const seconds = (j.durationUs as number) / 1e6;
-      resolve({
-        requests: j.requests as number,
-        seconds,
-        rps: (j.requests as number) / seconds,
-        p50: j.p50 as number,
-        p90: j.p90 as number,
-        p99: j.p99 as number,
-        p999: j.p999 as number,
-        mean: j.meanUs as number,
-        max: j.maxUs as number,
-        errors: { connect: j.connect as number, read: j.read as number, write: j.write as number, timeout: j.timeout as number, status: j.status as number },
-      });
-    });
-  });
+  // Recorded like every other process, so that any way out of the bench stops it too.
+  const child = startProcess('wrk', argv);
+  const kill = setTimeout(() => child.child.kill('SIGKILL'), (opts.durationS + 15) * 1000);
+  await child.closed;
+  clearTimeout(kill);
+  await stopProcess(child); // already exited: only forgets it
+  const out = child.output();
+  const code = child.child.exitCode;
+  const line = /^WRK_JSON (.*)$/m.exec(out);
+  if (code !== 0 || !line) throw new Error(`wrk ${opts.url} (-c${opts.connections}) exited ${code ?? child.child.signalCode}:\n${out.slice(-1500)}`);
+  const j = JSON.parse(line[1] as string) as Record<string, number>;
+  const seconds = (j.durationUs as number) / 1e6;
+  return {
+    requests: j.requests as number,
+    seconds,
+    rps: (j.requests as number) / seconds,
+    p50: j.p50 as number,
+    p90: j.p90 as number,
+    p99: j.p99 as number,
+    p999: j.p999 as number,
+    mean: j.meanUs as number,
+    max: j.maxUs as number,
+    errors: { connect: j.connect as number, read: j.read as number, write: j.write as number, timeout: j.timeout as number, status: j.status as number },
+  };
 }
 
 /** The errors of a run in one phrase, or '' when there were none. */
