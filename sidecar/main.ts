@@ -3,6 +3,8 @@
 // stops accepting, drains in-flight requests for up to --drain-seconds, deregisters from
 // control and exits 0; a second signal exits at once. Exit 1: the sidecar could not start
 // (message on stderr); exit 2: bad flags or configuration.
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { ConfigError, helpText, parseFlags, resolveConfig } from './config.ts';
 import type { SidecarConfig } from './config.ts';
 import { startSidecar, StartupError } from './sidecar.ts';
@@ -84,7 +86,20 @@ export async function main(argv: string[]): Promise<number> {
   return runSidecar(config);
 }
 
-if (import.meta.main) {
+/** Run as the program (`node sidecar/main.ts`, `node dist/weft-sidecar.mjs`), not imported by `weft sidecar`. */
+function isEntry(): boolean {
+  if (typeof import.meta.main === 'boolean') return import.meta.main;
+  // Node before 22.18 has no import.meta.main: compare with the script Node was given.
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) {
   const code = await main(process.argv.slice(2));
   // Timers (keep-alive sockets, the control client's watches) are gone after stop(); exit
   // explicitly anyway so a stray handle cannot keep a stopped sidecar alive.

@@ -1,7 +1,11 @@
-// The admin API (Hono): liveness, readiness, what the sidecar enforces, the endpoints it knows,
-// and Prometheus metrics. Read-only, bound to the sidecar's bind address (127.0.0.1 by
-// default): it shows configuration, never keys or tokens.
-import { Hono } from 'hono';
+// The admin API: liveness, readiness, what the sidecar enforces, the endpoints it knows, and
+// Prometheus metrics. Read-only, bound to the sidecar's bind address (127.0.0.1 by default):
+// it shows configuration, never keys or tokens.
+//
+// Five GET endpoints, answered by a plain function over node:http (admin-server.ts) rather than
+// Hono on @hono/node-server: the adaptor reads the global Request and Response at load, which
+// makes Node load its internal fetch stack, about 10 MB of resident memory per sidecar that
+// nothing else in the sidecar needs (its HTTP client is the bundled undici).
 import type { SidecarMetrics } from '../telemetry/metrics.ts';
 import type { SidecarView } from '../types.ts';
 import { meshRoutesSummary } from './routes-summary.ts';
@@ -43,49 +47,65 @@ export function readinessGaps(source: AdminSource, now = Date.now()): string[] {
   return missing;
 }
 
-export function createAdminApp(source: AdminSource): Hono {
-  const app = new Hono();
+export interface AdminReply {
+  status: number;
+  contentType: string;
+  body: string;
+}
 
-  app.get('/live', (c) => c.json({ live: true }));
+const json = (status: number, value: unknown): AdminReply => ({ status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(value) });
 
-  app.get('/ready', (c) => {
-    const missing = readinessGaps(source);
-    if (missing.length === 0) return c.json({ ready: true, snapshot: source.status()?.snapshot?.version ?? null });
-    return c.json({ ready: false, missing, ...jsonError('not_ready', `not ready: ${missing.join('; ')}`) }, 503);
+function ready(source: AdminSource): AdminReply {
+  const missing = readinessGaps(source);
+  if (missing.length === 0) return json(200, { ready: true, snapshot: source.status()?.snapshot?.version ?? null });
+  return json(503, { ready: false, missing, ...jsonError('not_ready', `not ready: ${missing.join('; ')}`) });
+}
+
+function config(source: AdminSource): AdminReply {
+  const view = source.view();
+  const status = source.status();
+  const runtime = view?.runtime();
+  const self = view?.self;
+  return json(200, {
+    identity: self ? { spiffeId: self.spiffeId, trustDomain: self.trustDomain, namespace: self.namespace, service: self.service, instanceId: self.instanceId, labels: self.labels } : null,
+    listeners: source.listeners() ?? null,
+    control: status ? { connected: status.connected, lastError: status.lastError } : null,
+    snapshot: status?.snapshot ?? (runtime ? { version: runtime.version, appliedAt: null, fromDisk: null } : null),
+    rejected: status?.rejected ?? null,
+    svid: status?.svid ?? null,
+    endpointsVersion: status?.endpointsVersion ?? null,
+    routes: runtime && self ? meshRoutesSummary(runtime, `${self.namespace}/${self.service}`) : null,
   });
+}
 
-  app.get('/config', (c) => {
-    const view = source.view();
-    const status = source.status();
-    const runtime = view?.runtime();
-    const self = view?.self;
-    return c.json({
-      identity: self ? { spiffeId: self.spiffeId, trustDomain: self.trustDomain, namespace: self.namespace, service: self.service, instanceId: self.instanceId, labels: self.labels } : null,
-      listeners: source.listeners() ?? null,
-      control: status ? { connected: status.connected, lastError: status.lastError } : null,
-      snapshot: status?.snapshot ?? (runtime ? { version: runtime.version, appliedAt: null, fromDisk: null } : null),
-      rejected: status?.rejected ?? null,
-      svid: status?.svid ?? null,
-      endpointsVersion: status?.endpointsVersion ?? null,
-      routes: runtime && self ? meshRoutesSummary(runtime, `${self.namespace}/${self.service}`) : null,
-    });
-  });
+function endpoints(source: AdminSource): AdminReply {
+  const doc = source.view()?.endpoints();
+  if (!doc) return json(503, jsonError('no_endpoints', 'no endpoints document from control yet'));
+  const services = Object.entries(doc.endpoints)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([service, instances]) => ({ service, instances }));
+  return json(200, { version: doc.version, generatedAt: doc.generatedAt, services });
+}
 
-  app.get('/endpoints', (c) => {
-    const doc = source.view()?.endpoints();
-    if (!doc) return c.json(jsonError('no_endpoints', 'no endpoints document from control yet'), 503);
-    const services = Object.entries(doc.endpoints)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([service, instances]) => ({ service, instances }));
-    return c.json({ version: doc.version, generatedAt: doc.generatedAt, services });
-  });
-
-  app.get('/metrics', async (c) => {
+const ROUTES: Record<string, (source: AdminSource) => AdminReply | Promise<AdminReply>> = {
+  '/live': () => json(200, { live: true }),
+  '/ready': ready,
+  '/config': config,
+  '/endpoints': endpoints,
+  '/metrics': async (source) => {
     const { body, contentType } = await source.metrics.render();
-    return c.body(body, 200, { 'content-type': contentType });
-  });
+    return { status: 200, contentType, body };
+  },
+};
 
-  app.notFound((c) => c.json(jsonError('not_found', `no admin endpoint ${c.req.method} ${c.req.path}; try /live, /ready, /config, /endpoints, /metrics`), 404));
-  app.onError((e, c) => c.json(jsonError('internal', e.message), 500));
-  return app;
+/** The answer to one admin request (`path` without the query). Never throws. */
+export async function handleAdmin(source: AdminSource, method: string, path: string): Promise<AdminReply> {
+  const route = ROUTES[path.length > 1 ? path.replace(/\/+$/, '') : path];
+  if (!route) return json(404, jsonError('not_found', `no admin endpoint ${method} ${path}; try /live, /ready, /config, /endpoints, /metrics`));
+  if (method !== 'GET' && method !== 'HEAD') return json(405, jsonError('method_not_allowed', `${path} answers GET only`));
+  try {
+    return await route(source);
+  } catch (e) {
+    return json(500, jsonError('internal', (e as Error)?.message ?? String(e)));
+  }
 }

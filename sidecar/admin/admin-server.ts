@@ -1,8 +1,7 @@
-// The admin API on a node:http server (@hono/node-server), bound to the sidecar's bind address.
-import { createAdaptorServer } from '@hono/node-server';
-import type { Server } from 'node:http';
+// The admin API on its own node:http server, bound to the sidecar's bind address.
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdminApp } from './admin-app.ts';
+import { handleAdmin } from './admin-app.ts';
 import type { AdminSource } from './admin-app.ts';
 
 export interface AdminServer {
@@ -11,8 +10,14 @@ export interface AdminServer {
 }
 
 export async function startAdminServer(source: AdminSource, host: string, port: number): Promise<AdminServer> {
-  const app = createAdminApp(source);
-  const server = createAdaptorServer({ fetch: app.fetch, hostname: host, port }) as Server;
+  const server = createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
+    const path = (req.url ?? '/').split('?')[0] as string;
+    void handleAdmin(source, req.method ?? 'GET', path).then((reply) => {
+      res.writeHead(reply.status, { 'content-type': reply.contentType, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(reply.body) });
+      res.end(req.method === 'HEAD' ? undefined : reply.body);
+    });
+  });
+  server.on('clientError', (_e, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
