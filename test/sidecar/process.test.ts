@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { basicPolicy, startControl } from '../support/control-harness.ts';
 import type { ControlHarness } from '../support/control-harness.ts';
+import { startOtlpCollector } from '../support/otlp-collector.ts';
+import type { CollectedSpan } from '../support/otlp-collector.ts';
 import { startUpstream } from '../support/upstream-server.ts';
 import type { UpstreamServer } from '../support/upstream-server.ts';
 import { readySidecar, spawnSidecar, stopProcess, until } from './process-support.ts';
@@ -171,5 +173,37 @@ describe('sidecar process', () => {
     // one access-log line per direction on stdout
     const lines = s.stdout().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { direction: string; path: string; status: number });
     expect(lines.filter((l) => l.path === '/hello').map((l) => [l.direction, l.status]).sort()).toEqual([['inbound', 200], ['outbound', 200]]);
+  });
+
+  it('with --otlp-endpoint, exports one span per request and direction in the request\'s trace', async () => {
+    const collector = await startOtlpCollector();
+    try {
+      const s = await start('reviews-traced-1', MAIN, { 'otlp-endpoint': `http://127.0.0.1:${collector.port}` });
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const r = await new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: s.ports.outbound, path: '/traced', headers: { host: 'reviews', traceparent: `00-${traceId}-00f067aa0ba902b7-01` }, agent: false }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(r).toBe(200);
+      // Spans go out in batches about once a second, and on shutdown.
+      const spans = await until('spans at the collector', async () => {
+        const got = ((await (await fetch(`http://127.0.0.1:${collector.port}/__spans`)).json()) as { spans: CollectedSpan[] }).spans.filter((x) => x.traceId === traceId);
+        return got.length >= 2 ? got : undefined;
+      });
+      expect(spans.map((x) => [x.name, x.kind]).sort()).toEqual([['sidecar.inbound', 2], ['sidecar.outbound', 3]]);
+      for (const span of spans) {
+        expect(span.serviceName).toBe('weft-sidecar/default/reviews');
+        expect(span.attributes).toContainEqual({ key: 'url.path', value: { stringValue: '/traced' } });
+        expect(span.attributes).toContainEqual({ key: 'http.response.status_code', value: { intValue: 200 } });
+      }
+      process.kill(s.child.pid as number, 'SIGTERM');
+      expect(await s.exited).toBe(0);
+    } finally {
+      await collector.close();
+    }
   });
 });
