@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = ['fs', 'path', 'os', 'http', 'https', 'net', 'tls', 'crypto', 'child_process', 'stream', 'url', 'util', 'buffer', 'events', 'zlib'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.weft/', '**/.wrangler/', 'schemas/', 'coverage/'] },
+  { ignores: ['node_modules/', '.weft/', '**/.wrangler/', 'schemas/', 'coverage/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
