@@ -7,23 +7,15 @@
 // makes Node load its internal fetch stack, about 10 MB of resident memory per sidecar that
 // nothing else in the sidecar needs (its HTTP client is the bundled undici).
 import type { SidecarMetrics } from '../telemetry/metrics.ts';
+import type { ControlClientStatus } from '../control/options.ts';
 import type { SidecarView } from '../types.ts';
 import { meshRoutesSummary } from './routes-summary.ts';
 
-/** The control client's status (ControlClientStatus), as far as the admin API reads it. */
-export interface AdminStatus {
-  connected: boolean;
-  snapshot: { version: string; appliedAt: string; fromDisk: boolean } | null;
-  rejected: { version: string; reason: string } | null;
-  endpointsVersion: string | null;
-  svid: { spiffeId: string; expiresAt: string } | null;
-  lastError: string | null;
-}
 
 /** What the admin API reads; each getter answers for now (undefined before the part exists). */
 export interface AdminSource {
   view(): SidecarView | undefined;
-  status(): AdminStatus | undefined;
+  status(): ControlClientStatus | undefined;
   /** Listener ports once bound. */
   listeners(): { inbound: number; outbound: number } | undefined;
   draining(): boolean;
