@@ -4,7 +4,6 @@
 // sources matters for memory: Node's type stripping alone costs tens of MB of RSS.
 import { build } from 'esbuild';
 import type { Metafile, Plugin } from 'esbuild';
-import { readFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,20 +25,58 @@ const builtinsViaRequire: Plugin = {
 };
 
 /**
- * undici's cookie helpers brand-check against `globalThis.Headers` as well as their own, at
- * load. Reading that global makes Node load its internal copy of undici (the one behind the
- * global fetch), about 10 MB of RSS, although the sidecar only uses the bundled undici. The
- * sidecar never passes Node's Headers to undici's cookie helpers, so the check keeps undici's own.
+ * `undici` resolves to a shim with only what the sidecar uses: Pool (upstreams), Agent (the
+ * control client) and the dispatcher `request` API (control calls, mirrored requests), from
+ * undici's own files (it has no `exports` map). Its index also loads fetch, WebSocket,
+ * EventSource, the cache and mock agents and more. With the stubs below, about 4 MB less RSS
+ * per running sidecar (idle 80 → 76 MB before any Node flags). The sources keep importing `'undici'` (tests run them under type
+ * stripping with the whole package, and the types come from there). The dispatcher methods left
+ * out throw a clear error rather than being silently missing; test/sidecar/bundle.test.ts
+ * checks that every name the sidecar imports from undici is one of UNDICI_SHIM_EXPORTS.
  */
-const UNDICI_COOKIES = /node_modules[\\/]undici[\\/]lib[\\/]web[\\/]cookies[\\/]index\.js$/;
-const undiciOwnHeadersOnly: Plugin = {
-  name: 'undici-own-headers-only',
+export const UNDICI_SHIM_EXPORTS = ['Agent', 'Pool'] as const;
+const UNDICI_SHIM = `'use strict'
+const Dispatcher = require('undici/lib/dispatcher/dispatcher.js')
+Dispatcher.prototype.request = require('undici/lib/api/api-request.js')
+for (const name of ['stream', 'pipeline', 'upgrade', 'connect']) {
+  Dispatcher.prototype[name] = function () {
+    throw new Error('undici dispatcher.' + name + '() is not in the sidecar bundle: add it to the undici shim in sidecar/build.ts')
+  }
+}
+module.exports.Agent = require('undici/lib/dispatcher/agent.js')
+module.exports.Pool = require('undici/lib/dispatcher/pool.js')
+`;
+
+/**
+ * undici files the sidecar never runs, replaced by a module that throws if it ever is:
+ * - client-h2.js: undici's HTTP/2 client, loaded by every Client but used only on a connection
+ *   that negotiated h2 (`allowH2`, off by default; the sidecar never sets it: upstreams speak
+ *   HTTP/1.1). With it goes node:http2. A throw there fails that connection.
+ * - web/fetch/body.js: FormData request bodies (client-h1 requires it lazily), and with it most
+ *   of undici's fetch internals (webidl, FormData parser, data: URLs; 100 KB of source, 0.5 MB of RSS). The sidecar sends
+ *   buffers and streams only.
+ */
+const UNDICI_STUBS: { file: RegExp; contents: string }[] = [
+  {
+    file: /node_modules[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/,
+    contents: `module.exports = function connectH2 () {
+  throw new Error('HTTP/2 to upstreams is not in the Weft sidecar bundle (undici client-h2 is stubbed in sidecar/build.ts): upstreams must speak HTTP/1.1')
+}`,
+  },
+  {
+    file: /node_modules[\\/]undici[\\/]lib[\\/]web[\\/]fetch[\\/]body\.js$/,
+    contents: `module.exports.extractBody = function extractBody () {
+  throw new Error('FormData request bodies are not in the Weft sidecar bundle (undici web/fetch/body is stubbed in sidecar/build.ts)')
+}`,
+  },
+];
+
+const undiciSlim: Plugin = {
+  name: 'undici-slim',
   setup(b) {
-    b.onLoad({ filter: UNDICI_COOKIES }, async (args) => {
-      const text = await readFile(args.path, 'utf8');
-      const patched = text.replace('[Headers, globalThis.Headers].filter(Boolean)', '[Headers]');
-      return { contents: patched, loader: 'js' };
-    });
+    b.onResolve({ filter: /^undici$/ }, () => ({ path: 'undici', namespace: 'undici-shim' }));
+    b.onLoad({ filter: /.*/, namespace: 'undici-shim' }, () => ({ contents: UNDICI_SHIM, loader: 'js', resolveDir: ROOT }));
+    for (const stub of UNDICI_STUBS) b.onLoad({ filter: stub.file }, () => ({ contents: `'use strict'\n${stub.contents}\n`, loader: 'js' }));
   },
 };
 
@@ -59,7 +96,7 @@ export async function buildSidecarBundle(outdir = join(ROOT, 'dist')): Promise<{
     sourcemap: true,
     metafile: true,
     legalComments: 'linked',
-    plugins: [builtinsViaRequire, undiciOwnHeadersOnly],
+    plugins: [builtinsViaRequire, undiciSlim],
     logLevel: 'warning',
     // CommonJS dependencies (prom-client) require Node built-ins; ESM has no `require` of its own.
     banner: { js: "import { createRequire as __weftCreateRequire } from 'node:module'; const require = __weftCreateRequire(import.meta.url);" },

@@ -2,7 +2,11 @@
 // client's close signal, and one classification of failures. A ControlError is `transient`
 // (unreachable, timeout, 5xx, 429: retry with backoff) or definitive (any other 4xx: control
 // said no). The link remembers whether the last call reached control, for status().
-import { Agent, fetch } from 'undici';
+//
+// undici's dispatcher `request` API, not its `fetch`: fetch brings undici's whole web stack
+// (Request/Response/Headers, body mixins, web streams), several MB of RSS per sidecar, while
+// `request` is already in the bundle for the proxy's mirrors (see sidecar/build.ts).
+import { Agent } from 'undici';
 
 export class ControlError extends Error {
   /** HTTP status, or 0 when control was not reached. */
@@ -24,9 +28,23 @@ export function isTransient(e: unknown): boolean {
   return e instanceof ControlError ? e.transient : false;
 }
 
+/** Response headers, read by name (case-insensitive); repeated ones joined with `, `. */
+export interface ResponseHeaders {
+  get(name: string): string | null;
+}
+
+function responseHeaders(raw: Record<string, string | string[] | undefined>): ResponseHeaders {
+  return {
+    get(name) {
+      const v = raw[name.toLowerCase()];
+      return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+    },
+  };
+}
+
 export interface ControlResponse {
   status: number;
-  headers: Headers;
+  headers: ResponseHeaders;
   text: string;
 }
 
@@ -42,6 +60,8 @@ export interface CallOptions {
 
 export class ControlLink {
   readonly url: string;
+  readonly #origin: string;
+  readonly #basePath: string;
   readonly #agent = new Agent({ keepAliveTimeout: 30_000, connections: 16 });
   readonly #closing = new AbortController();
   readonly #timeoutMs: number;
@@ -50,6 +70,9 @@ export class ControlLink {
 
   constructor(url: string, timeoutMs: number) {
     this.url = url;
+    const u = new URL(url);
+    this.#origin = u.origin;
+    this.#basePath = u.pathname.replace(/\/+$/, '');
     this.#timeoutMs = timeoutMs;
   }
 
@@ -80,23 +103,25 @@ export class ControlLink {
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     let status: number;
     let text: string;
-    let resHeaders: Headers;
+    let resHeaders: ResponseHeaders;
     try {
-      const res = await fetch(this.url + path, {
-        method,
+      const res = await this.#agent.request({
+        origin: this.#origin,
+        path: this.#basePath + path,
+        method: method as 'GET',
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         signal: AbortSignal.any(signals),
-        dispatcher: this.#agent,
       });
-      status = res.status;
-      resHeaders = res.headers as unknown as Headers;
-      text = await res.text();
+      status = res.statusCode;
+      resHeaders = responseHeaders(res.headers);
+      text = await res.body.text();
     } catch (e) {
       const closing = this.#closing.signal.aborted && !options.duringClose;
+      // An abort rejects with the signal's reason: AbortSignal.timeout's is a TimeoutError.
       const timedOut = (e as Error).name === 'TimeoutError';
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      const why = timedOut ? `no answer within ${timeoutMs} ms` : closing ? 'client closing' : (cause?.code ?? cause?.message ?? (e as Error).message);
+      const err0 = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+      const why = timedOut ? `no answer within ${timeoutMs} ms` : closing ? 'client closing' : (err0.code ?? err0.cause?.code ?? err0.message ?? String(e));
       const err = new ControlError(0, timedOut ? 'timeout' : 'unreachable', `${method} ${path}: control at ${this.url} unreachable (${why})`);
       if (!closing) {
         this.#connected = false;

@@ -1,18 +1,22 @@
 // The shipped sidecar is the esbuild bundle (dist/weft-sidecar.mjs): it must leave out what
-// the sidecar never runs (zod, yaml: the policy compiler's), keep tracing in a lazily loaded
-// chunk, and run on its own: --help, a bad flag (exit 2), and a real start against control
-// that reaches /ready and stops cleanly on SIGTERM.
+// the sidecar never runs (zod, yaml: the policy compiler's; undici's index, fetch and HTTP/2
+// client: memory), keep tracing in a lazily loaded chunk, and run on its own: --help, a bad
+// flag (exit 2), and a real start against control that reaches /ready, proxies a request
+// through its own upstream pools, and stops cleanly on SIGTERM.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSidecarBundle } from '../../sidecar/build.ts';
+import { buildSidecarBundle, UNDICI_SHIM_EXPORTS } from '../../sidecar/build.ts';
 import { basicPolicy, startControl } from '../support/control-harness.ts';
 import type { ControlHarness } from '../support/control-harness.ts';
-import { readySidecar, stopProcess } from './process-support.ts';
+import { startUpstream } from '../support/upstream-server.ts';
+import type { UpstreamServer } from '../support/upstream-server.ts';
+import { readySidecar, stopProcess, until } from './process-support.ts';
 
 let outdir: string;
 let entry: string;
@@ -69,6 +73,19 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: num
   });
 }
 
+/** A GET through the sidecar's outbound listener as the app makes it (`Host: reviews`); status and the app's x-upstream header. */
+function viaOutbound(port: number, path: string): Promise<{ status: number; upstream: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host: 'reviews' }, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, upstream: res.headers['x-upstream'] as string | undefined }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 describe('sidecar bundle', () => {
   it('has neither zod nor yaml in any output', () => {
     const all = new Set<string>();
@@ -78,6 +95,38 @@ describe('sidecar bundle', () => {
     expect(all.has('yaml') ? importChain('node_modules/yaml/') : null).toBeNull();
     // and what it must have
     for (const p of ['undici', 'prom-client', 'jose']) expect(all.has(p)).toBe(true);
+  });
+
+  it("bundles only undici's dispatchers: not its index, fetch, WebSocket or HTTP/2 client", () => {
+    const undici = Object.keys(metafile.inputs).filter((f) => f.includes('node_modules/undici/'));
+    expect(undici).toContain('node_modules/undici/lib/dispatcher/pool.js');
+    expect(undici).toContain('node_modules/undici/lib/dispatcher/agent.js');
+    expect(undici).not.toContain('node_modules/undici/index.js');
+    // Of undici's web stack, only the stub of FormData bodies is left.
+    expect(undici.filter((f) => f.includes('/lib/web/'))).toEqual(['node_modules/undici/lib/web/fetch/body.js']);
+    for (const stubbed of ['node_modules/undici/lib/dispatcher/client-h2.js', 'node_modules/undici/lib/web/fetch/body.js']) {
+      const input = metafile.inputs[stubbed];
+      expect(input?.imports ?? null, stubbed).toEqual([]);
+      expect(input?.bytes ?? 0, stubbed).toBeLessThan(400);
+    }
+    const builtins = Object.keys(metafile.inputs).filter((f) => f.startsWith('builtin-cjs:'));
+    expect(builtins.filter((b) => /http2/.test(b))).toEqual([]);
+  });
+
+  it('exports from its undici shim every name the sidecar imports from undici', () => {
+    const names = new Set<string>();
+    const dir = join(process.cwd(), 'sidecar');
+    for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+      if (!file.endsWith('.ts')) continue;
+      const text = readFileSync(join(dir, file), 'utf8');
+      for (const m of text.matchAll(/^import\s+(type\s+)?\{([^}]*)\}\s+from\s+'undici';/gm)) {
+        if (m[1]) continue;
+        for (const spec of (m[2] as string).split(',').map((x) => x.trim()).filter(Boolean)) if (!spec.startsWith('type ')) names.add(spec.split(/\s+as\s+/)[0] as string);
+      }
+      expect(text, `${file} imports undici in a form this test does not read`).not.toMatch(/import\s+(?:\w+|\*\s+as\s+\w+)\s*(?:,[^;]*)?from\s+'undici'/);
+    }
+    expect(names.size).toBeGreaterThan(0);
+    expect([...names].filter((n) => !(UNDICI_SHIM_EXPORTS as readonly string[]).includes(n))).toEqual([]);
   });
 
   it('keeps the tracing SDK and OTLP exporter out of the entry file (loaded only when tracing is on)', () => {
@@ -101,35 +150,45 @@ describe('sidecar bundle', () => {
 
   describe('against the real control plane', () => {
     let control: ControlHarness;
+    let app: UpstreamServer;
     let stateDir: string;
     let child: ChildProcess | undefined;
 
     beforeAll(async () => {
       control = await startControl();
       await control.push(basicPolicy());
+      app = await startUpstream('reviews');
       stateDir = mkdtempSync(join(tmpdir(), 'weft-sidecar-bundle-state-'));
     }, 60_000);
 
     afterAll(async () => {
       if (child) await stopProcess(child);
       await control?.close();
+      await app?.close();
       if (stateDir) rmSync(stateDir, { recursive: true, force: true });
     });
 
-    it("starts, becomes ready, exits 0 on SIGTERM, and never loads Node's internal fetch stack", async () => {
+    it("starts, becomes ready, proxies through its upstream pools, exits 0 on SIGTERM, and never loads Node's internal fetch stack", async () => {
       // Node's global fetch/Headers/WebSocket live in an internal copy of undici that costs
       // about 10 MB of RSS to load; the sidecar has its own undici and must not wake that one.
       const probe = join(outdir, 'internal-undici-probe.cjs');
       writeFileSync(probe, "process.on('exit', () => process.stderr.write('internal undici loaded: ' + process.moduleLoadList.some((m) => m.includes('internal/deps/undici')) + '\\n'));\n");
       const started = await readySidecar([process.execPath, '--require', probe, entry], {
         service: 'reviews',
-        'app-port': '9',
+        'app-port': String(app.port),
         control: control.url,
         'join-token': await control.joinToken('reviews'),
         'state-dir': stateDir,
         'instance-id': 'reviews-bundle-1',
       });
       child = started.child;
+      // outbound (Host: reviews) → its own registered inbound → the app: both hops on the
+      // bundle's undici pools; retried until control lists the endpoint.
+      const answer = await until('a 200 from the app through the sidecar', async () => {
+        const r = await viaOutbound(started.ports.outbound, '/through-the-bundle');
+        return r.status === 200 ? r : undefined;
+      });
+      expect(answer.upstream).toBe('reviews');
       child.kill('SIGTERM');
       const code = await started.exited;
       child = undefined;
