@@ -1,8 +1,11 @@
 // The sidecar's Prometheus metrics (prom-client, one Registry per sidecar) and the
-// ProxyObserver that feeds them. Per-request work is a counter increment and a histogram
-// observation; the state gauges (snapshot, SVID, in-flight) are read from their sources only
-// when /metrics is scraped.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+// ProxyObserver that feeds them. The per-request series (requests_total and the latency
+// histogram) are counted in RequestSeries: per request, two Map lookups by the label strings
+// and a few additions, no label object and no prom-client hashing; prom-client reads them
+// when /metrics is scraped. The state gauges (snapshot, SVID, in-flight) are read from their
+// sources at scrape time too.
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Metric, MetricValue } from 'prom-client';
 import type { AccessLogEntry, Direction, ProxyObserver } from '../types.ts';
 
 /** Latency buckets in seconds: 100 µs up to 10 s. */
@@ -28,13 +31,88 @@ export interface SidecarMetrics {
   render(): Promise<{ body: string; contentType: string }>;
 }
 
+interface Series {
+  labels: { direction: Direction; route: string; service: string };
+  /** Observations per bucket (not cumulative); the last slot is above the largest bound. */
+  buckets: Float64Array;
+  sum: number;
+  count: number;
+  /** Requests by status code. */
+  codes: Map<number, number>;
+}
+
+/** Requests by (direction, route, service): status-code counts and latency buckets. */
+class RequestSeries {
+  readonly #byDirection = { inbound: new Map<string, Map<string, Series>>(), outbound: new Map<string, Map<string, Series>>() };
+
+  record(direction: Direction, route: string, service: string, status: number, seconds: number): void {
+    const byRoute = this.#byDirection[direction];
+    let byService = byRoute.get(route);
+    if (!byService) byRoute.set(route, (byService = new Map()));
+    let s = byService.get(service);
+    if (!s) byService.set(service, (s = { labels: { direction, route, service }, buckets: new Float64Array(LATENCY_BUCKETS.length + 1), sum: 0, count: 0, codes: new Map() }));
+    s.codes.set(status, (s.codes.get(status) ?? 0) + 1);
+    if (!Number.isFinite(seconds)) return;
+    let i = 0;
+    while (i < LATENCY_BUCKETS.length && seconds > (LATENCY_BUCKETS[i] as number)) i++;
+    s.buckets[i] = (s.buckets[i] as number) + 1;
+    s.sum += seconds;
+    s.count++;
+  }
+
+  *all(): Iterable<Series> {
+    for (const d of ['inbound', 'outbound'] as const) for (const byService of this.#byDirection[d].values()) yield* byService.values();
+  }
+}
+
+/**
+ * `weft_sidecar_request_duration_seconds` as prom-client would expose its own Histogram
+ * (same lines, labels and order: `le` first, then direction, route, service; `_sum`, `_count`),
+ * read from RequestSeries.
+ */
+function durationHistogram(name: string, help: string, series: RequestSeries): Metric {
+  const values = (): MetricValue<string>[] => {
+    const out: MetricValue<string>[] = [];
+    for (const s of series.all()) {
+      let acc = 0;
+      for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
+        acc += s.buckets[i] as number;
+        out.push({ labels: { le: LATENCY_BUCKETS[i] as number, ...s.labels }, value: acc, metricName: `${name}_bucket` } as MetricValue<string>);
+      }
+      out.push({ labels: { le: '+Inf', ...s.labels }, value: s.count, metricName: `${name}_bucket` } as MetricValue<string>);
+      out.push({ labels: { ...s.labels }, value: s.sum, metricName: `${name}_sum` } as MetricValue<string>);
+      out.push({ labels: { ...s.labels }, value: s.count, metricName: `${name}_count` } as MetricValue<string>);
+    }
+    return out;
+  };
+  const metric = {
+    name,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
+    get: async () => ({ name, help, type: 'histogram', values: values(), aggregator: 'sum' }),
+    reset: () => undefined,
+  };
+  return metric as unknown as Metric;
+}
+
 export function createSidecarMetrics(options: { defaultMetrics?: boolean } = {}): SidecarMetrics {
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'weft_sidecar_' });
   let sources: MetricsSources = {};
 
-  const requests = new Counter({ name: 'weft_sidecar_requests_total', help: 'Requests answered, by direction, route, destination service and status code.', labelNames: ['direction', 'route', 'service', 'code'] as const, registers: [registry] });
-  const duration = new Histogram({ name: 'weft_sidecar_request_duration_seconds', help: 'Time from request to response end, by direction, route and destination service.', labelNames: ['direction', 'route', 'service'] as const, buckets: LATENCY_BUCKETS, registers: [registry] });
+  const series = new RequestSeries();
+  const requests = new Counter({
+    name: 'weft_sidecar_requests_total',
+    help: 'Requests answered, by direction, route, destination service and status code.',
+    labelNames: ['direction', 'route', 'service', 'code'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of series.all()) for (const [code, n] of s.codes) this.inc({ direction: s.labels.direction, route: s.labels.route, service: s.labels.service, code: String(code) }, n);
+    },
+  });
+  registry.registerMetric(durationHistogram('weft_sidecar_request_duration_seconds', 'Time from request to response end, by direction, route and destination service.', series));
   const upstreamErrors = new Counter({ name: 'weft_sidecar_upstream_errors_total', help: 'Upstream attempts that failed without a response, by kind (timeout, connect-failure, reset).', labelNames: ['direction', 'service', 'kind'] as const, registers: [registry] });
   const retries = new Counter({ name: 'weft_sidecar_retries_total', help: 'Retry attempts made.', labelNames: ['direction', 'service'] as const, registers: [registry] });
   const ejections = new Counter({ name: 'weft_sidecar_outlier_ejections_total', help: 'Endpoints ejected by outlier detection.', labelNames: ['service', 'endpoint'] as const, registers: [registry] });
@@ -101,15 +179,12 @@ export function createSidecarMetrics(options: { defaultMetrics?: boolean } = {})
       for (const d of ['inbound', 'outbound'] as const) this.set({ direction: d }, now[d] ?? 0);
     },
   });
-  void [snapshotInfo, appliedAt, rejected, svidExpiry, connected, inFlight];
+  void [requests, snapshotInfo, appliedAt, rejected, svidExpiry, connected, inFlight];
 
   const observer: ProxyObserver = {
     request(entry: AccessLogEntry) {
       try {
-        const route = entry.route ?? '';
-        const service = entry.service ?? '';
-        requests.inc({ direction: entry.direction, route, service, code: String(entry.status) });
-        duration.observe({ direction: entry.direction, route, service }, entry.latencyMs / 1000);
+        series.record(entry.direction, entry.route ?? '', entry.service ?? '', entry.status, entry.latencyMs / 1000);
       } catch {
         // metrics never fail a request
       }
