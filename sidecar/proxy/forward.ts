@@ -5,7 +5,7 @@
 // drop it and retry (`commit`); a dropped response's body is read and discarded so its
 // connection stays in the pool. The timeout bounds the wait for the response head; after
 // that the body streams for as long as it flows (undici's bodyTimeout catches a stalled one).
-import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 
@@ -28,8 +28,8 @@ export interface ForwardRequest {
   timeoutMs: number;
   /** Whether to pass a response with this status to the client (else it is dropped). */
   commit(status: number): boolean;
-  /** The response head as the client gets it. */
-  responseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders;
+  /** The response head as the client gets it, from the upstream's raw `[name, value, …]` list. */
+  responseHeaders(raw: readonly (Buffer | string)[]): string[];
 }
 
 class UpstreamTimeout extends Error {
@@ -56,77 +56,104 @@ export function classifyUpstreamError(e: Error): UpstreamFailure {
   return 'reset';
 }
 
+/**
+ * undici's core handler interface (onConnect/onHeaders/onData/onComplete/onError): the raw
+ * response head comes as it was read, with no parsed header object and no wrapper per
+ * request (the newer onRequestStart/onResponseStart API goes through an adapter that parses
+ * every response's headers into an object first). One instance per try; no closures.
+ */
+class ForwardHandler {
+  readonly #r: ForwardRequest;
+  readonly #res: ServerResponse;
+  readonly #resolve: (o: ForwardOutcome) => void;
+  #abort: ((e: Error) => void) | undefined;
+  #resume: (() => void) | undefined;
+  #pendingAbort: Error | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #status = 0;
+  #mode: 'waiting' | 'sending' | 'dropping' | 'done' = 'waiting';
+  readonly #onClientGone = () => {
+    if (this.#mode === 'waiting' || this.#mode === 'sending') this.abort(new ClientGone());
+  };
+  readonly #onDrain = () => this.#resume?.();
+
+  constructor(r: ForwardRequest, res: ServerResponse, resolve: (o: ForwardOutcome) => void) {
+    this.#r = r;
+    this.#res = res;
+    this.#resolve = resolve;
+    if (r.timeoutMs > 0) this.#timer = setTimeout(() => this.abort(new UpstreamTimeout(r.timeoutMs)), r.timeoutMs);
+    res.on('close', this.#onClientGone);
+  }
+
+  abort(e: Error): void {
+    if (this.#abort) this.#abort(e);
+    else this.#pendingAbort = e;
+  }
+
+  finish(outcome: ForwardOutcome): void {
+    if (this.#mode === 'done') return;
+    this.#mode = 'done';
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#res.off('close', this.#onClientGone);
+    if (this.#resume) this.#res.off('drain', this.#onDrain);
+    this.#resolve(outcome);
+  }
+
+  onConnect(abort: (e?: Error) => void): void {
+    this.#abort = abort;
+    if (this.#pendingAbort) abort(this.#pendingAbort);
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true; // 1xx: wait for the final head
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#status = statusCode;
+    if (!this.#r.commit(statusCode)) {
+      this.#mode = 'dropping';
+      return true;
+    }
+    this.#mode = 'sending';
+    const res = this.#res;
+    res.writeHead(statusCode, this.#r.responseHeaders(rawHeaders));
+    this.#resume = resume;
+    res.on('drain', this.#onDrain);
+    // A HEAD (or 204/304) response has no body to wait for; the head goes out with end().
+    return !res.writableNeedDrain;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.#mode !== 'sending') return true;
+    return this.#res.write(chunk);
+  }
+
+  onComplete(): void {
+    if (this.#mode === 'dropping') return this.finish({ kind: 'dropped', status: this.#status });
+    if (this.#mode === 'sending') {
+      this.#res.end();
+      return this.finish({ kind: 'sent', status: this.#status, complete: true });
+    }
+  }
+
+  onError(error: Error): void {
+    if (this.#mode === 'dropping') return this.finish({ kind: 'dropped', status: this.#status });
+    if (this.#mode === 'sending') {
+      // The head is out: the only honest signal left is a broken connection.
+      this.#res.destroy();
+      return this.finish({ kind: 'sent', status: this.#status, complete: false });
+    }
+    if (error instanceof ClientGone) return this.finish({ kind: 'failed', error: 'reset', message: error.message });
+    this.finish({ kind: 'failed', error: classifyUpstreamError(error), message: error.message });
+  }
+}
+
 export function forward(pool: Dispatcher, r: ForwardRequest, res: ServerResponse): Promise<ForwardOutcome> {
   return new Promise<ForwardOutcome>((resolve) => {
-    let controller: Dispatcher.DispatchController | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    let status = 0;
-    let mode: 'waiting' | 'sending' | 'dropping' | 'done' = 'waiting';
-    let pendingAbort: Error | undefined;
-    const abort = (e: Error) => {
-      if (controller) controller.abort(e);
-      else pendingAbort = e;
-    };
-    const onClientGone = () => {
-      if (mode === 'waiting' || mode === 'sending') abort(new ClientGone());
-    };
-    const onDrain = () => controller?.resume();
-    const finish = (outcome: ForwardOutcome) => {
-      if (mode === 'done') return;
-      mode = 'done';
-      if (timer) clearTimeout(timer);
-      res.off('close', onClientGone);
-      res.off('drain', onDrain);
-      resolve(outcome);
-    };
-    if (r.timeoutMs > 0) timer = setTimeout(() => abort(new UpstreamTimeout(r.timeoutMs)), r.timeoutMs);
-    res.on('close', onClientGone);
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(c) {
-        controller = c;
-        if (pendingAbort) c.abort(pendingAbort);
-      },
-      onResponseStart(c, statusCode, headers) {
-        if (statusCode < 200) return; // 1xx: wait for the final head
-        if (timer) clearTimeout(timer);
-        timer = undefined;
-        status = statusCode;
-        if (!r.commit(statusCode)) {
-          mode = 'dropping';
-          return;
-        }
-        mode = 'sending';
-        res.writeHead(statusCode, r.responseHeaders(headers));
-        res.on('drain', onDrain);
-        // A HEAD (or 204/304) response has no body to wait for; flush the head now.
-        if (res.writableNeedDrain) c.pause();
-      },
-      onResponseData(c, chunk) {
-        if (mode !== 'sending') return;
-        if (!res.write(chunk)) c.pause();
-      },
-      onResponseEnd() {
-        if (mode === 'dropping') return finish({ kind: 'dropped', status });
-        if (mode === 'sending') {
-          res.end();
-          return finish({ kind: 'sent', status, complete: true });
-        }
-      },
-      onResponseError(_c, error) {
-        if (mode === 'dropping') return finish({ kind: 'dropped', status });
-        if (mode === 'sending') {
-          // The head is out: the only honest signal left is a broken connection.
-          res.destroy();
-          return finish({ kind: 'sent', status, complete: false });
-        }
-        if (error instanceof ClientGone) return finish({ kind: 'failed', error: 'reset', message: error.message });
-        finish({ kind: 'failed', error: classifyUpstreamError(error), message: error.message });
-      },
-    };
+    const handler = new ForwardHandler(r, res, resolve);
     try {
-      pool.dispatch({ path: r.path, method: r.method, headers: r.headers, body: r.body, idempotent: false }, handler);
+      pool.dispatch({ path: r.path, method: r.method, headers: r.headers, body: r.body, idempotent: false }, handler as Dispatcher.DispatchHandler);
     } catch (e) {
-      finish({ kind: 'failed', error: 'connect-failure', message: (e as Error).message });
+      handler.finish({ kind: 'failed', error: 'connect-failure', message: (e as Error).message });
     }
   });
 }

@@ -2,7 +2,6 @@
 // header objects (never a Web Headers per request): hop-by-hop headers (RFC 9110 §7.6.1:
 // Connection and every header it names, Keep-Alive, Proxy-Connection, TE, Transfer-Encoding,
 // Upgrade) never cross the proxy, and the route's remove/set/add operations run in that order.
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { CompiledHeaderOps } from '../../core/policy/shared/header-ops.ts';
 
 const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'te', 'transfer-encoding', 'upgrade', 'host']);
@@ -62,23 +61,25 @@ export function noHeaderOps(ops: CompiledHeaderOps): boolean {
   return ops.remove.length === 0 && Object.keys(ops.set).length === 0 && Object.keys(ops.add).length === 0;
 }
 
-/** The upstream's response headers for the client: hop-by-hop ones dropped, then the route's operations. */
-export function forwardedResponseHeaders(headers: IncomingHttpHeaders, ops: CompiledHeaderOps | null): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {};
-  const listed = connectionTokens(typeof headers.connection === 'string' ? headers.connection : undefined);
-  for (const name in headers) {
-    if (HOP_BY_HOP.has(name) && name !== 'host') continue;
-    if (listed.length > 0 && listed.includes(name)) continue;
-    out[name] = headers[name];
-  }
-  if (ops) {
-    for (const name of ops.remove) delete out[name];
-    for (const name in ops.set) out[name] = ops.set[name];
-    for (const name in ops.add) {
-      const prior = out[name];
-      const value = ops.add[name] as string;
-      out[name] = prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : [String(prior), value];
+const text = (v: Buffer | string): string => (typeof v === 'string' ? v : v.toString('latin1'));
+
+/**
+ * The upstream's response headers for the client, from undici's raw `[name, value, …]` list:
+ * names lower-cased (as a parsed header object would have them), values kept byte for byte
+ * (latin1 both ways), hop-by-hop ones dropped, then the route's operations (remove, set, add).
+ */
+export function forwardedResponseHeaderList(raw: readonly (Buffer | string)[], ops: CompiledHeaderOps | null): string[] {
+  const out: string[] = [];
+  let listed: string[] | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = text(raw[i] as Buffer | string).toLowerCase();
+    if (HOP_BY_HOP.has(name) && name !== 'host') {
+      if (name === 'connection') (listed ??= []).push(...connectionTokens(text(raw[i + 1] as Buffer | string)));
+      continue;
     }
+    out.push(name, text(raw[i + 1] as Buffer | string));
   }
+  if (listed) for (const name of listed) removeHeader(out, name);
+  if (ops) applyHeaderOpsToList(out, ops);
   return out;
 }

@@ -11,7 +11,7 @@ import { normalizePath, splitPathAndQuery } from '../../core/route/normalize-pat
 import type { ProxyListener, ProxyObserver, SidecarView } from '../types.ts';
 import { MESH_HEADERS } from '../types.ts';
 import { forward } from './forward.ts';
-import { forwardedRequestHeaders, forwardedResponseHeaders } from './hop-by-hop.ts';
+import { forwardedRequestHeaders, forwardedResponseHeaderList, setHeader } from './hop-by-hop.ts';
 import { InboundIdentity } from './inbound-identity.ts';
 import { InboundPolicy } from './inbound-policy.ts';
 import { replyError } from './json-reply.ts';
@@ -88,9 +88,9 @@ export function startInbound(options: { view: SidecarView; observer: ProxyObserv
         body: req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined ? req : null,
         timeoutMs: 0,
         commit: () => true,
-        responseHeaders: (h) => {
-          const out = forwardedResponseHeaders(h, null);
-          for (const name in extra) out[name] = extra[name];
+        responseHeaders: (raw) => {
+          const out = forwardedResponseHeaderList(raw, null);
+          for (const name in extra) setHeader(out, name.toLowerCase(), extra[name] as string);
           return out;
         },
       },

@@ -16,7 +16,7 @@ import type { EndpointPool, EndpointPools } from './endpoint-pools.ts';
 import { healthyEndpoints } from './endpoint-pools.ts';
 import { forward } from './forward.ts';
 import type { ForwardOutcome } from './forward.ts';
-import { forwardedResponseHeaders, noHeaderOps } from './hop-by-hop.ts';
+import { forwardedResponseHeaderList, noHeaderOps } from './hop-by-hop.ts';
 import { headerOf } from './request-log.ts';
 import { replyError } from './json-reply.ts';
 import type { UpstreamPools } from './upstream-pools.ts';
@@ -106,7 +106,7 @@ export async function exchange(x: Exchange, pools: EndpointPools, upstreams: Ups
               if (retries) plan = planRetry({ method, attempt, retries: rule.retries, outcome: { status }, deadline, now: Date.now(), random: Math.random, ...(budget ? { budget } : {}) });
               return !plan.retry;
             },
-            responseHeaders: (h) => forwardedResponseHeaders(h, responseOps),
+            responseHeaders: (raw) => forwardedResponseHeaderList(raw, responseOps),
           },
           res,
         );
