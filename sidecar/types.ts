@@ -31,6 +31,25 @@ export interface TrustBundle {
 }
 
 /**
+ * This workload's X.509-SVID with its private key and the CA certificates it trusts, for
+ * mutual TLS between sidecars. One immutable value: a renewal or a new CA bundle replaces the
+ * whole object, so the data path notices a change by reference (`view.tls() !== last`).
+ */
+export interface WorkloadTls {
+  /** The SVID's one URI SAN. */
+  spiffeId: string;
+  /** PEM leaf certificate (the X.509-SVID). */
+  certificatePem: string;
+  /** PEM PKCS#8 private key, made by this sidecar (never sent anywhere). */
+  privateKeyPem: string;
+  /** PEM CA certificates peers' SVIDs must chain to (the bundle's x509Authorities, old and new CA during a rotation). */
+  authorities: readonly string[];
+  /** When this sidecar got the SVID and when it expires (ms since the epoch). */
+  issuedAt: number;
+  expiresAt: number;
+}
+
+/**
  * What the data path reads, per request. Each getter returns the current value; a new snapshot
  * or endpoints document replaces the whole value at once, so a request that read the old one
  * finishes on it (atomic apply).
@@ -42,6 +61,8 @@ export interface SidecarView {
   bundle(): TrustBundle | undefined;
   /** This workload's JWT-SVID for `audience` (the callee's SPIFFE ID); cached, renewed before expiry. Rejects when there is no identity. */
   jwtSvid(audience: string): Promise<string>;
+  /** The X.509-SVID, key and CA bundle for mutual TLS; undefined while there is none (or it has expired). */
+  tls(): WorkloadTls | undefined;
 }
 
 export type Direction = 'inbound' | 'outbound';

@@ -23,11 +23,35 @@ export class BundleHolder {
   readonly #link: ControlLink;
   readonly #store: LkgStore;
   readonly #log: Logger;
+  readonly #onChange: ((bundle: TrustBundle) => void) | undefined;
 
-  constructor(link: ControlLink, store: LkgStore, log: Logger) {
+  /** `onChange`: called with each bundle taken into use (from disk, from control, or new CAs from an SVID answer). */
+  constructor(link: ControlLink, store: LkgStore, log: Logger, onChange?: (bundle: TrustBundle) => void) {
     this.#link = link;
     this.#store = store;
     this.#log = log;
+    this.#onChange = onChange;
+  }
+
+  #use(bundle: TrustBundle): void {
+    this.#bundle = bundle;
+    try {
+      this.#onChange?.(bundle);
+    } catch (e) {
+      this.#log({ level: 'warn', msg: 'trust bundle listener failed', error: String(e) });
+    }
+  }
+
+  /**
+   * The CA certificates of an SVID answer (control sends its bundle with every renewal): a CA
+   * that joined or left is taken into use at once, without waiting for the next refresh.
+   */
+  async updateAuthorities(pems: string[]): Promise<void> {
+    const b = this.#bundle;
+    if (!b || JSON.stringify(b.x509Authorities) === JSON.stringify(pems)) return;
+    const next = { ...b, x509Authorities: [...pems] };
+    this.#use(next);
+    await this.#store.write(LKG_FILES.bundle, JSON.stringify(next)).catch((e: unknown) => this.#log({ level: 'warn', msg: 'cannot persist the trust bundle', error: String(e) }));
   }
 
   get current(): TrustBundle | undefined {
@@ -47,7 +71,7 @@ export class BundleHolder {
       this.#log({ level: 'warn', msg: 'stored trust bundle is unreadable; ignoring it', file: this.#store.path(LKG_FILES.bundle) });
       return false;
     }
-    this.#bundle = parsed;
+    this.#use(parsed);
     return true;
   }
 
@@ -70,7 +94,7 @@ export class BundleHolder {
     if (!parsed) throw new Error('GET /v1/bundle: the answer is not a trust bundle');
     const text = JSON.stringify(parsed);
     if (text !== JSON.stringify(this.#bundle)) {
-      this.#bundle = parsed;
+      this.#use(parsed);
       await this.#store.write(LKG_FILES.bundle, text).catch((e: unknown) => this.#log({ level: 'warn', msg: 'cannot persist the trust bundle', error: String(e) }));
     }
     return parsed;

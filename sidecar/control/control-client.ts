@@ -7,7 +7,9 @@ import type { EndpointsDocument } from '../../core/endpoints/endpoints-document.
 import { formatSpiffeId } from '../../core/identity/spiffe-id.ts';
 import type { SnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
 import { LkgStore } from '../state/lkg-store.ts';
-import type { SidecarView, TrustBundle, WorkloadSelf } from '../types.ts';
+import { TlsMaterial } from '../tls/svid-material.ts';
+import type { TlsListener } from '../tls/svid-material.ts';
+import type { SidecarView, TrustBundle, WorkloadSelf, WorkloadTls } from '../types.ts';
 import { sleep } from './backoff.ts';
 import { BundleHolder } from './bundle-holder.ts';
 import { ControlError, ControlLink, isTransient } from './control-http.ts';
@@ -25,8 +27,13 @@ export type { ControlClientOptions, ControlClientStatus } from './options.ts';
 
 export interface ControlClient extends SidecarView {
   status(): ControlClientStatus;
-  /** A verified snapshot is in force and the workload identity is unexpired. */
+  /**
+   * A verified snapshot is in force, the workload identity is unexpired, and the X.509-SVID
+   * is not about to expire unrenewed (status().x509Problem says why when it is).
+   */
   ready(): boolean;
+  /** Called with each new mTLS material (renewed SVID, changed CA bundle); returns the unsubscribe function. */
+  onTlsChange(listener: TlsListener): () => void;
   /** Called with each snapshot applied from now on (the one in force is runtime()). */
   onSnapshot(listener: (runtime: SnapshotRuntime) => void): void;
   /** Stops the loops, deregisters the endpoint and sends a last status (best effort, about 2 s at most). */
@@ -60,8 +67,23 @@ export async function startControlClient(options: ControlClientOptions): Promise
   };
   const store = await LkgStore.open(o.stateDir);
   const link = new ControlLink(o.controlUrl, o.requestTimeoutMs);
-  const bundle = new BundleHolder(link, store, log);
-  const identity = new IdentityManager({ link, store, log, namespace: o.self.namespace, service: o.self.service, joinToken: o.joinToken, backoff: o.backoff });
+  const material = new TlsMaterial();
+  const bundle = new BundleHolder(link, store, log, (b) => material.setAuthorities(b.x509Authorities));
+  const identity = new IdentityManager({
+    link,
+    store,
+    log,
+    namespace: o.self.namespace,
+    service: o.self.service,
+    joinToken: o.joinToken,
+    backoff: o.backoff,
+    tls: material,
+    trustDomainHint: () => bundle.current?.trustDomain,
+    onAuthorities: (pems) => {
+      if (bundle.current) void bundle.updateAuthorities(pems);
+      else material.setAuthorities(pems);
+    },
+  });
   const reportChange = (): void => reporter.reportNow();
   const snapshots = new SnapshotWatcher({ store, log, bundle, identity, changed: reportChange });
   const endpoints = new EndpointsWatcher({ store, log, bundle });
@@ -99,6 +121,8 @@ export async function startControlClient(options: ControlClientOptions): Promise
     await endpoints.loadFromDisk();
     if (!fromDisk) {
       try {
+        // The bundle names the trust domain, so the first CSR can carry the SPIFFE ID.
+        if (!bundle.current) await bundle.refresh().catch(() => undefined);
         await identity.acquire();
         log({ level: 'info', msg: 'workload identity obtained', spiffeId: identity.spiffeId });
       } catch (e) {
@@ -157,10 +181,15 @@ export async function startControlClient(options: ControlClientOptions): Promise
     bundle: (): TrustBundle | undefined => bundle.current,
     jwtSvid: (audience: string) => identity.jwtSvid(audience),
     onSnapshot: (listener) => snapshots.onSnapshot(listener),
-    ready: () => snapshots.runtime !== undefined && identity.controlToken() !== undefined,
+    tls: (): WorkloadTls | undefined => material.current(),
+    onTlsChange: (listener) => material.onChange(listener),
+    ready: () => snapshots.runtime !== undefined && identity.controlToken() !== undefined && identity.x509Problem() === undefined,
     status: (): ControlClientStatus => {
       const expiresAt = identity.expiresAt;
+      const x509 = identity.x509Svid;
       return {
+        x509Svid: x509 ? { spiffeId: x509.spiffeId, expiresAt: new Date(x509.expiresAt).toISOString() } : null,
+        x509Problem: identity.x509Problem() ?? null,
         connected: link.connected,
         snapshot: snapshots.applied ? { ...snapshots.applied } : null,
         rejected: snapshots.rejected ? { ...snapshots.rejected } : null,

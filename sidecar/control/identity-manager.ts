@@ -3,12 +3,20 @@
 // half its life; and JWT-SVIDs per audience for the data path, cached (TokenCache: reused for
 // half their life), shared by concurrent askers, refreshed in the background while in use, and
 // served from the cache during a control outage while still valid. Persisted to disk (0600).
+// Also the X.509-SVID for mutual TLS: every call to control carries a CSR for a key made here
+// (stored 0600 in its own file, never sent), so each renewal brings a fresh certificate; it
+// is renewed at half its life with the controlToken, and the CA bundle in each answer goes to
+// onAuthorities. When it cannot be renewed and is about to expire, x509Problem() says why.
 import { decodeJwt } from 'jose';
-import { parseSpiffeId } from '../../core/identity/spiffe-id.ts';
+import { createWorkloadCsr } from '../../core/identity/csr.ts';
+import { formatSpiffeId, parseSpiffeId } from '../../core/identity/spiffe-id.ts';
+import { verifyX509Svid } from '../../core/identity/x509-svid-verify.ts';
 import { TokenCache } from '../../core/identity/token-cache.ts';
 import type { CachedToken } from '../../core/identity/token-cache.ts';
 import type { LkgStore } from '../state/lkg-store.ts';
 import { LKG_FILES } from '../state/lkg-store.ts';
+import { keyFilePath, keyMatchesCertificate, readKeyFile, writeKeyFile } from '../tls/key-file.ts';
+import type { TlsMaterial, X509Svid } from '../tls/svid-material.ts';
 import { Backoff, sleep } from './backoff.ts';
 import { ControlError } from './control-http.ts';
 import type { ControlLink } from './control-http.ts';
@@ -26,11 +34,18 @@ interface SvidAnswer {
   spiffeId: string;
   controlToken: { token: string; expiresAt: string };
   jwtSvids?: { audience: string; token: string; expiresAt: string }[];
+  x509Svid?: { certificatePem: string; expiresAt: string };
+  bundle?: { x509Authorities?: unknown };
 }
 
 interface StoredIdentity extends SvidAnswer {
   jwtSvids: { audience: string; token: string; expiresAt: string }[];
+  /** The X.509-SVID (its key is in its own file, svid-key.pem); issuedAt = when it was received. */
+  x509Svid?: { certificatePem: string; expiresAt: string; issuedAt?: string };
 }
+
+/** Not ready when the X.509-SVID has less than this share of its life left (renewal is due at half). */
+const X509_NOT_READY_SHARE = 0.25;
 
 /** A token at least this close to its expiry is not used. */
 const EXPIRY_MARGIN_MS = 1_000;
@@ -62,6 +77,12 @@ export interface IdentityManagerOptions {
   service: string;
   joinToken: string | undefined;
   backoff: { baseMs: number; maxMs: number };
+  /** Where the X.509-SVID goes (with its key); none = no CSR is sent. */
+  tls?: TlsMaterial;
+  /** The trust domain when this sidecar has none yet (from the bundle), so the first CSR can name the SPIFFE ID. */
+  trustDomainHint?: () => string | undefined;
+  /** The CA certificates of each answer's bundle. */
+  onAuthorities?: (pems: string[]) => void;
 }
 
 export class IdentityManager {
@@ -77,6 +98,10 @@ export class IdentityManager {
   readonly #timers = new Map<string, NodeJS.Timeout>();
   #waiters: (() => void)[] = [];
   #persisting: Promise<void> = Promise.resolve();
+  /** The last renewal failure while the X.509-SVID was still held (for x509Problem). */
+  #renewError: { at: number; message: string } | undefined;
+  /** Control answered a CSR without an X.509-SVID (an older control): do not insist. */
+  #x509Unsupported = false;
 
   constructor(options: IdentityManagerOptions) {
     this.#o = options;
@@ -153,8 +178,44 @@ export class IdentityManager {
       this.#jwt.set(s.audience, t);
       await this.#cache.get(s.audience, () => Promise.resolve(t));
     }
+    await this.#loadX509(stored as StoredIdentity);
     this.#wake();
     return true;
+  }
+
+  async #loadX509(stored: StoredIdentity): Promise<void> {
+    const x = stored.x509Svid;
+    const tls = this.#o.tls;
+    if (!tls || !x || typeof x.certificatePem !== 'string') return;
+    const expiresAt = Date.parse(x.expiresAt);
+    if (!(expiresAt - Date.now() > EXPIRY_MARGIN_MS)) return;
+    const key = await readKeyFile(this.#o.store.dir).catch(() => undefined);
+    if (!key || !keyMatchesCertificate(key, x.certificatePem)) {
+      this.#o.log({ level: 'warn', msg: 'stored X.509-SVID has no matching key; a new one is requested', file: keyFilePath(this.#o.store.dir) });
+      return;
+    }
+    const issuedAt = Date.parse(x.issuedAt ?? '');
+    tls.setSvid({ spiffeId: stored.spiffeId, certificatePem: x.certificatePem, privateKeyPem: key, issuedAt: Number.isFinite(issuedAt) ? issuedAt : Date.now(), expiresAt });
+  }
+
+  /** The X.509-SVID held now, if any. */
+  get x509Svid(): X509Svid | undefined {
+    return this.#o.tls?.svid;
+  }
+
+  /**
+   * Why this sidecar cannot serve mutual TLS (much longer), or undefined: no X.509-SVID, or
+   * one with less than a quarter of its life left because renewals keep failing.
+   */
+  x509Problem(now = Date.now()): string | undefined {
+    if (!this.#o.tls || this.#x509Unsupported) return undefined;
+    const x = this.#o.tls.svid;
+    const why = this.#renewError ? `; renewal failing since ${new Date(this.#renewError.at).toISOString()}: ${this.#renewError.message}` : '';
+    if (!x) return `no X.509-SVID yet${why}`;
+    if (x.expiresAt <= now) return `the X.509-SVID expired at ${new Date(x.expiresAt).toISOString()}${why}`;
+    if (x.expiresAt - now < (x.expiresAt - x.issuedAt) * X509_NOT_READY_SHARE)
+      return `the X.509-SVID expires at ${new Date(x.expiresAt).toISOString()} and could not be renewed${why}`;
+    return undefined;
   }
 
   /** Gets SVIDs from control: with the controlToken while it is valid, else with the join token. */
@@ -165,16 +226,46 @@ export class IdentityManager {
       throw new IdentityError(
         `no join token, and no valid identity for ${this.#o.namespace}/${this.#o.service} in ${this.#o.store.dir}: give the sidecar a join token (POST /v1/identity/join-tokens)`,
       );
+    let csr = await this.#csr();
+    const call = async (token: string): Promise<string> => {
+      try {
+        return (await this.#o.link.call('POST', '/v1/identity/svid', { token, body: csr ? { csr: csr.csrPem } : {} })).text;
+      } catch (e) {
+        // The CSR names the SPIFFE ID this sidecar is configured for, and the credential proves
+        // another one: ask without the CSR (a refused CSR leaves a join token unused), so the
+        // answer's SPIFFE ID is checked below and the error says what is wrong.
+        if (!(csr && e instanceof ControlError && e.code === 'wrong_spiffe_id')) throw e;
+        csr = undefined;
+        return (await this.#o.link.call('POST', '/v1/identity/svid', { token, body: {} })).text;
+      }
+    };
     let text: string;
     try {
-      text = (await this.#o.link.call('POST', '/v1/identity/svid', { token: credential, body: {} })).text;
+      text = await call(credential);
     } catch (e) {
       // A controlToken control no longer accepts (key replaced without overlap): join again if we can.
       if (!(current && this.#o.joinToken && e instanceof ControlError && e.status === 401)) throw e;
       this.#o.log({ level: 'warn', msg: 'control refused the identity; joining again with the join token', error: e.message });
-      text = (await this.#o.link.call('POST', '/v1/identity/svid', { token: this.#o.joinToken, body: {} })).text;
+      text = await call(this.#o.joinToken);
     }
-    this.#adopt(text);
+    await this.#adopt(text, csr?.privateKeyPem);
+    // The first join did not know the trust domain, so it could not name the SPIFFE ID: ask again.
+    if (!csr && this.#o.tls && this.#spiffeId) await this.acquire();
+  }
+
+  /** A CSR for a new key when the SPIFFE ID is known (it is the CSR's only URI SAN). */
+  async #csr(): Promise<{ csrPem: string; privateKeyPem: string } | undefined> {
+    if (!this.#o.tls) return undefined;
+    let spiffeId = this.#spiffeId;
+    const td = this.#o.trustDomainHint?.();
+    if (!spiffeId && td) {
+      try {
+        spiffeId = formatSpiffeId(td, this.#o.namespace, this.#o.service);
+      } catch {
+        spiffeId = undefined;
+      }
+    }
+    return spiffeId ? createWorkloadCsr({ spiffeId }) : undefined;
   }
 
   /** Renews the controlToken at half its life (after a failure: backoff) until the client closes. */
@@ -184,7 +275,7 @@ export class IdentityManager {
     while (!signal.aborted) {
       const c = this.#control;
       if (c && this.controlToken()) {
-        const renewAt = c.issuedAt + (c.expiresAt - c.issuedAt) / 2;
+        const renewAt = this.#renewAt(c);
         if (Date.now() < renewAt) {
           await sleep(renewAt - Date.now(), signal);
           continue;
@@ -194,14 +285,40 @@ export class IdentityManager {
         const first = this.#control === undefined;
         await this.acquire();
         backoff.reset();
-        this.#o.log({ level: 'info', msg: first ? 'workload identity obtained' : 'workload identity renewed', spiffeId: this.#spiffeId, expiresAt: new Date(this.#control?.expiresAt ?? 0).toISOString() });
+        this.#renewError = undefined;
+        const x = this.#o.tls?.svid;
+        this.#o.log({
+          level: 'info',
+          msg: first ? 'workload identity obtained' : 'workload identity renewed',
+          spiffeId: this.#spiffeId,
+          expiresAt: new Date(this.#control?.expiresAt ?? 0).toISOString(),
+          x509ExpiresAt: x ? new Date(x.expiresAt).toISOString() : null,
+        });
       } catch (e) {
         if (signal.aborted) return;
         const wait = backoff.next();
-        this.#o.log({ level: e instanceof ControlError && e.transient ? 'warn' : 'error', msg: 'cannot get or renew the workload identity; retrying', error: (e as Error).message, retryInMs: Math.round(wait) });
+        this.#renewError = { at: this.#renewError?.at ?? Date.now(), message: (e as Error).message };
+        const problem = this.x509Problem();
+        this.#o.log({
+          level: problem || !(e instanceof ControlError && e.transient) ? 'error' : 'warn',
+          msg: 'cannot get or renew the workload identity; retrying',
+          error: (e as Error).message,
+          retryInMs: Math.round(wait),
+          ...(problem ? { notReady: problem } : {}),
+        });
         await sleep(wait, signal);
       }
     }
+  }
+
+  /** When the next renewal is due: half the life of the controlToken or of the X.509-SVID, whichever comes first. */
+  #renewAt(c: CachedToken): number {
+    let at = c.issuedAt + (c.expiresAt - c.issuedAt) / 2;
+    if (this.#o.tls && !this.#x509Unsupported && this.#spiffeId) {
+      const x = this.#o.tls.svid;
+      at = x ? Math.min(at, x.issuedAt + (x.expiresAt - x.issuedAt) / 2) : Date.now();
+    }
+    return at;
   }
 
   /** This workload's JWT-SVID for `audience`. */
@@ -241,7 +358,7 @@ export class IdentityManager {
     const token = this.controlToken();
     if (!token) throw new Error('this sidecar has no valid workload identity (control has not been reachable, or the identity expired)');
     const text = (await this.#o.link.call('POST', '/v1/identity/svid', { token, body: { audiences: [audience] } })).text;
-    this.#adopt(text);
+    await this.#adopt(text);
     const minted = this.#jwt.get(audience);
     if (!minted) throw new Error(`control answered without a JWT-SVID for audience ${audience}`);
     return minted;
@@ -256,7 +373,7 @@ export class IdentityManager {
       );
   }
 
-  #adopt(text: string): void {
+  async #adopt(text: string, privateKeyPem?: string): Promise<void> {
     let answer: SvidAnswer | undefined;
     try {
       answer = asAnswer(JSON.parse(text));
@@ -273,8 +390,30 @@ export class IdentityManager {
       this.#jwt.set(s.audience, t);
       this.#scheduleRefresh(s.audience, t);
     }
+    const authorities = Array.isArray(answer.bundle?.x509Authorities) ? answer.bundle.x509Authorities.filter((p): p is string => typeof p === 'string') : undefined;
+    if (authorities && authorities.length > 0) this.#o.onAuthorities?.(authorities);
+    if (privateKeyPem !== undefined) await this.#adoptX509(answer, privateKeyPem, authorities ?? [...(this.#o.tls?.authorities ?? [])]);
     this.#persist();
     this.#wake();
+  }
+
+  /** Checks the X.509-SVID of an answer to our CSR, writes its key (0600) and puts both in use. */
+  async #adoptX509(answer: SvidAnswer, privateKeyPem: string, authorities: string[]): Promise<void> {
+    const tls = this.#o.tls;
+    const x = answer.x509Svid;
+    if (!tls) return;
+    if (!x || typeof x.certificatePem !== 'string') {
+      if (!this.#x509Unsupported) this.#o.log({ level: 'warn', msg: 'control answered the CSR without an X.509-SVID; mutual TLS is unavailable' });
+      this.#x509Unsupported = true;
+      return;
+    }
+    this.#x509Unsupported = false;
+    const verified = await verifyX509Svid(x.certificatePem, authorities);
+    if (!verified.ok) throw new Error(`control issued an X.509-SVID that does not verify against its own bundle (${verified.code}): ${verified.message}`);
+    if (verified.spiffeId !== answer.spiffeId) throw new Error(`control issued an X.509-SVID for ${verified.spiffeId}, not ${answer.spiffeId}`);
+    if (!keyMatchesCertificate(privateKeyPem, x.certificatePem)) throw new Error('control issued an X.509-SVID for another key than the one in the CSR');
+    await writeKeyFile(this.#o.store.dir, privateKeyPem);
+    tls.setSvid({ spiffeId: verified.spiffeId, certificatePem: x.certificatePem, privateKeyPem, issuedAt: Date.now(), expiresAt: verified.expiresAt });
   }
 
   /** Just after half its life (when TokenCache stops reusing it), refresh a token still in use. */
@@ -300,6 +439,9 @@ export class IdentityManager {
       controlToken: { token: c.token, expiresAt: new Date(c.expiresAt).toISOString() },
       jwtSvids: [...this.#jwt].filter(([, t]) => t.expiresAt > now).map(([audience, t]) => ({ audience, token: t.token, expiresAt: new Date(t.expiresAt).toISOString() })),
     };
+    const x = this.#o.tls?.svid;
+    if (x && x.expiresAt > now)
+      stored.x509Svid = { certificatePem: x.certificatePem, expiresAt: new Date(x.expiresAt).toISOString(), issuedAt: new Date(x.issuedAt).toISOString() };
     const text = JSON.stringify(stored);
     this.#persisting = this.#persisting
       .then(() => this.#o.store.write(LKG_FILES.identity, text))

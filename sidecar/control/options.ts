@@ -53,6 +53,10 @@ export interface ControlClientStatus {
   rejected: { version: string; reason: string } | null;
   endpointsVersion: string | null;
   svid: { spiffeId: string; expiresAt: string } | null;
+  /** The X.509-SVID for mutual TLS (renewed at half life with the controlToken). */
+  x509Svid: { spiffeId: string; expiresAt: string } | null;
+  /** Why the sidecar is not ready for mutual TLS (no X.509-SVID, or one about to expire unrenewed), or null. */
+  x509Problem: string | null;
   lastError: string | null;
 }
 

@@ -15,7 +15,7 @@ import type { SigningKey } from '../../core/keys/signing-key.ts';
 import { buildSnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
 import type { SnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
 import { buildSnapshot } from '../../core/snapshot/build.ts';
-import type { AccessLogEntry, Direction, ProxyObserver, SidecarView, TrustBundle, WorkloadSelf } from '../../sidecar/types.ts';
+import type { AccessLogEntry, Direction, ProxyObserver, SidecarView, TrustBundle, WorkloadSelf, WorkloadTls } from '../../sidecar/types.ts';
 import { compileValid, doc } from './compile-yaml.ts';
 
 export const TRUST_DOMAIN = 'weft.local';
@@ -76,6 +76,8 @@ export interface FixedView extends SidecarView {
   setPolicy(policy: string | Record<string, string>): Promise<void>;
   /** Makes jwtSvid() reject (no identity), or work again. */
   setIdentityAvailable(available: boolean): void;
+  /** Replaces the mTLS material (a renewal, a CA rotation), or removes it (undefined). */
+  setTls(tls: WorkloadTls | undefined): void;
 }
 
 let endpointsVersion = 0;
@@ -91,6 +93,8 @@ export async function fixedSidecarView(o: {
   namespace?: string;
   labels?: Record<string, string>;
   endpoints?: EndpointsDocument['endpoints'];
+  /** mTLS material (X.509-SVID, key, CAs); none by default. */
+  tls?: WorkloadTls;
 }): Promise<FixedView> {
   const namespace = o.namespace ?? 'default';
   const self: WorkloadSelf = {
@@ -104,12 +108,14 @@ export async function fixedSidecarView(o: {
   let runtime = await runtimeFromYaml(o.policy);
   let endpoints = endpointsDocument(o.endpoints ?? {});
   let identity = true;
+  let tls = o.tls;
   const svids = new TokenCache();
   return {
     self,
     runtime: () => runtime,
     endpoints: () => endpoints,
     bundle: () => o.keys.bundle,
+    tls: () => tls,
     jwtSvid: async (audience) => {
       if (!identity) throw new Error('no identity (test: control unreachable)');
       return svids.get(audience, async () => {
@@ -126,6 +132,9 @@ export async function fixedSidecarView(o: {
     },
     setIdentityAvailable: (available) => {
       identity = available;
+    },
+    setTls: (t) => {
+      tls = t;
     },
   };
 }
