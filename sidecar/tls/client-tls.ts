@@ -5,8 +5,7 @@
 // so a valid SVID of another service (a hijacked address, a stale endpoint) is refused.
 // Sessions are cached per endpoint (undici's connector), so reconnects resume rather than
 // paying a full handshake; a pool keeps connections alive between requests.
-import type { PeerCertificate } from 'node:tls';
-import type { buildConnector } from 'undici';
+import type { ConnectionOptions, PeerCertificate } from 'node:tls';
 import { formatSpiffeId } from '../../core/identity/spiffe-id.ts';
 import type { WorkloadTls } from '../types.ts';
 import { peerSpiffeId } from './peer-identity.ts';
@@ -38,8 +37,11 @@ export function spiffeServerCheck(allowed: readonly string[], trustDomain: strin
   };
 }
 
+/** undici's `connect` options (Pool, Client, Agent) for TLS: tls.connect's plus its session cache size. */
+export type MtlsConnectOptions = ConnectionOptions & { maxCachedSessions: number };
+
 /** Options for undici's `connect` (Pool, Client, Agent) to reach a sidecar inbound with mTLS. */
-export function clientConnectOptions(t: WorkloadTls, allowed: readonly string[], o: { trustDomain?: string; maxCachedSessions?: number } = {}): buildConnector.BuildOptions {
+export function clientConnectOptions(t: WorkloadTls, allowed: readonly string[], o: { trustDomain?: string; maxCachedSessions?: number } = {}): MtlsConnectOptions {
   return {
     cert: t.certificatePem,
     key: t.privateKeyPem,

@@ -16,6 +16,8 @@ export interface CompiledService {
     hashOn?: { header: string } | { cookie: { name: string; ttlMs?: number } } | { sourceIp: true };
   };
   connectionLimits: { maxConnections: number; maxPendingRequests: number; maxRequestsPerConnection: number };
+  /** Only when the Service overrides the Mesh's mTLS mode (absent: the Mesh's applies). */
+  mtls?: { mode: 'strict' | 'permissive' };
   outlierDetection: {
     consecutive5xx: number;
     consecutiveGatewayErrors: number;
@@ -46,6 +48,7 @@ export function compileService(doc: TypedDocument<ServiceSpec>): CompiledService
       ? { algorithm: s.loadBalancer.algorithm, hashOn: compileHashOn(s.loadBalancer.hashOn) }
       : { algorithm: s.loadBalancer.algorithm },
     connectionLimits: { ...s.connectionLimits },
+    ...(s.mtls ? { mtls: { mode: s.mtls.mode } } : {}),
     outlierDetection: od
       ? {
           consecutive5xx: od.consecutive5xx,
@@ -56,4 +59,9 @@ export function compileService(doc: TypedDocument<ServiceSpec>): CompiledService
         }
       : null,
   };
+}
+
+/** The mTLS mode a service's sidecars enforce inbound: its own override, else the Mesh's. */
+export function effectiveMtlsMode(mesh: { mtls: { mode: 'strict' | 'permissive' } }, service: Pick<CompiledService, 'mtls'> | undefined): 'strict' | 'permissive' {
+  return service?.mtls?.mode ?? mesh.mtls.mode;
 }

@@ -62,6 +62,14 @@ export const serviceSpec = z
       })
       .default({ maxConnections: 1024, maxPendingRequests: 1024, maxRequestsPerConnection: 0 })
       .describe('Circuit breaking: limits per proxy; over them requests fail fast with 503.'),
+    mtls: z
+      .strictObject({
+        mode: z
+          .enum(['strict', 'permissive'])
+          .describe('`strict`: this service’s sidecars accept only mutual TLS from mesh callers. `permissive`: also plaintext (JWT-SVID or none), for migrating callers without sidecars.'),
+      })
+      .optional()
+      .describe('Overrides the Mesh’s `mtls.mode` for the inbound side of this service’s sidecars; the Mesh’s applies when omitted.'),
     outlierDetection: z
       .strictObject({
         consecutive5xx: z.number().int().min(1).default(5).describe('5xx answers in a row that eject an endpoint.'),

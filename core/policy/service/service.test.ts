@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileValid, doc, errorLines } from '../../../test/support/compile-yaml.ts';
+import { effectiveMtlsMode } from './compile.ts';
 
 describe('Service', () => {
   it('compiles subsets, static endpoints (port defaulted) and load balancing', () => {
@@ -55,5 +56,24 @@ describe('Service', () => {
     expect(errorLines(doc('Service', 'Reviews_V1', 'port: 80'))).toEqual([
       expect.stringMatching(/^test\.yaml:4:9: metadata\.name: expected a lower-case DNS label/),
     ]);
+  });
+
+  it('overrides the Mesh mTLS mode per Service, and keeps the Mesh mode when omitted', () => {
+    const body = compileValid({
+      'mesh.yaml': doc('Mesh', 'weft', 'mtls: { mode: strict }'),
+      'legacy.yaml': doc('Service', 'legacy', 'mtls: { mode: permissive }'),
+      'reviews.yaml': doc('Service', 'reviews', 'port: 9080'),
+    });
+    const legacy = body.services.find((s) => s.name === 'legacy');
+    const reviews = body.services.find((s) => s.name === 'reviews');
+    expect(legacy?.mtls).toEqual({ mode: 'permissive' });
+    expect(reviews && 'mtls' in reviews).toBe(false);
+    expect(effectiveMtlsMode(body.mesh, legacy)).toBe('permissive');
+    expect(effectiveMtlsMode(body.mesh, reviews)).toBe('strict');
+    expect(effectiveMtlsMode({ mtls: { mode: 'permissive' } }, reviews)).toBe('permissive');
+  });
+
+  it('refuses an unknown mTLS mode', () => {
+    expect(errorLines(doc('Service', 's', 'mtls: { mode: disabled }'))).toEqual(['test.yaml:6:17: spec.mtls.mode: Invalid option: expected one of "strict"|"permissive"']);
   });
 });
