@@ -11,9 +11,14 @@ export type ProxyHandler = (req: IncomingMessage, res: ServerResponse) => Promis
 
 export async function listen(host: string, port: number, handler: ProxyHandler, onClose: () => Promise<void>): Promise<ProxyListener> {
   let inFlight = 0;
+  // One listener function for every response ('close' fires once per response): no closure
+  // or once-wrapper per request.
+  const ended = () => {
+    inFlight--;
+  };
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
     inFlight++;
-    res.once('close', () => inFlight--);
+    res.on('close', ended);
     handler(req, res).catch((e: unknown) => {
       process.emitWarning(`sidecar proxy: ${(e as Error)?.stack ?? String(e)}`);
       replyError(res, 500, 'internal_error', 'the sidecar failed to handle the request');

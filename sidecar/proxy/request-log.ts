@@ -24,7 +24,8 @@ export function startEntry(direction: Direction, req: IncomingMessage, authority
 
 /** Reports the entry when the response is done (finished or cut off). */
 export function reportWhenDone(observer: ProxyObserver, entry: AccessLogEntry, res: ServerResponse, startedAt: number): void {
-  res.once('close', () => {
+  // 'close' fires once per response; `on` spares the once-wrapper.
+  res.on('close', () => {
     entry.status = res.statusCode;
     entry.latencyMs = Math.round((performance.now() - startedAt) * 1000) / 1000;
     try {
