@@ -87,6 +87,10 @@ export interface AccessLogEntry {
   /** Verified end user (`iss/sub`, `apikey/<name>`) from the edge token, or null. */
   principal: string | null;
   traceId: string | null;
+  /** This hop's span: the span id in the traceparent sent on (tracing records the span under it). */
+  spanId?: string | null;
+  /** The caller's span id from its traceparent, or null when the trace starts here. */
+  parentSpanId?: string | null;
   /** Retries made (attempts - 1). */
   retries: number;
   /** Why the sidecar answered itself (an error code such as `no_route`, `unauthenticated`, `rate_limited`, `circuit_open`), or null. */
@@ -101,6 +105,10 @@ export interface ProxyObserver {
   ejection(service: string, endpoint: string): void;
   rateLimited(direction: Direction, policy: string): void;
   circuitOpen(service: string, limit: 'maxConnections' | 'maxPendingRequests'): void;
+  /** A request by transport: over mutual TLS or plaintext (optional: observers that predate mTLS omit it). */
+  transport?(direction: Direction, transport: 'mtls' | 'plaintext'): void;
+  /** A connection or request refused for its TLS identity (`no_client_cert`, `expired`, `untrusted`, `bad_peer`, `handshake`, `no_svid`, `wrong_server_id`). */
+  tlsRefused?(direction: Direction, reason: string): void;
 }
 
 /** A running listener (inbound, outbound). */

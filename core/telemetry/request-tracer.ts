@@ -10,9 +10,9 @@ import { ExportResultCode } from '@opentelemetry/core';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { Resource } from '@opentelemetry/resources';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
-import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { IdGenerator, ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 
-export type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+export type { IdGenerator, ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 export { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 
 /** The telemetry resource of a service: its `service.name` and the SDK's own attributes. */
@@ -60,11 +60,12 @@ function exportBatch(exporter: SpanExporter, spans: ReadableSpan[]): Promise<Flu
 
 /**
  * A tracer for one request. Sampling is the SDK default: a trace that starts here is sampled,
- * a caller's decision (its sampled flag) is followed.
+ * a caller's decision (its sampled flag) is followed. `idGenerator` lets a proxy record a span
+ * under the ids it already sent upstream in `traceparent`.
  */
-export function createRequestTracer(options: { exporter: SpanExporter; resource: Resource; scope: string; scopeVersion?: string }): RequestTracer {
+export function createRequestTracer(options: { exporter: SpanExporter; resource: Resource; scope: string; scopeVersion?: string; idGenerator?: IdGenerator }): RequestTracer {
   const buffer = new RequestSpanBuffer();
-  const provider = new TracerProvider({ resource: options.resource, spanProcessors: [buffer] });
+  const provider = new TracerProvider({ resource: options.resource, spanProcessors: [buffer], ...(options.idGenerator ? { idGenerator: options.idGenerator } : {}) });
   const tracer = provider.getTracer(options.scope, options.scopeVersion);
   return {
     tracer,

@@ -17,7 +17,7 @@ import { InboundPolicy } from './inbound-policy.ts';
 import { replyError } from './json-reply.ts';
 import { listen } from './listener.ts';
 import { nextTraceparent } from './trace.ts';
-import { headerOf, reportWhenDone, startEntry, traceIdOf } from './request-log.ts';
+import { headerOf, reportWhenDone, startEntry, setTrace } from './request-log.ts';
 import { newPool } from './upstream-pools.ts';
 
 const INBOUND_DROP: ReadonlySet<string> = new Set([MESH_HEADERS.svid, MESH_HEADERS.peerId, MESH_HEADERS.principal, MESH_HEADERS.claims, 'x-forwarded-for', 'traceparent']);
@@ -68,7 +68,7 @@ export function startInbound(options: { view: SidecarView; observer: ProxyObserv
     }
 
     const traceparent = nextTraceparent(req);
-    entry.traceId = traceIdOf(traceparent);
+    setTrace(entry, req, traceparent);
     const { list, host } = forwardedRequestHeaders(req.rawHeaders, INBOUND_DROP);
     if (host !== undefined) list.push('host', host);
     const prior = headerOf(req, 'x-forwarded-for');

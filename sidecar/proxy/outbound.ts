@@ -25,7 +25,7 @@ import { mirrorRequest } from './mirror.ts';
 import { resolveOutboundRoute } from './outbound-route.ts';
 import type { OutboundTarget } from './outbound-route.ts';
 import { requestBody } from './request-body.ts';
-import { reportWhenDone, startEntry, traceIdOf } from './request-log.ts';
+import { reportWhenDone, startEntry, setTrace } from './request-log.ts';
 import { exchange } from './upstream-exchange.ts';
 import { UpstreamPools } from './upstream-pools.ts';
 
@@ -102,7 +102,7 @@ async function handle(o: Outbound, req: IncomingMessage, res: ServerResponse): P
   }
 
   const traceparent = nextTraceparent(req);
-  entry.traceId = traceIdOf(traceparent);
+  setTrace(entry, req, traceparent);
   const headers = upstreamHeaders(req, t, traceparent);
   const upstreamPath = (rule.rewrite ? rewritePath(t.path, t.matchedPrefix, rule.rewrite) : t.path) + (t.query ? `?${t.query}` : '');
 

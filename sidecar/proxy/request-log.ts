@@ -36,9 +36,15 @@ export function reportWhenDone(observer: ProxyObserver, entry: AccessLogEntry, r
   });
 }
 
-/** `traceId` of a traceparent header value. */
-export function traceIdOf(traceparent: string): string {
-  return traceparent.slice(3, 35);
+/**
+ * The trace of this hop, from the traceparent sent on (`00-<trace>-<span>-<flags>`, as
+ * trace.ts makes it) and the caller's: trace id, this hop's span id, the caller's span id.
+ */
+export function setTrace(entry: AccessLogEntry, req: IncomingMessage, traceparent: string): void {
+  entry.traceId = traceparent.slice(3, 35);
+  entry.spanId = traceparent.slice(36, 52);
+  const incoming = req.headers.traceparent;
+  entry.parentSpanId = typeof incoming === 'string' && incoming.slice(3, 35) === entry.traceId ? incoming.slice(36, 52) : null;
 }
 
 /** A header of a Node request as one string (repeated headers joined), or null. */

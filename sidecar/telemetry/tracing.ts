@@ -35,14 +35,31 @@ export async function loadTracing(options: TracingOptions): Promise<SidecarTraci
   ]);
   const exporter = otlpHttpJsonExporter({ endpoint: options.endpoint, headers: parseOtlpHeaders(options.headers) });
   const resource = serviceResource(options.serviceName);
-  let current = createRequestTracer({ exporter, resource, scope: 'weft-sidecar' });
+  // The span of a hop is recorded under the ids the data path already sent on in traceparent
+  // (AccessLogEntry.spanId / parentSpanId), so the app's spans and the next hop's hang under it.
+  const ids = {
+    nextSpanId: null as string | null,
+    nextTraceId: null as string | null,
+    generateSpanId(): string {
+      const id = this.nextSpanId ?? randomHex(8);
+      this.nextSpanId = null;
+      return id;
+    },
+    generateTraceId(): string {
+      const id = this.nextTraceId ?? randomHex(16);
+      this.nextTraceId = null;
+      return id;
+    },
+  };
+  const newTracer = () => createRequestTracer({ exporter, resource, scope: 'weft-sidecar', idGenerator: ids });
+  let current = newTracer();
   let buffered = 0;
   let lastWarn = -Infinity;
 
   const flush = async () => {
     if (buffered === 0) return;
     const t = current;
-    current = createRequestTracer({ exporter, resource, scope: 'weft-sidecar' });
+    current = newTracer();
     buffered = 0;
     const r = await t.flush();
     if (!r.ok && Date.now() - lastWarn > 60_000) {
@@ -56,10 +73,15 @@ export async function loadTracing(options: TracingOptions): Promise<SidecarTraci
   const record = (entry: AccessLogEntry) => {
     if (buffered >= MAX_BUFFERED_REQUESTS) return;
     const end = Date.now();
+    const traceId = entry.traceId && /^[0-9a-f]{32}$/.test(entry.traceId) ? entry.traceId : null;
+    // A caller's span is the parent; a trace that started at this hop gets a root span with the
+    // trace id the data path sent on.
     const parent =
-      entry.traceId && /^[0-9a-f]{32}$/.test(entry.traceId)
-        ? trace.setSpanContext(ROOT_CONTEXT, { traceId: entry.traceId, spanId: randomSpanId(), traceFlags: TraceFlags.SAMPLED, isRemote: true })
+      traceId && entry.parentSpanId
+        ? trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId: entry.parentSpanId, traceFlags: TraceFlags.SAMPLED, isRemote: true })
         : ROOT_CONTEXT;
+    ids.nextTraceId = traceId;
+    ids.nextSpanId = entry.spanId && /^[0-9a-f]{16}$/.test(entry.spanId) ? entry.spanId : null;
     const span = current.tracer.startSpan(
       `sidecar.${entry.direction}`,
       {
@@ -108,8 +130,8 @@ export async function loadTracing(options: TracingOptions): Promise<SidecarTraci
   };
 }
 
-function randomSpanId(): string {
-  const b = new Uint8Array(8);
+function randomHex(bytes: number): string {
+  const b = new Uint8Array(bytes);
   crypto.getRandomValues(b);
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }

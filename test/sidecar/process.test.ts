@@ -195,6 +195,12 @@ describe('sidecar process', () => {
         return got.length >= 2 ? got : undefined;
       });
       expect(spans.map((x) => [x.name, x.kind]).sort()).toEqual([['sidecar.inbound', 2], ['sidecar.outbound', 3]]);
+      // One tree: the caller's span → the outbound hop → the inbound hop (under the span id the
+      // outbound sidecar sent on in traceparent).
+      const outbound = spans.find((x) => x.name === 'sidecar.outbound');
+      const inbound = spans.find((x) => x.name === 'sidecar.inbound');
+      expect(outbound?.parentSpanId).toBe('00f067aa0ba902b7');
+      expect(inbound?.parentSpanId).toBe(outbound?.spanId);
       for (const span of spans) {
         expect(span.serviceName).toBe('weft-sidecar/default/reviews');
         expect(span.attributes).toContainEqual({ key: 'url.path', value: { stringValue: '/traced' } });
