@@ -116,7 +116,14 @@ export async function startSidecar(config: SidecarConfig, options: { log?: Log; 
       throw new StartupError(`${(e as Error)?.message ?? String(e)} (control: ${config.controlUrl})`);
     }
     try {
-      inbound = await startInbound({ view: client, observer, host: config.bind, port: inboundPort, app: config.app });
+      inbound = await startInbound({
+        view: client,
+        observer,
+        host: config.bind,
+        port: inboundPort,
+        app: config.app,
+        tlsRefused: (kind, reason, remote) => log({ level: 'warn', component: 'sidecar.mtls', msg: 'mutual TLS refused', kind, reason, remote }),
+      });
     } catch (e) {
       throw describeListenError('inbound', config.bind, inboundPort, e);
     }

@@ -19,6 +19,15 @@ export interface EndpointPool {
   active: Map<string, number>;
   activeRequests: (id: string) => number;
   outliers: OutlierDetector | undefined;
+  /** Ids of the endpoints that are sidecar inbound ports (registered with control): reached over mTLS. */
+  sidecars: ReadonlySet<string>;
+}
+
+/** Registered endpoints are sidecars (a static endpoint at a registered address:port is the same sidecar). */
+function sidecarIds(endpoints: readonly LbEndpoint[], registered: readonly { address: string; port: number }[]): Set<string> {
+  if (registered.length === 0) return new Set();
+  const at = new Set(registered.map((r) => `${r.address}|${r.port}`));
+  return new Set(endpoints.filter((e) => at.has(`${e.address}|${e.port}`)).map((e) => e.id));
 }
 
 export class EndpointPools {
@@ -40,9 +49,12 @@ export class EndpointPools {
     let pool = this.#pools.get(key);
     if (!pool) {
       const active = new Map<string, number>();
+      const instances = registered?.endpoints[service.id] ?? [];
+      const endpoints = endpointsFor(service, subset, instances.map(registeredEndpoint));
       pool = {
         service,
-        endpoints: endpointsFor(service, subset, (registered?.endpoints[service.id] ?? []).map(registeredEndpoint)),
+        endpoints,
+        sidecars: sidecarIds(endpoints, instances),
         picker: createPicker(service.loadBalancer.algorithm, Math.random),
         active,
         activeRequests: (id) => active.get(id) ?? 0,

@@ -7,6 +7,11 @@
 // gateway peer (the peer is its issuer). A credential that is present and invalid is always
 // refused; a missing one is refused in strict mTLS mode only.
 //
+// Over mutual TLS the peer is the SPIFFE ID of the verified client certificate (tlsPeer) and
+// an x-weft-svid header is ignored. When this sidecar can do mTLS (it has an X.509-SVID),
+// strict mode takes plaintext only from the edge gateway (its JWT-SVID or edge token: a
+// Worker cannot present a client certificate); everyone else must use mutual TLS.
+//
 // Verification results are cached per token until the token expires (the same string always
 // verifies the same way; expiry is checked again on every hit), so a busy keep-alive caller
 // costs one signature check per token, not per request.
@@ -21,7 +26,7 @@ export interface CallerIdentity {
   user: EdgeUser | null;
 }
 
-export type IdentityResult = { ok: true; caller: CallerIdentity } | { ok: false; message: string };
+export type IdentityResult = { ok: true; caller: CallerIdentity } | { ok: false; message: string; code?: 'mtls_required' };
 
 const MAX_CACHED = 10_000;
 
@@ -55,9 +60,13 @@ export class InboundIdentity {
     this.#self = self;
   }
 
-  async identify(bundle: TrustBundle, svid: string | null, edgeToken: string | null, strict: boolean): Promise<IdentityResult> {
-    let peer: string | null = null;
-    if (svid !== null) {
+  /**
+   * `tlsPeer`: the verified client certificate's SPIFFE ID on an mTLS request, else null.
+   * `mtlsCapable`: this sidecar serves mTLS now, so strict mode means mTLS (or the gateway).
+   */
+  async identify(bundle: TrustBundle, svid: string | null, edgeToken: string | null, strict: boolean, tlsPeer: string | null = null, mtlsCapable = false): Promise<IdentityResult> {
+    let peer: string | null = tlsPeer;
+    if (peer === null && svid !== null) {
       const v = await this.#svids.get(bundle, svid, async () => {
         const r = await verifyJwtSvid(svid, { trustBundle: bundle.jwks, audience: this.#self.spiffeId, trustDomain: this.#self.trustDomain });
         return r.ok ? { ok: true, value: r.spiffeId, expiresAt: r.expiresAt } : { ok: false, message: `JWT-SVID refused (${r.code}): ${r.message}` };
@@ -72,6 +81,8 @@ export class InboundIdentity {
       user = v.value;
       peer ??= bundle.edge.issuer;
     }
+    if (strict && mtlsCapable && tlsPeer === null && (peer === null || peer !== bundle.edge.issuer || bundle.edge.issuer === ''))
+      return { ok: false, code: 'mtls_required', message: 'mTLS mode is strict: callers must use mutual TLS (plaintext is accepted from the edge gateway only)' };
     if (peer === null && strict) return { ok: false, message: 'mTLS mode is strict: the request carries no caller identity (x-weft-svid)' };
     return { ok: true, caller: { peer, user } };
   }

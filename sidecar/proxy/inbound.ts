@@ -2,12 +2,18 @@
 // pipeline, in order:
 //   1. cut identity headers nobody outside may set (x-weft-peer-id / -principal / -claims)
 //   2. path normalization (what policy sees is what the app gets; bad paths 400)
-//   3. caller identity: JWT-SVID and edge token; mTLS mode strict or permissive   inbound-identity.ts
+//   3. caller identity: the mTLS client certificate's SPIFFE ID (checked again against the
+//      current CA bundle and its expiry: 403 when it no longer holds), else JWT-SVID; the
+//      edge token; mTLS mode strict or permissive (the Service's, else the Mesh's)  inbound-identity.ts
 //   4. access policy (403) and local rate limits (429)                              inbound-policy.ts
 //   5. to the app, with the verified x-weft-peer-id, x-weft-principal and x-weft-claims set
 //      and the SVID removed; the response streams back with RateLimit-* headers added
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { effectiveMtlsMode } from '../../core/policy/service/mtls-mode.ts';
 import { normalizePath, splitPathAndQuery } from '../../core/route/normalize-path.ts';
+import { isMtls } from '../tls/inbound-server.ts';
+import { peerOf, peerProblem } from '../tls/server-tls.ts';
+import type { TlsRefusal } from '../tls/server-tls.ts';
 import type { ProxyListener, ProxyObserver, SidecarView } from '../types.ts';
 import { MESH_HEADERS } from '../types.ts';
 import { forward } from './forward.ts';
@@ -22,7 +28,17 @@ import { newPool } from './upstream-pools.ts';
 
 const INBOUND_DROP: ReadonlySet<string> = new Set([MESH_HEADERS.svid, MESH_HEADERS.peerId, MESH_HEADERS.principal, MESH_HEADERS.claims, 'x-forwarded-for', 'traceparent']);
 
-export function startInbound(options: { view: SidecarView; observer: ProxyObserver; host?: string; port: number; app: { host: string; port: number } }): Promise<ProxyListener> {
+export interface InboundOptions {
+  view: SidecarView;
+  observer: ProxyObserver;
+  host?: string;
+  port: number;
+  app: { host: string; port: number };
+  /** A TLS connection refused at or after its handshake (besides the observer's count); for the log. */
+  tlsRefused?: (kind: TlsRefusal, reason: string, remote: string) => void;
+}
+
+export function startInbound(options: InboundOptions): Promise<ProxyListener> {
   const { view, observer } = options;
   const self = view.self;
   const serviceId = `${self.namespace}/${self.service}`;
@@ -50,10 +66,24 @@ export function startInbound(options: { view: SidecarView; observer: ProxyObserv
     const path = normalized.path;
     entry.path = path;
 
-    const who = await identity.identify(bundle, headerOf(req, MESH_HEADERS.svid), headerOf(req, MESH_HEADERS.edgeToken), runtime.snapshot.body.mesh.mtls.mode === 'strict');
+    const tls = view.tls();
+    let tlsPeer: string | null = null;
+    if (isMtls(req)) {
+      observer.transport?.('inbound', 'mtls');
+      tlsPeer = peerOf(req.socket, tls?.authorities) ?? null;
+      if (tlsPeer === null) {
+        const why = peerProblem(req.socket) ?? 'the connection has no verified client certificate';
+        observer.tlsRefused?.('inbound', /expired/.test(why) ? 'expired' : 'untrusted');
+        options.tlsRefused?.(/expired/.test(why) ? 'expired' : 'untrusted', why, `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? 0}`);
+        entry.reason = 'peer_refused';
+        return replyError(res, 403, 'forbidden', why);
+      }
+    } else observer.transport?.('inbound', 'plaintext');
+    const strict = effectiveMtlsMode(runtime.snapshot.body.mesh, runtime.services.get(serviceId)) === 'strict';
+    const who = await identity.identify(bundle, headerOf(req, MESH_HEADERS.svid), headerOf(req, MESH_HEADERS.edgeToken), strict, tlsPeer, tls !== undefined);
     if (!who.ok) {
-      entry.reason = 'unauthenticated';
-      return replyError(res, 401, 'unauthenticated', who.message);
+      entry.reason = who.code ?? 'unauthenticated';
+      return replyError(res, 401, who.code ?? 'unauthenticated', who.message);
     }
     const caller = who.caller;
     entry.peer = caller.peer;
@@ -103,5 +133,13 @@ export function startInbound(options: { view: SidecarView; observer: ProxyObserv
     }
   }
 
-  return listen(options.host ?? '127.0.0.1', options.port, handle, () => app.destroy().catch(() => undefined));
+  const mtls = {
+    material: () => view.tls(),
+    trustDomain: () => view.self.trustDomain || undefined,
+    refused: (kind: TlsRefusal, reason: string, remote: string) => {
+      observer.tlsRefused?.('inbound', kind);
+      options.tlsRefused?.(kind, reason, remote);
+    },
+  };
+  return listen(options.host ?? '127.0.0.1', options.port, handle, () => app.destroy().catch(() => undefined), mtls);
 }

@@ -34,7 +34,7 @@ export function mirrorRequest(
     .then((svid) => {
       setHeader(headers, MESH_HEADERS.svid, svid);
       return upstreams
-        .get(ep.address, ep.port, service.protocol, service.connectionLimits)
+        .get(ep.address, ep.port, service.protocol, service.connectionLimits, pool.sidecars.has(ep.id) ? service.id : undefined)
         .request({ method: request.method as 'GET', path: request.path, headers, body: request.body, headersTimeout: request.timeoutMs, bodyTimeout: request.timeoutMs });
     })
     .then((r) => r.body.dump())

@@ -130,7 +130,7 @@ async function handle(o: Outbound, req: IncomingMessage, res: ServerResponse): P
 }
 
 export function startOutbound(options: { view: SidecarView; observer: ProxyObserver; host?: string; port: number }): Promise<ProxyListener> {
-  const upstreams = new UpstreamPools();
+  const upstreams = new UpstreamPools(() => options.view.tls());
   const pools = new EndpointPools();
   pools.onRebuild = () => upstreams.retireUnused();
   const o: Outbound = { view: options.view, observer: options.observer, pools, upstreams, spiffeIds: new Map() };

@@ -93,9 +93,11 @@ export async function exchange(x: Exchange, pools: EndpointPools, upstreams: Ups
       pool.active.set(ep.id, (pool.active.get(ep.id) ?? 0) + 1);
       let plan = NO_RETRY;
       let outcome: ForwardOutcome;
+      const upstream = upstreams.get(ep.address, ep.port, service.protocol, service.connectionLimits, pool.sidecars.has(ep.id) ? service.id : undefined);
+      observer.transport?.('outbound', upstreams.isMtls(upstream) ? 'mtls' : 'plaintext');
       try {
         outcome = await forward(
-          upstreams.get(ep.address, ep.port, service.protocol, service.connectionLimits),
+          upstream,
           {
             method,
             path: x.path,
@@ -120,6 +122,7 @@ export async function exchange(x: Exchange, pools: EndpointPools, upstreams: Ups
       if (outcome.kind === 'failed') {
         if (res.destroyed) return; // the app went away; nobody to answer
         observer.upstreamError('outbound', service.id, outcome.error);
+        if (outcome.message.includes('this destination may only be')) observer.tlsRefused?.('outbound', 'wrong_server_id');
         if (retries) plan = planRetry({ method, attempt, retries: rule.retries, outcome: { error: outcome.error }, deadline, now: Date.now(), random: Math.random, ...(budget ? { budget } : {}) });
         if (!plan.retry) {
           entry.reason = outcome.error === 'timeout' ? 'upstream_timeout' : 'upstream_unavailable';

@@ -4,15 +4,29 @@
 // another behind it), recycled after `maxRequestsPerConnection`. When the endpoint set
 // changes, pools nobody asks for any more are closed after a grace period (in-flight
 // requests finish on them).
+//
+// An endpoint that is another sidecar's inbound port (a registered endpoint) is reached over
+// mutual TLS: https with this workload's X.509-SVID, the bundle's CAs, and the destination
+// service's SPIFFE ID required of the server (sidecar/tls/client-tls.ts). Those pools belong
+// to one mTLS material: when it changes (SVID renewed, CA bundle changed), new requests get
+// fresh pools with the new certificate, and the old ones are closed gracefully (requests on
+// them finish; undici's close waits for them). Static endpoints are plain apps: their
+// Service's protocol.
 import { Pool } from 'undici';
 import type { ConnectionLimits } from '../../core/lb/circuit-breaker.ts';
 import { requestsPerConnection } from '../../core/lb/circuit-breaker.ts';
+import { clientConnectOptions, serviceSpiffeIds } from '../tls/client-tls.ts';
+import type { MtlsConnectOptions } from '../tls/client-tls.ts';
+import type { WorkloadTls } from '../types.ts';
 
 const RETIRE_AFTER_MS = 30_000;
+/** Pools of a replaced mTLS material close this long after the swap (requests already dispatched finish first either way). */
+const TLS_RETIRE_AFTER_MS = 1_000;
 
-export function newPool(origin: string, limits: ConnectionLimits | undefined): Pool {
+export function newPool(origin: string, limits: ConnectionLimits | undefined, connect?: MtlsConnectOptions): Pool {
   const perClient = limits ? requestsPerConnection(limits) : undefined;
   return new Pool(origin, {
+    ...(connect ? { connect } : {}),
     connections: limits?.maxConnections ?? null,
     pipelining: 1,
     keepAliveTimeout: 30_000,
@@ -28,9 +42,31 @@ export class UpstreamPools {
   #current = new Map<string, Pool>();
   #retiring = new Map<string, Pool>();
   #timer: NodeJS.Timeout | undefined;
+  readonly #tls: () => WorkloadTls | undefined;
+  #material: WorkloadTls | undefined;
+  #mtls = new Map<string, Pool>();
+  readonly #mtlsPools = new WeakSet<Pool>();
+  readonly #draining = new Set<Pool>();
 
-  /** The pool for an endpoint, created on first use. */
-  get(address: string, port: number, protocol: 'http' | 'https', limits: ConnectionLimits): Pool {
+  /** `tls`: the current mTLS material (SidecarView.tls); none = sidecars are reached in plaintext. */
+  constructor(tls: () => WorkloadTls | undefined = () => undefined) {
+    this.#tls = tls;
+  }
+
+  /** Whether requests on this pool go over mutual TLS. */
+  isMtls(pool: Pool): boolean {
+    return this.#mtlsPools.has(pool);
+  }
+
+  /**
+   * The pool for an endpoint, created on first use. `sidecarOf`: the destination service id
+   * when the endpoint is a sidecar's inbound port (then: mutual TLS, if this sidecar has an SVID).
+   */
+  get(address: string, port: number, protocol: 'http' | 'https', limits: ConnectionLimits, sidecarOf?: string): Pool {
+    if (sidecarOf !== undefined) {
+      const tls = this.#tls();
+      if (tls) return this.#mtlsPool(address, port, limits, sidecarOf, tls);
+    }
     const key = `${protocol}|${address}|${port}|${limits.maxConnections}|${limits.maxRequestsPerConnection}`;
     let pool = this.#current.get(key);
     if (pool) return pool;
@@ -39,6 +75,38 @@ export class UpstreamPools {
     else pool = newPool(`${protocol}://${address.includes(':') ? `[${address}]` : address}:${port}`, limits);
     this.#current.set(key, pool);
     return pool;
+  }
+
+  #mtlsPool(address: string, port: number, limits: ConnectionLimits, serviceId: string, tls: WorkloadTls): Pool {
+    if (tls !== this.#material) {
+      // New certificate or CA set: fresh pools (new connections, new handshakes) from now on;
+      // the old pools finish what they carry and close.
+      const old = [...this.#mtls.values()];
+      this.#mtls = new Map();
+      this.#material = tls;
+      for (const p of old) this.#drain(p);
+    }
+    const key = `${serviceId}|${address}|${port}|${limits.maxConnections}|${limits.maxRequestsPerConnection}`;
+    let pool = this.#mtls.get(key);
+    if (!pool) {
+      const td = /^spiffe:\/\/([^/]+)/.exec(tls.spiffeId)?.[1] ?? '';
+      const origin = `https://${address.includes(':') ? `[${address}]` : address}:${port}`;
+      pool = newPool(origin, limits, clientConnectOptions(tls, serviceSpiffeIds(td, serviceId), { trustDomain: td }));
+      this.#mtlsPools.add(pool);
+      this.#mtls.set(key, pool);
+    }
+    return pool;
+  }
+
+  #drain(pool: Pool): void {
+    this.#draining.add(pool);
+    const t = setTimeout(() => {
+      void pool
+        .close()
+        .catch(() => undefined)
+        .finally(() => this.#draining.delete(pool));
+    }, TLS_RETIRE_AFTER_MS);
+    t.unref();
   }
 
   /** The endpoint set changed: pools not asked for again within the grace period are closed. */
@@ -58,9 +126,11 @@ export class UpstreamPools {
   async close(): Promise<void> {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    const all = [...this.#current.values(), ...this.#retiring.values()];
+    const all = [...this.#current.values(), ...this.#retiring.values(), ...this.#mtls.values(), ...this.#draining];
     this.#current.clear();
     this.#retiring.clear();
+    this.#mtls.clear();
+    this.#draining.clear();
     await Promise.all(all.map((p) => p.destroy().catch(() => undefined)));
   }
 }

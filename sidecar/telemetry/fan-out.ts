@@ -54,5 +54,21 @@ export function fanOut(observers: ProxyObserver[]): ProxyObserver {
           // as above
         }
     },
+    transport(direction, transport) {
+      for (const o of all)
+        try {
+          o.transport?.(direction, transport);
+        } catch {
+          // as above
+        }
+    },
+    tlsRefused(direction, reason) {
+      for (const o of all)
+        try {
+          o.tlsRefused?.(direction, reason);
+        } catch {
+          // as above
+        }
+    },
   };
 }

@@ -18,6 +18,7 @@ export interface MetricsSources {
     snapshot: { version: string; appliedAt: string; fromDisk: boolean } | null;
     rejected: { version: string; reason: string } | null;
     svid: { spiffeId: string; expiresAt: string } | null;
+    x509Svid?: { spiffeId: string; expiresAt: string } | null;
   } | null;
   inFlight?: () => Partial<Record<Direction, number>>;
 }
@@ -119,6 +120,35 @@ export function createSidecarMetrics(options: { defaultMetrics?: boolean } = {})
   const rateLimited = new Counter({ name: 'weft_sidecar_rate_limited_total', help: 'Requests denied by a rate limit (429), by policy.', labelNames: ['direction', 'policy'] as const, registers: [registry] });
   const circuitOpen = new Counter({ name: 'weft_sidecar_circuit_open_total', help: 'Requests refused because a connection limit was reached (503).', labelNames: ['service', 'limit'] as const, registers: [registry] });
 
+  // Per request: a plain number, read at scrape time (no label hashing on the hot path).
+  const transports = { inbound: { mtls: 0, plaintext: 0 }, outbound: { mtls: 0, plaintext: 0 } };
+  const byTransport = new Counter({
+    name: 'weft_sidecar_requests_by_transport_total',
+    help: 'Requests by transport: mutual TLS or plaintext (inbound: how the caller came in; outbound: how the sidecar reached the endpoint).',
+    labelNames: ['direction', 'transport'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const d of ['inbound', 'outbound'] as const) for (const t of ['mtls', 'plaintext'] as const) this.inc({ direction: d, transport: t }, transports[d][t]);
+    },
+  });
+  const tlsRefused = new Counter({
+    name: 'weft_sidecar_tls_refused_total',
+    help: 'Connections or requests refused for their TLS identity, by direction and reason (no_client_cert, expired, untrusted, bad_peer, handshake, no_svid, wrong_server_id).',
+    labelNames: ['direction', 'reason'] as const,
+    registers: [registry],
+  });
+  const x509Expiry = new Gauge({
+    name: 'weft_sidecar_x509_svid_expiry_seconds',
+    help: "Seconds until this workload's X.509-SVID (mTLS certificate) expires; negative once expired.",
+    registers: [registry],
+    collect() {
+      this.reset();
+      const x = sources.status?.()?.x509Svid;
+      if (x) this.set((Date.parse(x.expiresAt) - Date.now()) / 1000);
+    },
+  });
+
   const rejectedSeen = new Set<string>();
   const snapshotInfo = new Gauge({
     name: 'weft_sidecar_snapshot_info',
@@ -179,7 +209,7 @@ export function createSidecarMetrics(options: { defaultMetrics?: boolean } = {})
       for (const d of ['inbound', 'outbound'] as const) this.set({ direction: d }, now[d] ?? 0);
     },
   });
-  void [requests, snapshotInfo, appliedAt, rejected, svidExpiry, connected, inFlight];
+  void [requests, byTransport, x509Expiry, snapshotInfo, appliedAt, rejected, svidExpiry, connected, inFlight];
 
   const observer: ProxyObserver = {
     request(entry: AccessLogEntry) {
@@ -203,6 +233,12 @@ export function createSidecarMetrics(options: { defaultMetrics?: boolean } = {})
     },
     circuitOpen(service, limit) {
       circuitOpen.inc({ service, limit });
+    },
+    transport(direction, transport) {
+      transports[direction][transport]++;
+    },
+    tlsRefused(direction, reason) {
+      tlsRefused.inc({ direction, reason });
     },
   };
 

@@ -61,7 +61,3 @@ export function compileService(doc: TypedDocument<ServiceSpec>): CompiledService
   };
 }
 
-/** The mTLS mode a service's sidecars enforce inbound: its own override, else the Mesh's. */
-export function effectiveMtlsMode(mesh: { mtls: { mode: 'strict' | 'permissive' } }, service: Pick<CompiledService, 'mtls'> | undefined): 'strict' | 'permissive' {
-  return service?.mtls?.mode ?? mesh.mtls.mode;
-}

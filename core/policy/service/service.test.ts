@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileValid, doc, errorLines } from '../../../test/support/compile-yaml.ts';
-import { effectiveMtlsMode } from './compile.ts';
+import { effectiveMtlsMode } from './mtls-mode.ts';
 
 describe('Service', () => {
   it('compiles subsets, static endpoints (port defaulted) and load balancing', () => {
