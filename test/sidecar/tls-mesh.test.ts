@@ -34,12 +34,6 @@ let outbound: ProxyListener;
 const views: Record<string, FixedView> = {};
 const inObserver = new RecordingObserver();
 const outObserver = new RecordingObserver();
-const transports: string[] = [];
-const refused: string[] = [];
-inObserver.transport = (_d, t) => void transports.push(t);
-inObserver.tlsRefused = (_d, r) => void refused.push(r);
-const outRefused: string[] = [];
-outObserver.tlsRefused = (_d, r) => void outRefused.push(r);
 
 function policy(): string {
   return [
@@ -98,12 +92,12 @@ afterAll(async () => {
 
 describe('sidecar mTLS data path', () => {
   it('reaches a registered endpoint over mutual TLS; the app learns the caller from the certificate', async () => {
-    const before = transports.length;
+    const before = inObserver.transports.length;
     const r = await send(outbound.port, { host: 'reviews', path: '/reviews/1' });
     expect(r.status).toBe(200);
     expect(seenHeaders(r)['x-weft-peer-id']).toBe(PRODUCTPAGE);
     expect(seenHeaders(r)['x-weft-svid']).toBeUndefined();
-    expect(transports.slice(before)).toEqual(['mtls']);
+    expect(inObserver.transports.slice(before).map((t) => t.transport)).toEqual(['mtls']);
     expect(inObserver.requests.at(-1)).toMatchObject({ direction: 'inbound', peer: PRODUCTPAGE, status: 200 });
   });
 
@@ -125,14 +119,14 @@ describe('sidecar mTLS data path', () => {
   });
 
   it('permissive (a Service override of the strict Mesh): takes plaintext and mTLS on the same port, and counts each', async () => {
-    const before = transports.length;
+    const before = inObserver.transports.length;
     const plain = await send(details.port, { path: '/plain' });
     expect(plain.status).toBe(200);
     expect(seenHeaders(plain)['x-weft-peer-id']).toBeUndefined();
     const viaMesh = await send(outbound.port, { host: 'details', path: '/mtls' });
     expect(viaMesh.status).toBe(200);
     expect(seenHeaders(viaMesh)['x-weft-peer-id']).toBe(PRODUCTPAGE);
-    expect(transports.slice(before)).toEqual(['plaintext', 'mtls']);
+    expect(inObserver.transports.slice(before).map((t) => t.transport)).toEqual(['plaintext', 'mtls']);
   });
 
   it('refuses a server that proves another service: a ratings sidecar registered as reviews answers 502, counted', async () => {
@@ -141,17 +135,17 @@ describe('sidecar mTLS data path', () => {
       const r = await send(outbound.port, { host: 'reviews', path: '/' });
       expect(r.status).toBe(502);
       expect(String((r.json?.error as { message?: string }).message)).toMatch(/server is spiffe:\/\/weft\.local\/ns\/default\/sa\/ratings, but this destination may only be spiffe:\/\/weft\.local\/ns\/default\/sa\/reviews/);
-      expect(outRefused).toContain('wrong_server_id');
+      expect(outObserver.tlsRefusals).toContainEqual({ direction: 'outbound', reason: 'wrong_server_id' });
     } finally {
       register({ reviews, details });
     }
   });
 
   it('refuses at the handshake a client certificate from another CA, and counts it', async () => {
-    const before = refused.length;
+    const before = inObserver.tlsRefusals.length;
     const foreign = await svidFor(await testCa(), PRODUCTPAGE, { trust: [ca] });
     await expect(direct(reviews.port, foreign, REVIEWS)).rejects.toThrow();
-    await expect.poll(() => refused.slice(before)).toContain('untrusted');
+    await expect.poll(() => inObserver.tlsRefusals.slice(before).map((r) => r.reason)).toContain('untrusted');
   });
 
   it('renews SVIDs and rolls the CA over on live listeners under load: zero failed requests', async () => {

@@ -147,6 +147,8 @@ export class RecordingObserver implements ProxyObserver {
   readonly ejections: { service: string; endpoint: string }[] = [];
   readonly rateLimits: { direction: Direction; policy: string }[] = [];
   readonly circuitOpens: { service: string; limit: string }[] = [];
+  readonly transports: { direction: Direction; transport: 'mtls' | 'plaintext' }[] = [];
+  readonly tlsRefusals: { direction: Direction; reason: string }[] = [];
 
   request(entry: AccessLogEntry): void {
     this.requests.push(entry);
@@ -165,6 +167,12 @@ export class RecordingObserver implements ProxyObserver {
   }
   circuitOpen(service: string, limit: 'maxConnections' | 'maxPendingRequests'): void {
     this.circuitOpens.push({ service, limit });
+  }
+  transport(direction: Direction, transport: 'mtls' | 'plaintext'): void {
+    this.transports.push({ direction, transport });
+  }
+  tlsRefused(direction: Direction, reason: string): void {
+    this.tlsRefusals.push({ direction, reason });
   }
 }
 
