@@ -104,10 +104,21 @@ async function handshakes(port: number, client: WorkloadTls, resumed: boolean, s
         count++;
         if (s.isSessionReused()) reused++;
         // TLS 1.3 tickets arrive after the handshake: wait for one before closing when resuming.
-        if (resumed && !session) s.once('session', (t: Buffer) => ((session = t), s.end(), resolve()));
-        else (s.end(), resolve());
+        const done = (): void => {
+          s.end();
+          resolve();
+        };
+        if (resumed && !session)
+          s.once('session', (t: Buffer) => {
+            session = t;
+            done();
+          });
+        else done();
       });
-      if (resumed) s.on('session', (t: Buffer) => (session = t));
+      if (resumed)
+        s.on('session', (t: Buffer) => {
+          session = t;
+        });
       s.on('error', reject);
     });
   const started = performance.now();
