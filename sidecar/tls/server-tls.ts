@@ -34,6 +34,8 @@ interface Peer {
 }
 
 const peers = new WeakMap<Socket, Peer>();
+/** Connections this module closed itself (already counted: their socket errors are not a second refusal). */
+const dropped = new WeakSet<Socket>();
 
 /** Options for `tls.createServer` / `setSecureContext` from the material. */
 export function serverTlsOptions(t: WorkloadTls, ticketKeys?: Buffer): SecureContextOptions {
@@ -129,6 +131,7 @@ export function enableMtls(server: TlsServer, o: MtlsServerOptions): void {
     const t = o.material();
     if (!t) {
       refused('no_svid', 'this sidecar has no valid X.509-SVID to serve', remoteOf(socket));
+      dropped.add(socket);
       socket.destroy();
       return;
     }
@@ -141,6 +144,7 @@ export function enableMtls(server: TlsServer, o: MtlsServerOptions): void {
   });
 
   server.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) => {
+    if (dropped.has(socket)) return;
     refused('handshake', `${err.code ?? 'TLS_ERROR'}: ${err.message}`, remoteOf(socket));
   });
 
@@ -149,18 +153,21 @@ export function enableMtls(server: TlsServer, o: MtlsServerOptions): void {
     const cert = socket.getPeerCertificate();
     if (!cert || Object.keys(cert).length === 0) {
       refused('no_client_cert', 'the client presented no certificate (mutual TLS requires one)', remoteOf(socket));
+      dropped.add(socket);
       socket.destroy();
       return;
     }
     if (!socket.authorized) {
       const code = String(socket.authorizationError);
       refused(/EXPIRED/.test(code) ? 'expired' : 'untrusted', `client certificate refused: ${code}`, remoteOf(socket));
+      dropped.add(socket);
       socket.destroy();
       return;
     }
     const checked = peerSpiffeId(cert, o.trustDomain());
     if (!checked.ok) {
       refused('bad_peer', checked.reason, remoteOf(socket));
+      dropped.add(socket);
       socket.destroy();
       return;
     }

@@ -178,6 +178,35 @@ describe('sidecar mTLS handshake', () => {
     }
   });
 
+  it('refuses a client whose certificate names a SPIFFE ID outside the trust domain, even from a trusted CA', async () => {
+    const foreignDomain = await testCa('other.org');
+    const saved = serverTls;
+    serverTls = { ...serverTls, authorities: [ca.certificatePem, foreignDomain.certificatePem] };
+    const before = refusals.length;
+    try {
+      const stranger = await svidFor(foreignDomain, 'spiffe://other.org/ns/default/sa/productpage', { trust: [ca] });
+      // (its own check would refuse our server, of another trust domain, first: skip it to reach ours)
+      expect(await call(stranger, [REVIEWS], { checkServerIdentity: () => undefined })).toMatchObject({ error: expect.any(String) });
+      await expect.poll(() => refusals.length).toBeGreaterThan(before);
+      expect(lastRefusal()).toEqual({ kind: 'bad_peer', reason: 'the peer spiffe://other.org/ns/default/sa/productpage is outside the trust domain weft.local' });
+    } finally {
+      serverTls = saved;
+    }
+  });
+
+  it('answers 403 on a kept-alive connection once the client certificate has expired since the handshake', async () => {
+    // notAfter is whole seconds: a certificate valid for the next 2-3 s.
+    const shortLived = await svidFor(ca, PRODUCTPAGE, { ttlMs: 2_000 });
+    const pool = new Pool(`https://127.0.0.1:${port}`, { connect: clientConnectOptions(shortLived, [REVIEWS]), connections: 1, keepAliveTimeout: 30_000 });
+    try {
+      expect(await call(shortLived, [REVIEWS], {}, pool)).toMatchObject({ status: 200, body: { peer: PRODUCTPAGE } });
+      await new Promise((r) => setTimeout(r, Math.max(0, shortLived.expiresAt - Date.now()) + 1_100));
+      expect(await call(shortLived, [REVIEWS], {}, pool)).toEqual({ status: 403, body: { error: { code: 'forbidden', message: expect.stringMatching(/client certificate of .* expired at/) } } });
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('refuses connections while it has no SVID to serve', async () => {
     const saved = serverTls;
     serverTls = undefined as unknown as WorkloadTls;
