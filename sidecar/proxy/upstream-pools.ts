@@ -45,6 +45,8 @@ export class UpstreamPools {
   readonly #tls: () => WorkloadTls | undefined;
   #material: WorkloadTls | undefined;
   #mtls = new Map<string, Pool>();
+  /** mTLS pools of the current material not asked for since the endpoint set changed. */
+  #mtlsRetiring = new Map<string, Pool>();
   readonly #mtlsPools = new WeakSet<Pool>();
   readonly #draining = new Set<Pool>();
 
@@ -81,13 +83,18 @@ export class UpstreamPools {
     if (tls !== this.#material) {
       // New certificate or CA set: fresh pools (new connections, new handshakes) from now on;
       // the old pools finish what they carry and close.
-      const old = [...this.#mtls.values()];
+      const old = [...this.#mtls.values(), ...this.#mtlsRetiring.values()];
       this.#mtls = new Map();
+      this.#mtlsRetiring = new Map();
       this.#material = tls;
       for (const p of old) this.#drain(p);
     }
     const key = `${serviceId}|${address}|${port}|${limits.maxConnections}|${limits.maxRequestsPerConnection}`;
     let pool = this.#mtls.get(key);
+    if (!pool && (pool = this.#mtlsRetiring.get(key))) {
+      this.#mtlsRetiring.delete(key);
+      this.#mtls.set(key, pool);
+    }
     if (!pool) {
       const td = /^spiffe:\/\/([^/]+)/.exec(tls.spiffeId)?.[1] ?? '';
       const origin = `https://${address.includes(':') ? `[${address}]` : address}:${port}`;
@@ -113,12 +120,15 @@ export class UpstreamPools {
   retireUnused(): void {
     for (const [k, p] of this.#current) this.#retiring.set(k, p);
     this.#current = new Map();
+    for (const [k, p] of this.#mtls) this.#mtlsRetiring.set(k, p);
+    this.#mtls = new Map();
     if (this.#timer) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      const old = this.#retiring;
+      const old = [...this.#retiring.values(), ...this.#mtlsRetiring.values()];
       this.#retiring = new Map();
-      for (const p of old.values()) void p.close().catch(() => undefined);
+      this.#mtlsRetiring = new Map();
+      for (const p of old) void p.close().catch(() => undefined);
     }, RETIRE_AFTER_MS);
     this.#timer.unref();
   }
@@ -126,10 +136,11 @@ export class UpstreamPools {
   async close(): Promise<void> {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    const all = [...this.#current.values(), ...this.#retiring.values(), ...this.#mtls.values(), ...this.#draining];
+    const all = [...this.#current.values(), ...this.#retiring.values(), ...this.#mtls.values(), ...this.#mtlsRetiring.values(), ...this.#draining];
     this.#current.clear();
     this.#retiring.clear();
     this.#mtls.clear();
+    this.#mtlsRetiring.clear();
     this.#draining.clear();
     await Promise.all(all.map((p) => p.destroy().catch(() => undefined)));
   }
