@@ -113,14 +113,16 @@ async function handle(o: Outbound, req: IncomingMessage, res: ServerResponse): P
     return replyError(res, 503, 'no_backend', 'the route has no backend with weight > 0');
   }
   entry.service = service.id;
-  let svid: string;
   try {
-    svid = await o.view.jwtSvid(spiffeIdOf(o, service));
+    headers.push(MESH_HEADERS.svid, await o.view.jwtSvid(spiffeIdOf(o, service)));
   } catch (e) {
-    entry.reason = 'no_identity';
-    return replyError(res, 503, 'no_identity', `this workload has no identity to call ${service.id} with: ${(e as Error).message}`);
+    // With an X.509-SVID the sidecar hops are mTLS and need no JWT-SVID (a control outage
+    // longer than a JWT-SVID's life must not stop them); without one there is no identity.
+    if (!o.view.tls()) {
+      entry.reason = 'no_identity';
+      return replyError(res, 503, 'no_identity', `this workload has no identity to call ${service.id} with: ${(e as Error).message}`);
+    }
   }
-  headers.push(MESH_HEADERS.svid, svid);
 
   const { body, replayable } = await requestBody(req);
   const pool = o.pools.pool(runtime.version, service, backend.subset, o.view.endpoints());

@@ -101,6 +101,17 @@ describe('sidecar mTLS data path', () => {
     expect(inObserver.requests.at(-1)).toMatchObject({ direction: 'inbound', peer: PRODUCTPAGE, status: 200 });
   });
 
+  it('keeps calling sidecars over mTLS when no JWT-SVID can be had (a control outage longer than its life)', async () => {
+    views.productpage?.setIdentityAvailable(false);
+    try {
+      const r = await send(outbound.port, { host: 'reviews', path: '/no-jwt' });
+      expect(r.status).toBe(200);
+      expect(seenHeaders(r)['x-weft-peer-id']).toBe(PRODUCTPAGE);
+    } finally {
+      views.productpage?.setIdentityAvailable(true);
+    }
+  });
+
   it('feeds the peer SPIFFE ID to access policy: a wildcard principal is allowed, another service is denied (403)', async () => {
     const productV2 = await svidFor(ca, spiffeIdOf('default', 'productpage-v2'));
     expect((await direct(reviews.port, productV2, REVIEWS)).status).toBe(200);
