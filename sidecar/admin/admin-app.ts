@@ -35,6 +35,7 @@ export function readinessGaps(source: AdminSource, now = Date.now()): string[] {
   if (!status.snapshot) missing.push(`snapshot: none yet${status.rejected ? ` (refused ${status.rejected.version}: ${status.rejected.reason})` : ''}${status.lastError ? ` (control: ${status.lastError})` : ''}`);
   if (!status.svid) missing.push(`svid: none yet${status.lastError ? ` (control: ${status.lastError})` : ''}`);
   else if (Date.parse(status.svid.expiresAt) <= now) missing.push(`svid: expired at ${status.svid.expiresAt}`);
+  if (status.x509Problem) missing.push(`x509-svid: ${status.x509Problem}`);
   if (!source.listeners()) missing.push('listeners: not bound yet');
   return missing;
 }

@@ -12,6 +12,7 @@ import { generateControlSecrets } from '../../cli/control/dev-secrets.ts';
 import type { DevCredentials } from '../../cli/control/dev-secrets.ts';
 import { createCertificateAuthority } from '../../core/identity/x509-ca.ts';
 import { verifyX509Svid } from '../../core/identity/x509-svid-verify.ts';
+import { readinessGaps } from '../../sidecar/admin/admin-app.ts';
 import { startControlClient } from '../../sidecar/control/control-client.ts';
 import type { ControlClient, ControlClientOptions } from '../../sidecar/control/control-client.ts';
 import type { WorkloadTls } from '../../sidecar/types.ts';
@@ -131,6 +132,9 @@ describe('sidecar X.509-SVID from control', () => {
       const problem = await waitFor('not ready', () => (!client.ready() ? client.status().x509Problem : undefined));
       expect(Date.now()).toBeLessThan(expiresAt);
       expect(problem).toMatch(/X\.509-SVID expires at .* and could not be renewed; renewal failing since .*unreachable/);
+      // …and /ready says so.
+      const gaps = readinessGaps({ status: () => client.status(), listeners: () => ({ inbound: 1, outbound: 2 }), draining: () => false } as unknown as Parameters<typeof readinessGaps>[0]);
+      expect(gaps.find((g) => g.startsWith('x509-svid: '))).toMatch(/X\.509-SVID expires at .* and could not be renewed/);
     } finally {
       await c.start();
     }
