@@ -4,6 +4,8 @@
 import type { CompiledAccessPolicy } from '../policy/access-policy/compile.ts';
 import type { CompiledAuthentication } from '../policy/authentication/compile.ts';
 import type { CompiledMesh } from '../policy/mesh/compile.ts';
+import type { CompiledService } from '../policy/service/compile.ts';
+import { effectiveMtlsMode } from '../policy/service/mtls-mode.ts';
 import type { CompiledRateLimit } from '../policy/rate-limit/compile.ts';
 import type { CompiledTarget } from '../policy/shared/resolve-targets.ts';
 import type { SnapshotBody } from '../snapshot/types.ts';
@@ -126,6 +128,14 @@ export function securityEffect(kind: string, before: unknown, after: unknown, bo
       return authEffect(before as CompiledAuthentication | undefined, after as CompiledAuthentication | undefined);
     case 'RateLimit':
       return rateEffect(before as CompiledRateLimit | undefined, after as CompiledRateLimit | undefined);
+    case 'Service': {
+      // Only a change of the Service's own mTLS override counts here (a Mesh change is the
+      // Mesh's line): what its sidecars now enforce inbound against what they did.
+      const [b, a] = [before as CompiledService | undefined, after as CompiledService | undefined];
+      if (!b || !a || b.mtls?.mode === a.mtls?.mode) return null;
+      const [from, to] = [effectiveMtlsMode(bodyBefore.mesh, b), effectiveMtlsMode(bodyAfter.mesh, a)];
+      return from === to ? null : to === 'permissive' ? 'loosened' : 'tightened';
+    }
     case 'Mesh': {
       const [b, a] = [before as CompiledMesh, after as CompiledMesh];
       return b.mtls.mode === a.mtls.mode ? null : a.mtls.mode === 'permissive' ? 'loosened' : 'tightened';

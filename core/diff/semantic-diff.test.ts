@@ -269,6 +269,16 @@ describe('semanticDiff: security effect', () => {
   });
 });
 
+describe('semanticDiff: per-Service mTLS', () => {
+  it('a Service opting out of strict mTLS is loosened; dropping the override again is tightened', () => {
+    const permissive = doc('Service', 'api', 'port: 9101\nmtls: { mode: permissive }');
+    expect(only(diffWith({ apiService: permissive }))).toMatchObject({ kind: 'Service', id: 'default/api', change: 'changed', effect: 'loosened' });
+    expect(only(diffWith({ apiService: BASE.apiService as string }, { ...BASE, apiService: permissive }))).toMatchObject({ effect: 'tightened' });
+    // Saying what the Mesh already says changes nothing a sidecar enforces.
+    expect(only(diffWith({ apiService: doc('Service', 'api', 'port: 9101\nmtls: { mode: strict }') })).effect).toBeNull();
+  });
+});
+
 describe('semanticDiff: summary and JSON', () => {
   const diff = diffWith({
     reviewsRoute: reviewsRoute(50, 50),
