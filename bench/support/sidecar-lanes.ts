@@ -6,11 +6,14 @@
 //      (Service with the app as its static endpoint: one hop) or `Host: bench-callee` (the
 //      registered instance of B: the pair);
 //   B  service bench-callee, app = the app: registers its inbound port with control; A finds
-//      it through the signed endpoints document, attaches its JWT-SVID, B verifies it.
+//      it through the signed endpoints document and calls it over mutual TLS (X.509-SVIDs
+//      from control): the pair is the real east-west path.
 //
-// A third lane sends wrk straight to B's inbound with a JWT-SVID of a third identity
-// (bench-client, from control with a join token), as a caller's sidecar would. Mesh: strict
-// mTLS mode (the SVID is required), JWT-SVIDs live 15 minutes so none is renewed mid-run.
+// A third lane sends wrk straight to B's inbound in plaintext with a JWT-SVID of a third
+// identity (bench-client, from control with a join token): wrk cannot present a client
+// certificate, so bench-callee is `permissive` (the Mesh is strict); the SVID is still
+// verified on every request, and a forged one is refused before anything is measured.
+// JWT-SVIDs live 15 minutes so none is renewed mid-run.
 //
 // The bundle is built from the working tree into the bench's temp folder with the same
 // function `npm run build:sidecar` runs (sidecar/build.ts), so the bench measures the current
@@ -122,7 +125,7 @@ function policy(appPort: number): Record<string, string> {
     'mesh.yaml': doc(['apiVersion: weft/v1', 'kind: Mesh', 'metadata: { name: weft }', 'spec:', '  trustDomain: weft.local', '  identity: { jwtSvidTtl: 15m }', '  mtls: { mode: strict }']),
     'services.yaml': [
       doc(['apiVersion: weft/v1', 'kind: Service', 'metadata: { name: bench-app }', 'spec:', `  port: ${appPort}`, `  endpoints: [{ address: 127.0.0.1, port: ${appPort} }]`]),
-      doc(['apiVersion: weft/v1', 'kind: Service', 'metadata: { name: bench-callee }', 'spec:', `  port: ${appPort}`]),
+      doc(['apiVersion: weft/v1', 'kind: Service', 'metadata: { name: bench-callee }', 'spec:', `  port: ${appPort}`, '  mtls: { mode: permissive }']),
       doc(['apiVersion: weft/v1', 'kind: Service', 'metadata: { name: bench-caller }', 'spec:', '  port: 8080']),
       doc(['apiVersion: weft/v1', 'kind: Service', 'metadata: { name: bench-client }', 'spec:', '  port: 8080']),
     ].join('\n---\n'),
@@ -214,9 +217,9 @@ export async function startSidecarLanes(o: SidecarLaneOptions): Promise<SidecarL
       { key: 'sidecar-inbound', name: 'sidecar inbound → app', url: `http://127.0.0.1:${pb.inbound}${o.path}`, headers: { 'x-weft-svid': svid }, hops: 1, pids: () => [b.pid] },
       { key: 'sidecar-pair', name: 'sidecar pair (out → in → app)', url: `http://127.0.0.1:${pa.outbound}${o.path}`, headers: { Host: 'bench-callee' }, hops: 2, pids: () => [a.pid, b.pid] },
     ];
-    // Strict mode really holds: B's inbound refuses a caller without an SVID.
-    const anonymous = await get(lanes[1]?.url as string, {});
-    if (anonymous.status !== 401) throw new Error(`sidecar B inbound without an SVID: expected 401, got ${anonymous.status}: ${anonymous.body.slice(0, 300)}`);
+    // The SVID is really checked: B's inbound refuses a forged one.
+    const forged = await get(lanes[1]?.url as string, { 'x-weft-svid': `${svid.slice(0, -4)}AAAA` });
+    if (forged.status !== 401) throw new Error(`sidecar B inbound with a forged SVID: expected 401, got ${forged.status}: ${forged.body.slice(0, 300)}`);
     // Every lane answers with the app's 200 before anything is measured (the pair needs B's
     // registration to reach A through control's endpoints document): bounded wait.
     const deadline = performance.now() + 30_000;

@@ -6,6 +6,7 @@
 // written once the stream drains.
 import type { Writable } from 'node:stream';
 import type { AccessLogEntry, ProxyObserver } from '../types.ts';
+import { requestObserver } from './fan-out.ts';
 
 export interface LineWriter {
   write(line: string): void;
@@ -106,18 +107,5 @@ export function accessLogLine(entry: AccessLogEntry, time: string = isoNow()): s
 
 /** The access log as a ProxyObserver (only `request` writes; the rest are metrics' business). */
 export function accessLogObserver(writer: LineWriter): ProxyObserver {
-  return {
-    request(entry: AccessLogEntry) {
-      try {
-        writer.write(accessLogLine(entry));
-      } catch {
-        // never throws into the data path
-      }
-    },
-    retry() {},
-    upstreamError() {},
-    ejection() {},
-    rateLimited() {},
-    circuitOpen() {},
-  };
+  return requestObserver((entry) => writer.write(accessLogLine(entry)));
 }

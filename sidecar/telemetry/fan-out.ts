@@ -1,7 +1,12 @@
 // One ProxyObserver that hands every event to several (metrics, access log, tracing); one
 // observer failing never stops the others or the request. Plain loops: `request` runs once per
 // proxied request, so no closure per call.
-import type { ProxyObserver } from '../types.ts';
+import type { AccessLogEntry, ProxyObserver } from '../types.ts';
+
+/** An observer of finished requests only (the access log, tracing); the other events are metrics' business. */
+export function requestObserver(onRequest: (entry: AccessLogEntry) => void): ProxyObserver {
+  return { request: onRequest, retry() {}, upstreamError() {}, ejection() {}, rateLimited() {}, circuitOpen() {} };
+}
 
 export function fanOut(observers: ProxyObserver[]): ProxyObserver {
   const all = [...observers];

@@ -8,6 +8,7 @@
 // fact: its start is the end minus the latency, and it joins the trace named by the entry's
 // trace id. Spans are batched and exported at most every second (and on shutdown).
 import type { AccessLogEntry, ProxyObserver } from '../types.ts';
+import { requestObserver } from './fan-out.ts';
 
 export interface TracingOptions {
   endpoint: string;
@@ -109,20 +110,8 @@ export async function loadTracing(options: TracingOptions): Promise<SidecarTraci
   };
 
   return {
-    observer: {
-      request(entry) {
-        try {
-          record(entry);
-        } catch {
-          // tracing never fails a request
-        }
-      },
-      retry() {},
-      upstreamError() {},
-      ejection() {},
-      rateLimited() {},
-      circuitOpen() {},
-    },
+    // fanOut (and the data path) catch what an observer throws: tracing never fails a request.
+    observer: requestObserver(record),
     async shutdown() {
       clearInterval(timer);
       await flush();
