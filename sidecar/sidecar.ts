@@ -36,17 +36,20 @@ export interface SidecarHandle {
 /** Why the sidecar could not start; main.ts prints the message and exits 1. */
 export class StartupError extends Error {}
 
-/** A free port on `host` when `port` is 0 (the inbound port is registered with control before it listens). */
-async function concretePort(host: string, port: number): Promise<number> {
-  if (port !== 0) return port;
+/**
+ * A free port on `host` when `port` is 0: the inbound port is registered with control before
+ * the inbound listener exists (it needs the identity control gives). The port stays held by a
+ * placeholder server until `release()`, called right before the real listener binds, so no
+ * other process can take it while control is being asked.
+ */
+async function reservePort(host: string, port: number): Promise<{ port: number; release(): Promise<void> }> {
+  if (port !== 0) return { port, release: () => Promise.resolve() };
   const probe = createServer();
   await new Promise<void>((resolve, reject) => {
     probe.once('error', reject);
     probe.listen(0, host, () => resolve());
   });
-  const chosen = (probe.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return chosen;
+  return { port: (probe.address() as AddressInfo).port, release: () => new Promise<void>((resolve) => probe.close(() => resolve())) };
 }
 
 function describeListenError(what: string, host: string, port: number, e: unknown): StartupError {
@@ -102,7 +105,8 @@ export async function startSidecar(config: SidecarConfig, options: { log?: Log; 
   };
 
   try {
-    const inboundPort = await concretePort(config.bind, config.inboundPort);
+    const reserved = await reservePort(config.bind, config.inboundPort);
+    const inboundPort = reserved.port;
     try {
       client = await startControlClient({
         controlUrl: config.controlUrl,
@@ -113,8 +117,10 @@ export async function startSidecar(config: SidecarConfig, options: { log?: Log; 
         log,
       });
     } catch (e) {
+      await reserved.release();
       throw new StartupError(`${(e as Error)?.message ?? String(e)} (control: ${config.controlUrl})`);
     }
+    await reserved.release();
     try {
       inbound = await startInbound({
         view: client,
