@@ -5,9 +5,14 @@ import { registerCompile } from './commands/compile.ts';
 import { registerControl } from './commands/control.ts';
 import { registerDiff } from './commands/diff.ts';
 import { registerHashKey } from './commands/hash-key.ts';
+import { registerHistory } from './commands/history.ts';
+import { registerJoinToken } from './commands/join-token.ts';
 import { registerKeys } from './commands/keys.ts';
+import { registerPush } from './commands/push.ts';
+import { registerRollback } from './commands/rollback.ts';
 import { registerSchema } from './commands/schema.ts';
 import { registerSidecar } from './commands/sidecar.ts';
+import { registerStatus } from './commands/status.ts';
 import { registerValidate } from './commands/validate.ts';
 import { registerVerify } from './commands/verify.ts';
 import { CliError, EXIT_USAGE } from './exit-codes.ts';
@@ -29,6 +34,11 @@ export function buildProgram(io: Io): Command {
   registerHashKey(program, io);
   registerControl(program, io);
   registerSidecar(program, io);
+  registerPush(program, io);
+  registerRollback(program, io);
+  registerHistory(program, io);
+  registerStatus(program, io);
+  registerJoinToken(program, io);
   program.exitOverride();
   for (const c of program.commands) {
     c.exitOverride();
