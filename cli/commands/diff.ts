@@ -6,7 +6,7 @@ import { formatSemanticDiff, semanticDiff } from '../../core/diff/semantic-diff.
 import { formatPolicyError } from '../../core/policy/errors.ts';
 import type { Snapshot, SnapshotBody } from '../../core/snapshot/types.ts';
 import { compilePaths } from '../compile-sources.ts';
-import { CliError, EXIT_INVALID, EXIT_OK } from '../exit-codes.ts';
+import { CliError, EXIT_DIFFERENT, EXIT_INVALID, EXIT_OK } from '../exit-codes.ts';
 import type { Io } from '../io.ts';
 
 
@@ -57,6 +57,6 @@ export function registerDiff(program: Command, io: Io): void {
       }
       const diff = semanticDiff(before, after);
       io.out(opts.json ? `${JSON.stringify(diff, null, 2)}\n` : formatSemanticDiff(diff));
-      io.exit(opts.exitCode && diff.changes.length > 0 ? 3 : EXIT_OK);
+      io.exit(opts.exitCode && diff.changes.length > 0 ? EXIT_DIFFERENT : EXIT_OK);
     });
 }

@@ -13,9 +13,8 @@ import type { ControlApi, ControlFlags } from '../control-api.ts';
 import { CliError, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../exit-codes.ts';
 import type { Io } from '../io.ts';
 import { readPolicySources } from '../policy-files.ts';
+import { EXIT_WAIT_TIMEOUT } from '../exit-codes.ts';
 
-/** `push --wait` ran out of time before every live node applied the version. */
-export const EXIT_WAIT_TIMEOUT = 4;
 const POLL_MS = 500;
 
 interface PushFlags extends ControlFlags {
