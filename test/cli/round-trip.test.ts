@@ -2,13 +2,12 @@
 // policy, If-Match), `history`, `rollback`, `status`, `push --wait` (ACK, NACK, timeout) and
 // `join-token`, each run as a real `weft` process, plus what a user sees when the token is
 // wrong or control is down.
-import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicPolicy, deadPort, startControl, waitFor } from '../support/control-harness.ts';
 import type { ControlHarness } from '../support/control-harness.ts';
-import { WEFT, tempDir } from '../fixtures/cli/weft.ts';
+import { tempDir, weft } from '../fixtures/cli/weft.ts';
 import type { WeftResult } from '../fixtures/cli/weft.ts';
 
 let control: ControlHarness;
@@ -21,15 +20,7 @@ const versions: string[] = [];
 /** Runs `weft` in the temp folder, with no WEFT_* variables from the environment unless given. */
 function run(args: string[], env: Record<string, string> = {}): Promise<WeftResult> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WEFT_') && !k.startsWith('GITHUB_')));
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [WEFT, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...base, NO_COLOR: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.on('error', fail);
-    child.on('close', (status) => done({ status, stdout, stderr }));
-  });
+  return weft(args, { cwd: dir, env: { ...base, NO_COLOR: '1', ...env } });
 }
 
 const admin = () => ['--control', control.url, '--token', control.adminToken];

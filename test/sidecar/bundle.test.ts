@@ -3,7 +3,7 @@
 // client: memory), keep tracing in a lazily loaded chunk, and run on its own: --help, a bad
 // flag (exit 2), and a real start against control that reaches /ready, proxies a request
 // through its own upstream pools, and stops cleanly on SIGTERM.
-import { spawn } from 'node:child_process';
+import { runNode } from '../fixtures/cli/weft.ts';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -62,15 +62,7 @@ function importChain(target: string): string {
 }
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return runNode([entry, ...args], { env: { PATH: process.env.PATH, ...env } });
 }
 
 /** A GET through the sidecar's outbound listener as the app makes it (`Host: reviews`); status and the app's x-upstream header. */
