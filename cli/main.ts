@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerCompile } from './commands/compile.ts';
 import { registerControl } from './commands/control.ts';
+import { registerDev } from './commands/dev.ts';
 import { registerDiff } from './commands/diff.ts';
 import { registerHashKey } from './commands/hash-key.ts';
 import { registerHistory } from './commands/history.ts';
@@ -39,6 +40,7 @@ export function buildProgram(io: Io): Command {
   registerHistory(program, io);
   registerStatus(program, io);
   registerJoinToken(program, io);
+  registerDev(program, io);
   program.exitOverride();
   for (const c of program.commands) {
     c.exitOverride();

@@ -1,0 +1,141 @@
+// `weft dev`: the whole mesh on this machine. Control and the edge gateway in workerd (wrangler
+// dev, state under .weft/), policies/ pushed, the Bookinfo demo from examples/ each beside its
+// own sidecar; then it watches policies/ and pushes every valid save. Ctrl-C stops everything.
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { controlApi } from '../control-api.ts';
+import { devCredentials, startLocalControl, waitForControl } from '../control/local-control.ts';
+import { BOOKINFO, EDGE_API } from '../dev/demo-apps.ts';
+import { startDemoMesh } from '../dev/demo-mesh.ts';
+import { DEMO_API_KEY, demoJwt } from '../dev/dev-token.ts';
+import { httpStatus, startGateway, waitForHttp } from '../dev/gateway.ts';
+import { assertPortsFree, instancePorts } from '../dev/ports.ts';
+import { ProcessGroup } from '../dev/processes.ts';
+import { reportConvergence, validateAndPush } from '../dev/push-policies.ts';
+import { watchPolicies } from '../dev/watch-policies.ts';
+import { CliError, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../exit-codes.ts';
+import type { Io } from '../io.ts';
+
+interface DevFlags {
+  gatewayPort: string;
+  controlPort: string;
+  basePort: string;
+  policies: string;
+  watch: boolean;
+}
+
+function port(flag: string, value: string, span = 1): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n + span - 1 > 65535) throw new CliError(`${flag} must be a port from 1 to ${65536 - span}, got ${value}`, EXIT_USAGE);
+  return n;
+}
+
+async function dev(opts: DevFlags, io: Io): Promise<void> {
+  const gatewayPort = port('--gateway-port', opts.gatewayPort);
+  const controlPort = port('--control-port', opts.controlPort);
+  const basePort = port('--base-port', opts.basePort, BOOKINFO.length * 4);
+  const policies = opts.policies.replace(/\/+$/, '');
+  const weft = resolve('.weft');
+  const say = (line: string) => io.out(`${line}\n`);
+
+  await assertPortsFree([
+    { port: controlPort, flag: '--control-port' },
+    { port: gatewayPort, flag: '--gateway-port' },
+    ...BOOKINFO.flatMap((_, i) => Object.values(instancePorts(basePort, i)).map((p) => ({ port: p, flag: '--base-port' }))),
+    ...EDGE_API.map((a) => ({ port: a.port, flag: `a change of the api Service's endpoints in ${policies}/edge/api.yaml` })),
+  ]);
+
+  const { created, credentials } = await devCredentials(resolve(weft, 'control'));
+  say(`${created ? 'generated' : 'reusing'} dev keys and admin token in .weft/control/`);
+  // Both wrangler processes find each other (the gateway's CONTROL binding) in this registry.
+  const env: NodeJS.ProcessEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_HIDE_BANNER: 'true', WRANGLER_REGISTRY_PATH: resolve(weft, 'dev/registry') };
+  const group = new ProcessGroup(resolve(weft, 'dev/logs'));
+  let stopping = false;
+  let watcher: { close(): void } | undefined;
+  let finish: (code: number) => void = () => {};
+  const done = new Promise<number>((r) => (finish = r));
+  const stop = (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    watcher?.close();
+    say('\nstopping…');
+    void group.stopAll().then(() => {
+      say('stopped every process weft dev started');
+      finish(code);
+    });
+  };
+  const onSignal = () => stop(EXIT_OK);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  group.onUnexpectedExit = (p, code) => say(`! ${p.name} exited (code ${code}); its log: ${p.logFile}`);
+
+  try {
+    const savedEnv = process.env;
+    process.env = env;
+    const controlChild = startLocalControl({ port: controlPort, stateDir: resolve(weft, 'state'), secretsDir: resolve(weft, 'control') });
+    process.env = savedEnv;
+    const control = group.adopt('control', controlChild);
+    const controlUrl = `http://127.0.0.1:${controlPort}`;
+    const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+    const gateway = startGateway(group, { port: gatewayPort, stateDir: resolve(weft, 'state'), env });
+    say(`starting control (${controlUrl}) and the gateway (http://127.0.0.1:${gatewayPort}); logs in .weft/dev/logs/`);
+    try {
+      await waitForControl(controlUrl, control.child);
+    } catch (e) {
+      throw new Error(`${(e as Error).message} (log: ${control.logFile})\n${control.tail()}`);
+    }
+    const api = await controlApi({ control: controlUrl, token: credentials.adminToken });
+    const first = await validateAndPush(api, policies, say);
+    if (!first.ok) throw new CliError(`fix ${policies}/ and run weft dev again`, EXIT_INVALID);
+    say(`starting ${BOOKINFO.length} Bookinfo instances, each with its own sidecar (ports from ${basePort})…`);
+    const instances = await startDemoMesh(group, api, { basePort, stateDir: resolve(weft, 'dev'), env });
+    await waitForHttp(`${gatewayUrl}/productpage`, gateway, 'the gateway', 90_000);
+    // The gateway checks KV for a new snapshot every few seconds: wait until it routes.
+    await waitForHttp(`${gatewayUrl}/productpage`, gateway, 'the gateway (routing bookinfo.example.com)', 60_000, (status) => status === 200, { host: 'bookinfo.example.com' }).catch(() => undefined);
+    const following = { nudge: () => httpStatus(`${gatewayUrl}/`, { host: 'weft-dev.invalid' }), stopped: () => stopping };
+    if (!stopping) await reportConvergence(api, first.version, say, { ...following, timeoutMs: 15_000 });
+    const jwt = await demoJwt();
+    say('');
+    say(`weft dev is up. Gateway: ${gatewayUrl}   control: ${controlUrl}`);
+    say('');
+    say('  # Bookinfo through the edge (productpage → details, reviews → ratings):');
+    say(`  curl -s -H 'host: bookinfo.example.com' ${gatewayUrl}/productpage`);
+    say(`  curl -s -H 'host: bookinfo.example.com' -H 'end-user: jason' ${gatewayUrl}/productpage   # reviews v2`);
+    say('  # the API at the edge, with a dev JWT (demo issuer) or an API key:');
+    say(`  curl -s -H 'host: api.example.com' -H 'authorization: Bearer ${jwt}' ${gatewayUrl}/v1/users/42`);
+    say(`  curl -s -H 'host: api.example.com' -H 'x-api-key: ${DEMO_API_KEY}' ${gatewayUrl}/v1/users/42`);
+    say('');
+    say(`  status: ${controlUrl}/v1/status  (admin token in .weft/control/admin-token), or: npx weft status --control ${controlUrl}`);
+    say(`  sidecars: ${instances.map((i) => `${i.instance.id} :${i.ports.admin}/ready`).join(', ')}`);
+    say('');
+    if (opts.watch) {
+      watcher = watchPolicies(policies, async () => {
+        say(`\n${policies}/ changed: validating…`);
+        const outcome = await validateAndPush(api, policies, say);
+        if (outcome.ok && !outcome.unchanged) await reportConvergence(api, outcome.version, say, following);
+      });
+      say(`watching ${policies}/ — save a file to validate and push it. Ctrl-C stops everything.`);
+    } else say('Ctrl-C stops everything.');
+  } catch (e) {
+    if (!stopping) {
+      io.err(`weft dev: ${(e as Error).message}\n`);
+      stop(e instanceof CliError ? e.exitCode : EXIT_INVALID);
+    }
+  }
+  const code = await done;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  io.exit(code);
+}
+
+export function registerDev(program: Command, io: Io): void {
+  program
+    .command('dev')
+    .description('Run the whole mesh locally: control and gateway (workerd), policies/ pushed, the Bookinfo demo with sidecars; watch policies/. Ctrl-C stops it.')
+    .option('--gateway-port <port>', 'the edge gateway on 127.0.0.1', '8787')
+    .option('--control-port <port>', 'the control plane on 127.0.0.1', '8788')
+    .option('--base-port <port>', `first of ${BOOKINFO.length * 4} ports for the demo apps and their sidecars`, '19080')
+    .option('--policies <dir>', 'the policy folder to push and watch', 'policies')
+    .option('--no-watch', 'do not watch the policy folder')
+    .action((opts: DevFlags) => dev(opts, io));
+}
