@@ -65,8 +65,8 @@ async function dev(opts: DevFlags, io: Io): Promise<void> {
     });
   };
   const onSignal = () => stop(EXIT_OK);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // SIGHUP too: closing the terminal must not leave the children running.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
   group.onUnexpectedExit = (p, code) => say(`! ${p.name} exited (code ${code}); its log: ${p.logFile}`);
 
   try {
@@ -123,8 +123,7 @@ async function dev(opts: DevFlags, io: Io): Promise<void> {
     }
   }
   const code = await done;
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(signal, onSignal);
   io.exit(code);
 }
 

@@ -30,7 +30,7 @@ async function freePort(): Promise<number> {
 /** The first of `count` consecutive free ports (a few bounded attempts). */
 async function freeRange(count: number): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 30000);
+    const base = 20000 + Math.floor(Math.random() * 12000); // below the ephemeral range, which workerd draws from
     const held: Server[] = [];
     try {
       for (let i = 0; i < count; i++) held.push(await listen(base + i));
@@ -84,7 +84,8 @@ describe('weft dev', () => {
   it('brings up the mesh, routes Bookinfo through the gateway, and stops everything on SIGINT', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'weft-dev-'));
     await cp(POLICIES, join(dir, 'policies'), { recursive: true });
-    const [gatewayPort, controlPort, basePort] = [await freePort(), await freePort(), await freeRange(24)];
+    const basePort = await freeRange(26);
+    const [gatewayPort, controlPort] = [basePort + 24, basePort + 25];
     const child = spawn(process.execPath, [WEFT, 'dev', '--gateway-port', String(gatewayPort), '--control-port', String(controlPort), '--base-port', String(basePort)], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
