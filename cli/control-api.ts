@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CliError, EXIT_INVALID, EXIT_USAGE } from './exit-codes.ts';
+import type { SemanticDiff } from '../core/diff/semantic-diff.ts';
 
 export const DEFAULT_CONTROL = 'http://127.0.0.1:8788';
 /** Where `weft control` writes the admin token (cli/control/local-control.ts). */
@@ -151,4 +152,22 @@ export function formatTable(rows: string[][]): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+/** What `PUT /v1/snapshot` answers (also for `?dryRun=1`). */
+export interface PushAnswer {
+  dryRun?: boolean;
+  version: string;
+  previous: string | null;
+  unchanged: boolean;
+  diff: SemanticDiff;
+}
+
+/** What `GET /v1/snapshot/:version/convergence` answers. */
+export interface Convergence {
+  liveNodes: number;
+  acked: { nodeId: string; kind: string; service: string }[];
+  nacked: { nodeId: string; kind: string; service: string; reason: string }[];
+  pending: { nodeId: string; kind: string; service: string; appliedVersion: string | null }[];
+  converged: boolean;
 }

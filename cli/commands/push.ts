@@ -5,11 +5,10 @@ import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { formatSemanticDiff } from '../../core/diff/semantic-diff.ts';
-import type { SemanticDiff } from '../../core/diff/semantic-diff.ts';
 import { formatPolicyError } from '../../core/policy/errors.ts';
 import { parseDuration } from '../../core/policy/shared/duration.ts';
 import { ControlApiError, controlApi, controlFailure, shortVersion, withControlOptions } from '../control-api.ts';
-import type { ControlApi, ControlFlags } from '../control-api.ts';
+import type { ControlApi, ControlFlags, Convergence, PushAnswer } from '../control-api.ts';
 import { CliError, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../exit-codes.ts';
 import type { Io } from '../io.ts';
 import { readPolicySources } from '../policy-files.ts';
@@ -25,22 +24,6 @@ interface PushFlags extends ControlFlags {
   author?: string;
   commit?: string;
   json?: boolean;
-}
-
-interface PushAnswer {
-  dryRun?: boolean;
-  version: string;
-  previous: string | null;
-  unchanged: boolean;
-  diff: SemanticDiff;
-}
-
-interface Convergence {
-  liveNodes: number;
-  acked: { nodeId: string; kind: string; service: string }[];
-  nacked: { nodeId: string; kind: string; service: string; reason: string }[];
-  pending: { nodeId: string; kind: string; service: string; appliedVersion: string | null }[];
-  converged: boolean;
 }
 
 /** `{ file name: YAML text }` for every policy file the paths name, or the io errors. */

@@ -3,26 +3,10 @@
 // refuses it). Invalid files print their errors and push nothing.
 import { readFile } from 'node:fs/promises';
 import { formatSemanticDiff } from '../../core/diff/semantic-diff.ts';
-import type { SemanticDiff } from '../../core/diff/semantic-diff.ts';
 import { formatPolicyError } from '../../core/policy/errors.ts';
 import { compilePaths } from '../compile-sources.ts';
 import { ControlApiError, shortVersion } from '../control-api.ts';
-import type { ControlApi } from '../control-api.ts';
-
-interface PushAnswer {
-  version: string;
-  previous: string | null;
-  unchanged: boolean;
-  diff: SemanticDiff;
-}
-
-interface Convergence {
-  liveNodes: number;
-  acked: { nodeId: string; kind: string; service: string }[];
-  nacked: { nodeId: string; kind: string; service: string; reason: string }[];
-  pending: { nodeId: string; kind: string; service: string }[];
-  converged: boolean;
-}
+import type { ControlApi, Convergence, PushAnswer } from '../control-api.ts';
 
 export type PushOutcome = { ok: true; version: string; unchanged: boolean } | { ok: false };
 
