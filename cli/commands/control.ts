@@ -1,15 +1,11 @@
 // `weft control`: the control plane on this machine (workerd via wrangler dev), state under
 // .weft/. Ctrl-C stops it cleanly.
 import type { Command } from 'commander';
-import { CliError, EXIT_OK, EXIT_USAGE } from '../exit-codes.ts';
+import { CliError, EXIT_OK } from '../exit-codes.ts';
 import type { Io } from '../io.ts';
+import { parsePortFlag } from '../port-flag.ts';
 import { assertPortFree, devCredentials, startLocalControl, waitForControl } from '../control/local-control.ts';
 
-function parsePort(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new CliError(`--port must be 1-65535, got ${value}`, EXIT_USAGE);
-  return n;
-}
 
 export function registerControl(program: Command, io: Io): void {
   program
@@ -19,7 +15,7 @@ export function registerControl(program: Command, io: Io): void {
     .option('--state <dir>', 'Durable Object and KV state', '.weft/state')
     .option('--secrets <dir>', 'dev secrets and admin tokens (made on first run)', '.weft/control')
     .action(async (opts: { port: string; state: string; secrets: string }) => {
-      const port = parsePort(opts.port);
+      const port = parsePortFlag('--port', opts.port);
       await assertPortFree(port, '--port');
       const { created } = await devCredentials(opts.secrets);
       const child = startLocalControl({ port, stateDir: opts.state, secretsDir: opts.secrets });

@@ -13,8 +13,9 @@ import { assertPortsFree, instancePorts } from '../dev/ports.ts';
 import { ProcessGroup } from '../dev/processes.ts';
 import { reportConvergence, validateAndPush } from '../dev/push-policies.ts';
 import { watchPolicies } from '../dev/watch-policies.ts';
-import { CliError, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../exit-codes.ts';
+import { CliError, EXIT_INVALID, EXIT_OK } from '../exit-codes.ts';
 import type { Io } from '../io.ts';
+import { parsePortFlag } from '../port-flag.ts';
 
 interface DevFlags {
   gatewayPort: string;
@@ -24,16 +25,11 @@ interface DevFlags {
   watch: boolean;
 }
 
-function port(flag: string, value: string, span = 1): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n + span - 1 > 65535) throw new CliError(`${flag} must be a port from 1 to ${65536 - span}, got ${value}`, EXIT_USAGE);
-  return n;
-}
 
 async function dev(opts: DevFlags, io: Io): Promise<void> {
-  const gatewayPort = port('--gateway-port', opts.gatewayPort);
-  const controlPort = port('--control-port', opts.controlPort);
-  const basePort = port('--base-port', opts.basePort, BOOKINFO.length * 4);
+  const gatewayPort = parsePortFlag('--gateway-port', opts.gatewayPort);
+  const controlPort = parsePortFlag('--control-port', opts.controlPort);
+  const basePort = parsePortFlag('--base-port', opts.basePort, BOOKINFO.length * 4);
   const policies = opts.policies.replace(/\/+$/, '');
   const weft = resolve('.weft');
   const say = (line: string) => io.out(`${line}\n`);
