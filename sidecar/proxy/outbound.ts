@@ -13,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { redirectLocation, rewritePath } from '../../core/http/redirect-rewrite.ts';
 import { formatSpiffeId } from '../../core/identity/spiffe-id.ts';
 import { selectBackend } from '../../core/lb/select-backend.ts';
+import { decideFault } from '../../core/resilience/fault.ts';
 import type { CompiledService } from '../../core/policy/service/compile.ts';
 import type { ProxyListener, ProxyObserver, SidecarView } from '../types.ts';
 import { MESH_HEADERS } from '../types.ts';
@@ -89,11 +90,11 @@ async function handle(o: Outbound, req: IncomingMessage, res: ServerResponse): P
   if (t.route) entry.route = `Route:${t.route.id}#${rule.name}`;
 
   if (rule.fault) {
-    const { delay, abort } = rule.fault;
-    if (delay && Math.random() * 100 < delay.percent) await new Promise((r) => setTimeout(r, delay.fixedMs));
-    if (abort && Math.random() * 100 < abort.percent) {
+    const { delayMs, abortStatus } = decideFault(rule.fault, Math.random);
+    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+    if (abortStatus !== null) {
       entry.reason = 'fault_injected';
-      return replyError(res, abort.status, 'fault_injected', 'fault injected by route policy');
+      return replyError(res, abortStatus, 'fault_injected', 'fault injected by route policy');
     }
   }
   if (rule.redirect) {
