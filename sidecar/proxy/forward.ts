@@ -8,6 +8,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { PeerIdentityError } from '../tls/client-tls.ts';
 
 export type UpstreamFailure = 'timeout' | 'connect-failure' | 'reset';
 
@@ -17,7 +18,7 @@ export type ForwardOutcome =
   /** The response was dropped at the caller's request (to retry). */
   | { kind: 'dropped'; status: number }
   /** No response: the try failed before a head arrived. */
-  | { kind: 'failed'; error: UpstreamFailure; message: string };
+  | { kind: 'failed'; error: UpstreamFailure; message: string; /** The mTLS server was not the destination service (client-tls.ts). */ wrongPeer?: boolean };
 
 export interface ForwardRequest {
   method: string;
@@ -143,7 +144,7 @@ class ForwardHandler {
       return this.finish({ kind: 'sent', status: this.#status, complete: false });
     }
     if (error instanceof ClientGone) return this.finish({ kind: 'failed', error: 'reset', message: error.message });
-    this.finish({ kind: 'failed', error: classifyUpstreamError(error), message: error.message });
+    this.finish({ kind: 'failed', error: classifyUpstreamError(error), message: error.message, ...(error instanceof PeerIdentityError ? { wrongPeer: true } : {}) });
   }
 }
 

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { readCookie } from '../../core/authn/authenticate.ts';
 import { classifyOutcome } from '../../core/lb/outlier-detector.ts';
+import { staticEndpointId } from '../../core/lb/select-backend.ts';
 import type { CompiledRule } from '../../core/policy/route/compile.ts';
 import type { CompiledService } from '../../core/policy/service/compile.ts';
 import { deadlineAt, tryTimeoutMs } from '../../core/resilience/deadline.ts';
@@ -88,7 +89,7 @@ export async function exchange(x: Exchange, pools: EndpointPools, upstreams: Ups
         entry.reason = 'circuit_open';
         return replyError(res, 503, 'circuit_open', `${service.id} is over its ${admitted.limit} limit; try again later`);
       }
-      const at = ep.address.includes(':') ? `[${ep.address}]:${ep.port}` : `${ep.address}:${ep.port}`;
+      const at = staticEndpointId(ep.address, ep.port);
       entry.upstream = at;
       pool.active.set(ep.id, (pool.active.get(ep.id) ?? 0) + 1);
       let plan = NO_RETRY;
@@ -122,7 +123,7 @@ export async function exchange(x: Exchange, pools: EndpointPools, upstreams: Ups
       if (outcome.kind === 'failed') {
         if (res.destroyed) return; // the app went away; nobody to answer
         observer.upstreamError('outbound', service.id, outcome.error);
-        if (outcome.message.includes('this destination may only be')) observer.tlsRefused?.('outbound', 'wrong_server_id');
+        if (outcome.wrongPeer) observer.tlsRefused?.('outbound', 'wrong_server_id');
         if (retries) plan = planRetry({ method, attempt, retries: rule.retries, outcome: { error: outcome.error }, deadline, now: Date.now(), random: Math.random, ...(budget ? { budget } : {}) });
         if (!plan.retry) {
           entry.reason = outcome.error === 'timeout' ? 'upstream_timeout' : 'upstream_unavailable';
