@@ -2,6 +2,7 @@
 // header objects (never a Web Headers per request): hop-by-hop headers (RFC 9110 §7.6.1:
 // Connection and every header it names, Keep-Alive, Proxy-Connection, TE, Transfer-Encoding,
 // Upgrade) never cross the proxy, and the route's remove/set/add operations run in that order.
+import type { IncomingMessage } from 'node:http';
 import type { CompiledHeaderOps } from '../../core/policy/shared/header-ops.ts';
 
 const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'te', 'transfer-encoding', 'upgrade', 'host']);
@@ -82,4 +83,11 @@ export function forwardedResponseHeaderList(raw: readonly (Buffer | string)[], o
   if (listed) for (const name of listed) removeHeader(out, name);
   if (ops) applyHeaderOpsToList(out, ops);
   return out;
+}
+
+/** `x-forwarded-for`: the caller's list (if any) with the address this hop saw appended. */
+export function pushForwardedFor(list: string[], req: IncomingMessage): void {
+  const prior = req.headers['x-forwarded-for'];
+  const client = req.socket.remoteAddress ?? '';
+  list.push('x-forwarded-for', prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${client}` : client);
 }

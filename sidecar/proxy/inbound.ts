@@ -17,7 +17,7 @@ import type { TlsRefusal } from '../tls/server-tls.ts';
 import type { ProxyListener, ProxyObserver, SidecarView } from '../types.ts';
 import { MESH_HEADERS } from '../types.ts';
 import { forward } from './forward.ts';
-import { forwardedRequestHeaders, forwardedResponseHeaderList, setHeader } from './hop-by-hop.ts';
+import { forwardedRequestHeaders, forwardedResponseHeaderList, pushForwardedFor, setHeader } from './hop-by-hop.ts';
 import { InboundIdentity } from './inbound-identity.ts';
 import { InboundPolicy } from './inbound-policy.ts';
 import { replyError } from './json-reply.ts';
@@ -73,8 +73,9 @@ export function startInbound(options: InboundOptions): Promise<ProxyListener> {
       tlsPeer = peerOf(req.socket, tls?.authorities) ?? null;
       if (tlsPeer === null) {
         const why = peerProblem(req.socket) ?? 'the connection has no verified client certificate';
-        observer.tlsRefused?.('inbound', /expired/.test(why) ? 'expired' : 'untrusted');
-        options.tlsRefused?.(/expired/.test(why) ? 'expired' : 'untrusted', why, `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? 0}`);
+        const kind = /expired/.test(why) ? 'expired' : 'untrusted';
+        observer.tlsRefused?.('inbound', kind);
+        options.tlsRefused?.(kind, why, `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? 0}`);
         entry.reason = 'peer_refused';
         return replyError(res, 403, 'forbidden', why);
       }
@@ -101,9 +102,8 @@ export function startInbound(options: InboundOptions): Promise<ProxyListener> {
     setTrace(entry, req, traceparent);
     const { list, host } = forwardedRequestHeaders(req.rawHeaders, INBOUND_DROP);
     if (host !== undefined) list.push('host', host);
-    const prior = headerOf(req, 'x-forwarded-for');
-    const client = req.socket.remoteAddress ?? '';
-    list.push('x-forwarded-for', prior ? `${prior}, ${client}` : client, 'traceparent', traceparent);
+    pushForwardedFor(list, req);
+    list.push('traceparent', traceparent);
     if (caller.peer !== null) list.push(MESH_HEADERS.peerId, caller.peer);
     if (caller.user) list.push(MESH_HEADERS.principal, caller.user.requestPrincipal, MESH_HEADERS.claims, JSON.stringify(caller.user.claims));
 

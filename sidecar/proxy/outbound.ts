@@ -18,7 +18,7 @@ import type { CompiledService } from '../../core/policy/service/compile.ts';
 import type { ProxyListener, ProxyObserver, SidecarView } from '../types.ts';
 import { MESH_HEADERS } from '../types.ts';
 import { EndpointPools } from './endpoint-pools.ts';
-import { applyHeaderOpsToList, forwardedRequestHeaders, noHeaderOps } from './hop-by-hop.ts';
+import { applyHeaderOpsToList, forwardedRequestHeaders, noHeaderOps, pushForwardedFor } from './hop-by-hop.ts';
 import { replyError } from './json-reply.ts';
 import { listen } from './listener.ts';
 import { nextTraceparent } from './trace.ts';
@@ -59,9 +59,7 @@ function spiffeIdOf(o: Outbound, service: CompiledService): string {
 function upstreamHeaders(req: IncomingMessage, t: OutboundTarget, traceparent: string): string[] {
   const { list } = forwardedRequestHeaders(req.rawHeaders, OUTBOUND_DROP);
   list.push('host', t.rule.rewrite?.host ?? t.authority);
-  const prior = req.headers['x-forwarded-for'];
-  const client = req.socket.remoteAddress ?? '';
-  list.push('x-forwarded-for', prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${client}` : client);
+  pushForwardedFor(list, req);
   if (req.headers['x-forwarded-proto'] === undefined) list.push('x-forwarded-proto', 'http');
   list.push('traceparent', traceparent);
   if (!noHeaderOps(t.rule.requestHeaders)) applyHeaderOpsToList(list, t.rule.requestHeaders);
