@@ -6,20 +6,16 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { formatSemanticDiff } from '../../core/diff/semantic-diff.ts';
 import { formatPolicyError } from '../../core/policy/errors.ts';
-import { parseDuration } from '../../core/policy/shared/duration.ts';
 import { ControlApiError, controlApi, controlFailure, shortVersion, withControlOptions } from '../control-api.ts';
-import type { ControlApi, ControlFlags, Convergence, PushAnswer } from '../control-api.ts';
-import { CliError, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../exit-codes.ts';
+import type { ControlApi, ControlFlags, PushAnswer } from '../control-api.ts';
+import { CliError, EXIT_INVALID, EXIT_OK } from '../exit-codes.ts';
 import type { Io } from '../io.ts';
 import { readPolicySources } from '../policy-files.ts';
-import { EXIT_WAIT_TIMEOUT } from '../exit-codes.ts';
+import { waitForNodes, waitTimeoutMs, withWaitOptions } from '../wait-for-nodes.ts';
+import type { WaitFlags } from '../wait-for-nodes.ts';
 
-const POLL_MS = 500;
-
-interface PushFlags extends ControlFlags {
+interface PushFlags extends ControlFlags, WaitFlags {
   dryRun?: boolean;
-  wait?: boolean;
-  timeout: string;
   message?: string;
   author?: string;
   commit?: string;
@@ -58,45 +54,8 @@ function safeUser(): string | undefined {
   }
 }
 
-/** Polls convergence until done; returns the exit code. */
-async function waitForNodes(api: ControlApi, version: string, timeoutMs: number, io: Io, json: boolean): Promise<number> {
-  const started = Date.now();
-  const deadline = started + timeoutMs;
-  const ackedAt = new Map<string, number>();
-  const say = (line: string) => (json ? io.err(line) : io.out(line));
-  for (;;) {
-    const c = (await api.call<Convergence>('GET', `/v1/snapshot/${version}/convergence`)).body;
-    for (const n of c.acked) {
-      if (ackedAt.has(n.nodeId)) continue;
-      const seconds = (Date.now() - started) / 1000;
-      ackedAt.set(n.nodeId, seconds);
-      say(`  ${n.nodeId}  ${n.kind}  ${n.service}  applied after ${seconds.toFixed(1)}s\n`);
-    }
-    const nack = c.nacked[0];
-    if (nack) {
-      io.err(`weft: ${nack.kind} ${nack.nodeId} (${nack.service}) refused ${shortVersion(version)}: ${nack.reason}\n`);
-      return EXIT_INVALID;
-    }
-    if (c.liveNodes === 0) {
-      io.err(`weft: no live nodes report to control; nothing to wait for\n`);
-      return EXIT_OK;
-    }
-    if (c.converged) {
-      say(`converged: ${c.acked.length} of ${c.liveNodes} live node${c.liveNodes === 1 ? '' : 's'} applied ${shortVersion(version)}\n`);
-      return EXIT_OK;
-    }
-    if (Date.now() >= deadline) {
-      const waiting = c.pending.map((n) => `${n.nodeId} (${n.kind}, ${n.service}, at ${shortVersion(n.appliedVersion)})`).join(', ');
-      io.err(`weft: timed out after ${timeoutMs / 1000}s: ${c.pending.length} node${c.pending.length === 1 ? '' : 's'} did not apply ${shortVersion(version)}: ${waiting}\n`);
-      return EXIT_WAIT_TIMEOUT;
-    }
-    await new Promise((r) => setTimeout(r, Math.min(POLL_MS, Math.max(0, deadline - Date.now()))));
-  }
-}
-
 async function push(paths: string[], opts: PushFlags, io: Io): Promise<void> {
-  const timeoutMs = parseDuration(opts.timeout);
-  if (timeoutMs === undefined || timeoutMs <= 0) throw new CliError(`--timeout must be a duration such as 60s or 5m, got "${opts.timeout}"`, EXIT_USAGE);
+  const timeoutMs = waitTimeoutMs(opts);
   const api = await controlApi(opts);
   const files = await readFiles(paths.length > 0 ? paths : ['policies'], io);
   if (!files) {
@@ -142,7 +101,6 @@ async function push(paths: string[], opts: PushFlags, io: Io): Promise<void> {
     io.exit(EXIT_OK);
     return;
   }
-  if (!opts.json) io.out(`waiting up to ${timeoutMs / 1000}s for live nodes to apply ${shortVersion(answer.version)}…\n`);
   try {
     io.exit(await waitForNodes(api, answer.version, timeoutMs, io, opts.json === true));
   } catch (e) {
@@ -151,14 +109,13 @@ async function push(paths: string[], opts: PushFlags, io: Io): Promise<void> {
 }
 
 export function registerPush(program: Command, io: Io): void {
+  const command = program
+    .command('push')
+    .description('Push policy files to the control plane (validated, compiled and signed there) and make them current.')
+    .argument('[paths...]', 'policy files or folders (walked recursively for *.yaml, *.yml)', [])
+    .option('--dry-run', 'show the semantic diff against the current version; store nothing');
   withControlOptions(
-    program
-      .command('push')
-      .description('Push policy files to the control plane (validated, compiled and signed there) and make them current.')
-      .argument('[paths...]', 'policy files or folders (walked recursively for *.yaml, *.yml)', [])
-      .option('--dry-run', 'show the semantic diff against the current version; store nothing')
-      .option('--wait', 'wait until every live node applied the new version (exit 1 if one refused it, 4 on timeout)')
-      .option('--timeout <duration>', 'how long --wait waits', '60s')
+    withWaitOptions(command, 'the new version')
       .option('-m, --message <text>', 'a message stored with the snapshot (shown by `weft history`)')
       .option('--author <name>', 'author stored with the snapshot (default: $GITHUB_ACTOR or your user name)')
       .option('--commit <sha>', 'commit stored with the snapshot (default: $GITHUB_SHA)')

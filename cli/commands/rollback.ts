@@ -1,11 +1,13 @@
 // `weft rollback [version]`: makes a stored version current again (POST /v1/rollback); with
 // no version, the one that was current before the current one (the newest history entry's
-// `previous`).
+// `previous`). With --wait, follows the restored version until every live node applied it.
 import type { Command } from 'commander';
 import { controlApi, controlFailure, shortVersion, withControlOptions } from '../control-api.ts';
 import type { ControlApi, ControlFlags } from '../control-api.ts';
 import { CliError, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../exit-codes.ts';
 import type { Io } from '../io.ts';
+import { waitForNodes, waitTimeoutMs, withWaitOptions } from '../wait-for-nodes.ts';
+import type { WaitFlags } from '../wait-for-nodes.ts';
 
 interface HistoryAnswer {
   current: string | null;
@@ -29,23 +31,34 @@ async function resolveTarget(api: ControlApi, given: string | undefined): Promis
 }
 
 export function registerRollback(program: Command, io: Io): void {
-  withControlOptions(
+  const command = withControlOptions(
     program
       .command('rollback')
       .description('Make a stored snapshot version current again (default: the version before the current one).')
       .argument('[version]', 'the version to go back to: 64 hex characters, or a prefix from `weft history`')
       .option('--json', 'print control’s answer as JSON'),
-  ).action(async (version: string | undefined, opts: ControlFlags & { json?: boolean }) => {
+  );
+  withWaitOptions(command, 'the restored version').action(async (version: string | undefined, opts: ControlFlags & WaitFlags & { json?: boolean }) => {
+    const timeoutMs = waitTimeoutMs(opts);
     const api = await controlApi(opts);
+    let answer: { version: string; previous: string | null; unchanged: boolean };
     try {
       const target = await resolveTarget(api, version);
-      const answer = (await api.call<{ version: string; previous: string | null; unchanged: boolean }>('POST', '/v1/rollback', { body: { version: target } })).body;
-      if (opts.json) io.out(`${JSON.stringify(answer, null, 2)}\n`);
-      else if (answer.unchanged) io.out(`unchanged: ${shortVersion(answer.version)} is already current\n`);
-      else io.out(`rolled back: current is ${shortVersion(answer.version)} (was ${shortVersion(answer.previous)})\n`);
-      io.exit(EXIT_OK);
+      answer = (await api.call<{ version: string; previous: string | null; unchanged: boolean }>('POST', '/v1/rollback', { body: { version: target } })).body;
     } catch (e) {
       throw controlFailure(e, 'rollback failed');
+    }
+    if (opts.json) io.out(`${JSON.stringify(answer, null, 2)}\n`);
+    else if (answer.unchanged) io.out(`unchanged: ${shortVersion(answer.version)} is already current\n`);
+    else io.out(`rolled back: current is ${shortVersion(answer.version)} (was ${shortVersion(answer.previous)})\n`);
+    if (!opts.wait) {
+      io.exit(EXIT_OK);
+      return;
+    }
+    try {
+      io.exit(await waitForNodes(api, answer.version, timeoutMs, io, opts.json === true));
+    } catch (e) {
+      throw controlFailure(e, 'waiting for convergence failed');
     }
   });
 }

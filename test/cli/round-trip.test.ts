@@ -200,6 +200,19 @@ describe('weft status and push --wait', () => {
     expect(r.status).toBe(4);
     expect(r.stderr).toContain(`timed out after 1s: 1 node did not apply ${version.slice(0, 12)}: node-a (sidecar, default/reviews`);
   });
+
+  it('rollback --wait returns once the live node runs the restored version again', async () => {
+    const target = versions[1] as string;
+    const result = run(['rollback', target.slice(0, 12), '--wait', '--timeout', '60s', ...admin()]);
+    await waitFor('the rollback to land', async () => ((await control.currentVersion()) === target ? true : undefined));
+    await report({ appliedVersion: target });
+    const r = await result;
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`rolled back: current is ${target.slice(0, 12)}`);
+    expect(r.stdout).toMatch(/^ {2}node-a {2}sidecar {2}default\/reviews {2}applied after \d+\.\ds$/m);
+    expect(r.stdout).toContain(`converged: 1 of 1 live node applied ${target.slice(0, 12)}`);
+  });
 });
 
 describe('tokens, reachability and flags', () => {
