@@ -18,6 +18,8 @@ export function startGateway(group: ProcessGroup, options: { port: number; state
       '--port', String(options.port),
       '--persist-to', resolve(options.stateDir),
       '--var', 'WEFT_ENV:dev',
+      // A saved policy reaches the edge within a second (production checks every 5 s).
+      '--var', 'SNAPSHOT_CHECK_SECONDS:1',
       '--inspector-port', '0',
       '--show-interactive-dev-session=false',
     ],

@@ -1,0 +1,209 @@
+// The whole mesh as a user runs it: `weft dev` in a temporary folder (a copy of policies/), on
+// free ports, for the e2e suite and the push-to-enforce benchmark. Also the small HTTP client
+// they share: any Host header, through a sidecar's outbound listener as an app would call.
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import { createServer } from 'node:net';
+import type { Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BOOKINFO } from '../../cli/dev/demo-apps.ts';
+import { instancePorts } from '../../cli/dev/ports.ts';
+import type { InstancePorts } from '../../cli/dev/ports.ts';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url)).replace(/[\\/]$/, '');
+export const WEFT_BIN = join(REPO, 'bin/weft.js');
+
+export function listenOn(port = 0): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(port, '127.0.0.1', () => resolve(s));
+  });
+}
+
+/** The first of `count` consecutive free ports (a few bounded attempts). */
+export async function freeRange(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 12000); // below the ephemeral range, which workerd draws from
+    const held: Server[] = [];
+    try {
+      for (let i = 0; i < count; i++) held.push(await listenOn(base + i));
+      return base;
+    } catch {
+      // taken: try another range
+    } finally {
+      await Promise.all(held.map((s) => new Promise((r) => s.close(r))));
+    }
+  }
+  throw new Error('no free port range');
+}
+
+export interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** One HTTP request with any headers (fetch may not set Host); `proxy` sends it in proxy form, as an app does through HTTP_PROXY. */
+export function call(url: string, options: { method?: string; headers?: Record<string, string>; proxy?: number; timeoutMs?: number } = {}): Promise<Reply> {
+  const target = new URL(url);
+  const via = options.proxy === undefined ? { host: target.hostname, port: Number(target.port), path: `${target.pathname}${target.search}` } : { host: '127.0.0.1', port: options.proxy, path: url };
+  return new Promise((resolve, reject) => {
+    const req = request({ ...via, method: options.method ?? 'GET', headers: { ...(options.proxy === undefined ? {} : { host: target.host }), ...options.headers }, timeout: options.timeoutMs ?? 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (s: string) => (body += s));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`${url}: no answer within ${options.timeoutMs ?? 10_000} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls `probe` every 250 ms until it is true (bounded). */
+export async function until(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 150_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await probe()) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+/** `roots` and every process below them (children of children too), from `ps`. */
+export function descendantsOf(roots: number[]): number[] {
+  const byParent = new Map<number, number[]>();
+  for (const line of execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' }).split('\n')) {
+    const [pid, ppid] = line.trim().split(/\s+/).map(Number);
+    if (!pid || ppid === undefined) continue;
+    byParent.set(ppid, [...(byParent.get(ppid) ?? []), pid]);
+  }
+  const out: number[] = [];
+  const queue = [...roots];
+  while (queue.length > 0) {
+    const pid = queue.shift() as number;
+    out.push(pid);
+    queue.push(...(byParent.get(pid) ?? []));
+  }
+  return out;
+}
+
+export interface ChildInfo {
+  pid: number;
+  argv: string[];
+}
+
+export interface DevMesh {
+  /** The temporary folder weft dev runs in (policies/ and .weft/ inside). */
+  dir: string;
+  gateway: string;
+  control: string;
+  basePort: number;
+  adminToken: string;
+  child: ChildProcess;
+  /** Milliseconds from the spawn of `weft dev` to its "is up" line. */
+  readyMs: number;
+  /** Everything weft dev printed so far. */
+  output(): string;
+  /** The ports of a Bookinfo instance by id (e.g. `productpage-v1`). */
+  ports(instanceId: string): InstancePorts;
+  /** The processes weft dev started, with their command lines. */
+  children(): ChildInfo[];
+  /** `roots` and every process below them: wrangler runs workerd as its child. */
+  descendants(roots: number[]): number[];
+  /** SIGINT and wait for weft dev to exit: its exit code. */
+  interrupt(): Promise<number | null>;
+  /** Kills whatever is still running (by PID) and removes the folder: for `finally` and afterAll. */
+  dispose(): Promise<void>;
+}
+
+/** Starts `weft dev` and resolves once it watches policies/ (it printed its curl commands). */
+export async function startDevMesh(options: { prefix?: string; readyTimeoutMs?: number } = {}): Promise<DevMesh> {
+  const dir = await mkdtemp(join(tmpdir(), options.prefix ?? 'weft-dev-'));
+  await cp(join(REPO, 'policies'), join(dir, 'policies'), { recursive: true });
+  const basePort = await freeRange(BOOKINFO.length * 4 + 2);
+  const [gatewayPort, controlPort] = [basePort + BOOKINFO.length * 4, basePort + BOOKINFO.length * 4 + 1];
+  const started = Date.now();
+  const child = spawn(process.execPath, [WEFT_BIN, 'dev', '--gateway-port', String(gatewayPort), '--control-port', String(controlPort), '--base-port', String(basePort)], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (out += s));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const known = new Map<number, ChildInfo>();
+  const children = (): ChildInfo[] => {
+    if (child.exitCode === null) {
+      const listing = execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' });
+      for (const pid of listing.split('\n').map((s) => Number(s.trim())).filter((n) => n > 0)) {
+        if (known.has(pid)) continue;
+        try {
+          known.set(pid, { pid, argv: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean) });
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }
+    return [...known.values()].filter((c) => alive(c.pid));
+  };
+  const dispose = async () => {
+    const tree = child.exitCode === null ? descendantsOf([child.pid as number]).slice(1) : [];
+    for (const pid of new Set([...tree, ...children().map((c) => c.pid)])) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await until('weft dev to be up', () => out.includes('weft dev is up') || child.exitCode !== null, options.readyTimeoutMs ?? 150_000);
+    if (child.exitCode !== null) throw new Error(`weft dev exited with code ${child.exitCode}:\n${out}`);
+    const readyMs = Date.now() - started;
+    await until('weft dev to watch policies/', () => out.includes('watching policies/'), 10_000);
+    children(); // remember every command line while all of them run
+    return {
+      dir,
+      gateway: `http://127.0.0.1:${gatewayPort}`,
+      control: `http://127.0.0.1:${controlPort}`,
+      basePort,
+      adminToken: (await readFile(join(dir, '.weft/control/admin-token'), 'utf8')).trim(),
+      child,
+      readyMs,
+      output: () => out,
+      ports: (id) => {
+        const index = BOOKINFO.findIndex((b) => b.id === id);
+        if (index < 0) throw new Error(`no Bookinfo instance ${id}`);
+        return instancePorts(basePort, index);
+      },
+      children,
+      descendants: descendantsOf,
+      interrupt: async () => {
+        children();
+        child.kill('SIGINT');
+        return exited;
+      },
+      dispose,
+    };
+  } catch (e) {
+    await dispose();
+    throw new Error(`${(e as Error).message}\n--- weft dev said:\n${out}`);
+  }
+}
