@@ -1,6 +1,7 @@
 // `weft dev`: the whole mesh on this machine. Control and the edge gateway in workerd (wrangler
 // dev, state under .weft/), policies/ pushed, the Bookinfo demo from examples/ each beside its
 // own sidecar; then it watches policies/ and pushes every valid save. Ctrl-C stops everything.
+import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { controlApi } from '../control-api.ts';
@@ -44,6 +45,10 @@ async function dev(opts: DevFlags, io: Io): Promise<void> {
   const { created, credentials } = await devCredentials(resolve(weft, 'control'));
   say(`${created ? 'generated' : 'reusing'} dev keys and admin token in .weft/control/`);
   // Both wrangler processes find each other (the gateway's CONTROL binding) in this registry.
+  // An entry left by a process that was killed (not stopped) points at a dead address, and a
+  // gateway that reads it never reaches the new control: start with an empty registry. The
+  // ports were checked free above, so nothing of an earlier run is still serving.
+  await rm(resolve(weft, 'dev/registry'), { recursive: true, force: true });
   const env: NodeJS.ProcessEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_HIDE_BANNER: 'true', WRANGLER_REGISTRY_PATH: resolve(weft, 'dev/registry') };
   const group = new ProcessGroup(resolve(weft, 'dev/logs'));
   let stopping = false;

@@ -291,4 +291,17 @@ describe('the mesh from weft dev', () => {
     expect(started.filter(alive)).toEqual([]);
     expect(await productpage().then(() => 'answered', () => 'refused')).toBe('refused');
   }, 60_000);
+
+  it('a second weft dev in the same folder reuses the keys and state, and works', async () => {
+    if (restarted?.pid && alive(restarted.pid)) process.kill(restarted.pid, 'SIGKILL'); // the sidecar this file started itself
+    await until('the restarted sidecar to be gone', () => !restarted?.pid || !alive(restarted.pid), 10_000);
+    const first = mesh;
+    mesh = await startDevMesh({ again: first });
+    expect(mesh.output()).toContain('reusing dev keys and admin token in .weft/control/');
+    expect(mesh.adminToken).toBe(first.adminToken);
+    // The rolled-back version is still current: the edge serves it, v1 and v3 again.
+    const { versions } = await reviewVersions(20);
+    expect(versions.v1).toBeGreaterThan(0);
+    expect(await mesh.interrupt()).toBe(0);
+  }, 180_000);
 });

@@ -134,10 +134,11 @@ export interface DevMesh {
 }
 
 /** Starts `weft dev` and resolves once it watches policies/ (it printed its curl commands). */
-export async function startDevMesh(options: { prefix?: string; readyTimeoutMs?: number } = {}): Promise<DevMesh> {
-  const dir = await mkdtemp(join(tmpdir(), options.prefix ?? 'weft-dev-'));
-  await cp(join(REPO, 'policies'), join(dir, 'policies'), { recursive: true });
-  const basePort = await freeRange(BOOKINFO.length * 4 + 2);
+export async function startDevMesh(options: { prefix?: string; readyTimeoutMs?: number; again?: DevMesh } = {}): Promise<DevMesh> {
+  // `again`: a second `weft dev` in the folder and on the ports of one that has stopped.
+  const dir = options.again?.dir ?? (await mkdtemp(join(tmpdir(), options.prefix ?? 'weft-dev-')));
+  if (!options.again) await cp(join(REPO, 'policies'), join(dir, 'policies'), { recursive: true });
+  const basePort = options.again?.basePort ?? (await freeRange(BOOKINFO.length * 4 + 2));
   const [gatewayPort, controlPort] = [basePort + BOOKINFO.length * 4, basePort + BOOKINFO.length * 4 + 1];
   const started = Date.now();
   const child = spawn(process.execPath, [WEFT_BIN, 'dev', '--gateway-port', String(gatewayPort), '--control-port', String(controlPort), '--base-port', String(basePort)], {
