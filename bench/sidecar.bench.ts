@@ -54,7 +54,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNginxApp, startNginxProxy } from './support/nginx.ts';
 import type { Nginx } from './support/nginx.ts';
-import { peakRssBytes, rssBytes, sampleRss, sumCpu, sumRss } from './support/process-stats.ts';
+import { peakRssBytes, rssBytes, sampleRss, sumCpu, sumRss } from '../test/support/process-stats.ts';
 import { get, startSidecarLanes } from './support/sidecar-lanes.ts';
 import type { Lane, SidecarLanes } from './support/sidecar-lanes.ts';
 import { signalAllNow, startProcess, stopAll, stopProcess, waitForOutput } from './support/sidecar-processes.ts';

@@ -3,7 +3,7 @@
 // naming the nodes still behind). One line per node as it applies, with the time it took.
 import type { Command } from 'commander';
 import { parseDuration } from '../core/policy/shared/duration.ts';
-import { shortVersion } from './control-api.ts';
+import { controlFailure, shortVersion } from './control-api.ts';
 import type { ControlApi, Convergence } from './control-api.ts';
 import { CliError, EXIT_INVALID, EXIT_OK, EXIT_USAGE, EXIT_WAIT_TIMEOUT } from './exit-codes.ts';
 import type { Io } from './io.ts';
@@ -63,5 +63,18 @@ export async function waitForNodes(api: ControlApi, version: string, timeoutMs: 
       return EXIT_WAIT_TIMEOUT;
     }
     await new Promise((r) => setTimeout(r, Math.min(POLL_MS, Math.max(0, deadline - Date.now()))));
+  }
+}
+
+/** Ends a push or rollback: exit 0 at once without --wait, else the exit code of waiting for `version`. */
+export async function exitAfterWaiting(api: ControlApi, version: string, opts: WaitFlags & { json?: boolean }, timeoutMs: number, io: Io): Promise<void> {
+  if (!opts.wait) {
+    io.exit(EXIT_OK);
+    return;
+  }
+  try {
+    io.exit(await waitForNodes(api, version, timeoutMs, io, opts.json === true));
+  } catch (e) {
+    throw controlFailure(e, 'waiting for convergence failed');
   }
 }

@@ -4,7 +4,7 @@
 // is never touched.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { childPids } from './process-stats.ts';
+import { childPids } from '../../test/support/process-stats.ts';
 import { freePort, startProcess, stopProcess, waitForPort } from './sidecar-processes.ts';
 import type { Started } from './sidecar-processes.ts';
 import { pinned } from './wrk.ts';

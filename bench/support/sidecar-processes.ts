@@ -6,7 +6,7 @@ import { closeSync, openSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { alive } from './process-stats.ts';
+import { alive } from '../../test/support/process-stats.ts';
 
 export interface Started {
   name: string;

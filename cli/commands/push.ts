@@ -8,10 +8,10 @@ import { formatSemanticDiff } from '../../core/diff/semantic-diff.ts';
 import { formatPolicyError } from '../../core/policy/errors.ts';
 import { ControlApiError, controlApi, controlFailure, shortVersion, withControlOptions } from '../control-api.ts';
 import type { ControlApi, ControlFlags, PushAnswer } from '../control-api.ts';
-import { CliError, EXIT_INVALID, EXIT_OK } from '../exit-codes.ts';
+import { CliError, EXIT_INVALID } from '../exit-codes.ts';
 import type { Io } from '../io.ts';
 import { readPolicySources } from '../policy-files.ts';
-import { waitForNodes, waitTimeoutMs, withWaitOptions } from '../wait-for-nodes.ts';
+import { exitAfterWaiting, waitTimeoutMs, withWaitOptions } from '../wait-for-nodes.ts';
 import type { WaitFlags } from '../wait-for-nodes.ts';
 
 interface PushFlags extends ControlFlags, WaitFlags {
@@ -97,15 +97,7 @@ async function push(paths: string[], opts: PushFlags, io: Io): Promise<void> {
         ? `unchanged: ${shortVersion(answer.version)} is already current\n`
         : `pushed ${shortVersion(answer.version)} (previous: ${answer.previous ? shortVersion(answer.previous) : 'none'})\n\n${formatSemanticDiff(answer.diff)}`,
     );
-  if (opts.dryRun || !opts.wait) {
-    io.exit(EXIT_OK);
-    return;
-  }
-  try {
-    io.exit(await waitForNodes(api, answer.version, timeoutMs, io, opts.json === true));
-  } catch (e) {
-    throw controlFailure(e, 'waiting for convergence failed');
-  }
+  await exitAfterWaiting(api, answer.version, { ...opts, wait: opts.wait && !opts.dryRun }, timeoutMs, io);
 }
 
 export function registerPush(program: Command, io: Io): void {

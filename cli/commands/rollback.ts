@@ -4,9 +4,9 @@
 import type { Command } from 'commander';
 import { controlApi, controlFailure, shortVersion, withControlOptions } from '../control-api.ts';
 import type { ControlApi, ControlFlags } from '../control-api.ts';
-import { CliError, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../exit-codes.ts';
+import { CliError, EXIT_INVALID, EXIT_USAGE } from '../exit-codes.ts';
 import type { Io } from '../io.ts';
-import { waitForNodes, waitTimeoutMs, withWaitOptions } from '../wait-for-nodes.ts';
+import { exitAfterWaiting, waitTimeoutMs, withWaitOptions } from '../wait-for-nodes.ts';
 import type { WaitFlags } from '../wait-for-nodes.ts';
 
 interface HistoryAnswer {
@@ -51,14 +51,6 @@ export function registerRollback(program: Command, io: Io): void {
     if (opts.json) io.out(`${JSON.stringify(answer, null, 2)}\n`);
     else if (answer.unchanged) io.out(`unchanged: ${shortVersion(answer.version)} is already current\n`);
     else io.out(`rolled back: current is ${shortVersion(answer.version)} (was ${shortVersion(answer.previous)})\n`);
-    if (!opts.wait) {
-      io.exit(EXIT_OK);
-      return;
-    }
-    try {
-      io.exit(await waitForNodes(api, answer.version, timeoutMs, io, opts.json === true));
-    } catch (e) {
-      throw controlFailure(e, 'waiting for convergence failed');
-    }
+    await exitAfterWaiting(api, answer.version, opts, timeoutMs, io);
   });
 }

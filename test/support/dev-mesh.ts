@@ -1,7 +1,7 @@
 // The whole mesh as a user runs it: `weft dev` in a temporary folder (a copy of policies/), on
 // free ports, for the e2e suite and the push-to-enforce benchmark. Also the small HTTP client
 // they share: any Host header, through a sidecar's outbound listener as an app would call.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -14,6 +14,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BOOKINFO } from '../../cli/dev/demo-apps.ts';
 import { instancePorts } from '../../cli/dev/ports.ts';
+import { alive, childPids } from './process-stats.ts';
+
+export { alive };
 import type { InstancePorts } from '../../cli/dev/ports.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url)).replace(/[\\/]$/, '');
@@ -67,15 +70,6 @@ export function call(url: string, options: { method?: string; headers?: Record<s
   });
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Polls `probe` every 250 ms until it is true (bounded). */
 export async function until(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 150_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -86,20 +80,14 @@ export async function until(what: string, probe: () => boolean | Promise<boolean
   throw new Error(`gave up waiting for ${what}`);
 }
 
-/** `roots` and every process below them (children of children too), from `ps`. */
+/** `roots` and every process below them (children of children too). */
 export function descendantsOf(roots: number[]): number[] {
-  const byParent = new Map<number, number[]>();
-  for (const line of execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' }).split('\n')) {
-    const [pid, ppid] = line.trim().split(/\s+/).map(Number);
-    if (!pid || ppid === undefined) continue;
-    byParent.set(ppid, [...(byParent.get(ppid) ?? []), pid]);
-  }
   const out: number[] = [];
   const queue = [...roots];
   while (queue.length > 0) {
     const pid = queue.shift() as number;
     out.push(pid);
-    queue.push(...(byParent.get(pid) ?? []));
+    queue.push(...childPids(pid));
   }
   return out;
 }
@@ -153,8 +141,7 @@ export async function startDevMesh(options: { prefix?: string; readyTimeoutMs?: 
   const known = new Map<number, ChildInfo>();
   const children = (): ChildInfo[] => {
     if (child.exitCode === null) {
-      const listing = execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' });
-      for (const pid of listing.split('\n').map((s) => Number(s.trim())).filter((n) => n > 0)) {
+      for (const pid of childPids(child.pid as number)) {
         if (known.has(pid)) continue;
         try {
           known.set(pid, { pid, argv: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean) });
