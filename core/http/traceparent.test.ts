@@ -62,6 +62,17 @@ describe('ids', () => {
     expect(newSpanId(fill)).toBe('abababababababab');
     expect(calls).toBe(3);
   });
+
+  it('do not repeat across many refills of the random pool', () => {
+    // 2 000 trace ids and 2 000 span ids draw 48 000 bytes: the 4 KiB pool is refilled a dozen times.
+    const traces = new Set(Array.from({ length: 2000 }, () => newTraceId()));
+    const spans = new Set(Array.from({ length: 2000 }, () => newSpanId()));
+    expect(traces.size).toBe(2000);
+    expect(spans.size).toBe(2000);
+    for (const id of [...traces].slice(0, 50)) expect(id).toMatch(/^[0-9a-f]{32}$/);
+    // Every hex digit turns up in every position of the trace ids: the bytes are spread, not stuck.
+    for (let i = 0; i < 32; i++) expect(new Set([...traces].map((t) => t[i])).size).toBe(16);
+  });
 });
 
 describe('continueTrace', () => {
