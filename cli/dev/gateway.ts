@@ -20,6 +20,9 @@ export function startGateway(group: ProcessGroup, options: { port: number; state
       '--var', 'WEFT_ENV:dev',
       // A saved policy reaches the edge within a second (production checks every 5 s).
       '--var', 'SNAPSHOT_CHECK_SECONDS:1',
+      // One node id across restarts: the gateway of the previous run is not left in the
+      // status as a live node that never applies the next push.
+      '--var', 'GATEWAY_NODE_ID:gateway-dev',
       '--inspector-port', '0',
       '--show-interactive-dev-session=false',
     ],

@@ -302,6 +302,13 @@ describe('the mesh from weft dev', () => {
     // The rolled-back version is still current: the edge serves it, v1 and v3 again.
     const { versions } = await reviewVersions(20);
     expect(versions.v1).toBeGreaterThan(0);
+    // A save right after the restart converges on every node of this run: nothing of the
+    // previous run is left waiting in the status.
+    const file = join(mesh.dir, 'policies/bookinfo/routes.yaml');
+    const saved = mesh.output().length;
+    await writeFile(file, (await readFile(file, 'utf8')).replace('timeout: 2s', 'timeout: 3s'));
+    await until('the push and its convergence', () => /converged: \d+ of \d+ live nodes|not converged/.test(mesh.output().slice(saved)), 60_000);
+    expect(mesh.output().slice(saved)).toMatch(/converged: 7 of 7 live nodes applied/);
     expect(await mesh.interrupt()).toBe(0);
   }, 180_000);
 });
