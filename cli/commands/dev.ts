@@ -4,6 +4,8 @@
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { formatPolicyError } from '../../core/policy/errors.ts';
+import { compilePaths } from '../compile-sources.ts';
 import { controlApi } from '../control-api.ts';
 import { devCredentials, startLocalControl, waitForControl } from '../control/local-control.ts';
 import { BOOKINFO, EDGE_API } from '../dev/demo-apps.ts';
@@ -41,6 +43,13 @@ async function dev(opts: DevFlags, io: Io): Promise<void> {
     ...BOOKINFO.flatMap((_, i) => Object.values(instancePorts(basePort, i)).map((p) => ({ port: p, flag: '--base-port' }))),
     ...EDGE_API.map((a) => ({ port: a.port, flag: `a change of the api Service's endpoints in ${policies}/edge/api.yaml` })),
   ]);
+
+  // Policies that cannot be pushed stop weft dev before it starts anything.
+  const precheck = await compilePaths([policies]);
+  if (!precheck.ok) {
+    for (const e of precheck.errors) io.err(`${formatPolicyError(e)}\n`);
+    throw new CliError(`${precheck.errors.length} error${precheck.errors.length === 1 ? '' : 's'} in ${policies}/; fix ${precheck.errors.length === 1 ? 'it' : 'them'} and run weft dev again (nothing was started)`, EXIT_INVALID);
+  }
 
   const { created, credentials } = await devCredentials(resolve(weft, 'control'));
   say(`${created ? 'generated' : 'reusing'} dev keys and admin token in .weft/control/`);
