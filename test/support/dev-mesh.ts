@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BOOKINFO } from '../../cli/dev/demo-apps.ts';
 import { instancePorts } from '../../cli/dev/ports.ts';
+import type { InstancePorts } from '../../cli/dev/ports.ts';
 import { alive, childPids } from './process-stats.ts';
 
 export { alive };
-import type { InstancePorts } from '../../cli/dev/ports.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url)).replace(/[\\/]$/, '');
 export const WEFT_BIN = join(REPO, 'bin/weft.js');
