@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyJwtSvid } from '../../core/identity/jwt-svid.ts';
 import { startControlClient } from '../../sidecar/control/control-client.ts';
 import type { ControlClient, ControlClientOptions } from '../../sidecar/control/control-client.ts';
-import { basicPolicy, deadPort, startControl, waitFor } from '../support/control-harness.ts';
+import { basicPolicy, controlClientOptions, deadPort, startControl, waitFor } from '../support/control-harness.ts';
 import type { ControlHarness } from '../support/control-harness.ts';
 
 let control: ControlHarness;
@@ -22,16 +22,7 @@ function stateDir(): string {
 }
 
 function options(extra: Partial<ControlClientOptions>): ControlClientOptions {
-  return {
-    controlUrl: control.url,
-    stateDir: stateDir(),
-    self: { service: 'reviews', namespace: 'default', instanceId: 'reviews-id-1', labels: {} },
-    register: null,
-    log: () => undefined,
-    longPollSeconds: 2,
-    backoff: { baseMs: 50, maxMs: 500 },
-    ...extra,
-  };
+  return controlClientOptions(control.url, stateDir(), 'reviews-id-1', extra);
 }
 
 async function start(extra: Partial<ControlClientOptions>): Promise<ControlClient> {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlClient } from '../../sidecar/control/control-client.ts';
 import type { ControlClient, ControlClientOptions } from '../../sidecar/control/control-client.ts';
-import { basicPolicy, deadPort, startControl, waitFor } from '../support/control-harness.ts';
+import { basicPolicy, controlClientOptions, deadPort, startControl, waitFor } from '../support/control-harness.ts';
 import type { ControlHarness } from '../support/control-harness.ts';
 
 let control: ControlHarness;
@@ -17,17 +17,7 @@ const clients: ControlClient[] = [];
 const RATINGS = 'spiffe://weft.local/ns/default/sa/ratings';
 
 function options(name: string, extra: Partial<ControlClientOptions>): ControlClientOptions {
-  return {
-    controlUrl: control.url,
-    stateDir: join(work, name),
-    self: { service: 'reviews', namespace: 'default', instanceId: name, labels: {} },
-    register: null,
-    log: () => undefined,
-    longPollSeconds: 2,
-    backoff: { baseMs: 50, maxMs: 400 },
-    endpointTtlSeconds: 3,
-    ...extra,
-  };
+  return controlClientOptions(control.url, join(work, name), name, { backoff: { baseMs: 50, maxMs: 400 }, endpointTtlSeconds: 3, ...extra });
 }
 
 async function start(name: string, extra: Partial<ControlClientOptions> = {}): Promise<ControlClient> {

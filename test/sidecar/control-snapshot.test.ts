@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
 import { startControlClient } from '../../sidecar/control/control-client.ts';
 import type { ControlClient, ControlClientOptions } from '../../sidecar/control/control-client.ts';
-import { basicPolicy, startControl, waitFor } from '../support/control-harness.ts';
+import { basicPolicy, controlClientOptions, startControl, waitFor } from '../support/control-harness.ts';
 import type { ControlHarness } from '../support/control-harness.ts';
 
 let control: ControlHarness;
@@ -78,17 +78,11 @@ async function startMitm(target: string): Promise<Mitm> {
 }
 
 function options(name: string, extra: Partial<ControlClientOptions>): ControlClientOptions {
-  return {
-    controlUrl: control.url,
-    stateDir: join(work, name),
+  return controlClientOptions(control.url, join(work, name), name, {
     self: { service: 'reviews', namespace: 'default', instanceId: name, labels: { version: 'v1' } },
-    register: null,
-    log: () => undefined,
-    longPollSeconds: 2,
-    backoff: { baseMs: 50, maxMs: 500 },
     endpointTtlSeconds: 3,
     ...extra,
-  };
+  });
 }
 
 async function start(name: string, extra: Partial<ControlClientOptions> = {}): Promise<ControlClient> {

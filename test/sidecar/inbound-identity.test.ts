@@ -7,15 +7,11 @@ import { generateSigningKeyPair, importSigningKey } from '../../core/keys/signin
 import { startInbound } from '../../sidecar/proxy/inbound.ts';
 import type { ProxyListener } from '../../sidecar/types.ts';
 import { doc } from '../support/compile-yaml.ts';
-import { createMeshKeys, fixedSidecarView, GATEWAY_ID, meshYaml, mintEdge, mintSvid, RecordingObserver, seenHeaders, send, spiffeIdOf } from '../support/sidecar-fixture.ts';
+import { createMeshKeys, DETAILS, fixedSidecarView, GATEWAY_ID, PRODUCTPAGE, RATINGS, REVIEWS, meshYaml, mintEdge, mintSvid, RecordingObserver, seenHeaders, send, spiffeIdOf } from '../support/sidecar-fixture.ts';
 import type { MeshKeys, Reply } from '../support/sidecar-fixture.ts';
 import { startUpstream } from '../support/upstream-server.ts';
 import type { UpstreamServer } from '../support/upstream-server.ts';
 
-const PRODUCTPAGE = spiffeIdOf('default', 'productpage');
-const RATINGS = spiffeIdOf('default', 'ratings');
-const REVIEWS = spiffeIdOf('default', 'reviews');
-const DETAILS = spiffeIdOf('default', 'details');
 
 let keys: MeshKeys;
 let app: UpstreamServer;

@@ -16,10 +16,11 @@ import { readinessGaps } from '../../sidecar/admin/admin-app.ts';
 import { startControlClient } from '../../sidecar/control/control-client.ts';
 import type { ControlClient, ControlClientOptions } from '../../sidecar/control/control-client.ts';
 import type { WorkloadTls } from '../../sidecar/types.ts';
-import { basicPolicy, startControl, waitFor } from '../support/control-harness.ts';
+import { basicPolicy, controlClientOptions, startControl, waitFor } from '../support/control-harness.ts';
 import type { ControlHarness } from '../support/control-harness.ts';
 
 const REVIEWS = 'spiffe://weft.local/ns/default/sa/reviews';
+const FAST_BACKOFF = { baseMs: 50, maxMs: 300 };
 const dirs: string[] = [];
 const clients: ControlClient[] = [];
 const controls: ControlHarness[] = [];
@@ -31,16 +32,7 @@ function stateDir(): string {
 }
 
 async function start(control: ControlHarness, extra: Partial<ControlClientOptions> = {}): Promise<ControlClient> {
-  const client = await startControlClient({
-    controlUrl: control.url,
-    stateDir: stateDir(),
-    self: { service: 'reviews', namespace: 'default', instanceId: `reviews-tls-${clients.length}`, labels: {} },
-    register: null,
-    log: () => undefined,
-    longPollSeconds: 2,
-    backoff: { baseMs: 50, maxMs: 300 },
-    ...extra,
-  });
+  const client = await startControlClient(controlClientOptions(control.url, stateDir(), `reviews-tls-${clients.length}`, { backoff: FAST_BACKOFF, ...extra }));
   clients.push(client);
   return client;
 }
@@ -90,15 +82,7 @@ describe('sidecar X.509-SVID from control', () => {
     // A restart with control down: the same SVID and key, from disk.
     await c.stop();
     try {
-      const again = await startControlClient({
-        controlUrl: c.url,
-        stateDir: dir,
-        self: { service: 'reviews', namespace: 'default', instanceId: 'reviews-tls-again', labels: {} },
-        register: null,
-        log: () => undefined,
-        longPollSeconds: 2,
-        backoff: { baseMs: 50, maxMs: 300 },
-      });
+      const again = await startControlClient(controlClientOptions(c.url, dir, 'reviews-tls-again', { backoff: FAST_BACKOFF }));
       clients.push(again);
       expect(serial(again.tls())).toBe(serial(tls));
       expect(again.tls()?.privateKeyPem).toBe(tls?.privateKeyPem);

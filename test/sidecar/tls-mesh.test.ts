@@ -12,17 +12,13 @@ import { startOutbound } from '../../sidecar/proxy/outbound.ts';
 import { clientConnectOptions } from '../../sidecar/tls/client-tls.ts';
 import type { ProxyListener, WorkloadTls } from '../../sidecar/types.ts';
 import { doc } from '../support/compile-yaml.ts';
-import { createMeshKeys, fixedSidecarView, GATEWAY_ID, meshYaml, mintSvid, RecordingObserver, seenHeaders, send, spiffeIdOf } from '../support/sidecar-fixture.ts';
+import { createMeshKeys, DETAILS, fixedSidecarView, GATEWAY_ID, PRODUCTPAGE, RATINGS, REVIEWS, meshYaml, mintSvid, RecordingObserver, seenHeaders, send, spiffeIdOf } from '../support/sidecar-fixture.ts';
 import type { FixedView, MeshKeys } from '../support/sidecar-fixture.ts';
 import { startUpstream } from '../support/upstream-server.ts';
 import type { UpstreamServer } from '../support/upstream-server.ts';
 import { svidFor, testCa } from './tls-certs.ts';
 import type { TestCa } from './tls-certs.ts';
 
-const PRODUCTPAGE = spiffeIdOf('default', 'productpage');
-const REVIEWS = spiffeIdOf('default', 'reviews');
-const RATINGS = spiffeIdOf('default', 'ratings');
-const DETAILS = spiffeIdOf('default', 'details');
 
 let keys: MeshKeys;
 let ca: TestCa;

@@ -18,6 +18,7 @@ import { dirname, join } from 'node:path';
 import type { V4MiniflareOptions } from 'miniflare';
 import { generateControlSecrets } from '../../cli/control/dev-secrets.ts';
 import type { DevCredentials } from '../../cli/control/dev-secrets.ts';
+import type { ControlClientOptions } from '../../sidecar/control/control-client.ts';
 import { bundleWorker } from './bundle-worker.ts';
 import { CONTROL_BUNDLE_DIR } from './gateway-global-setup.ts';
 
@@ -25,6 +26,23 @@ process.env.WRANGLER_SEND_METRICS = 'false';
 process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
 
 const { Miniflare, Log, LogLevel, convertV4MiniflareOptions } = await import('miniflare');
+
+/**
+ * Options for a sidecar control client in tests: an instance of default/reviews, no endpoint
+ * registration, quiet, short long-polls and fast reconnects. `extra` overrides any of them.
+ */
+export function controlClientOptions(controlUrl: string, stateDir: string, instanceId: string, extra: Partial<ControlClientOptions> = {}): ControlClientOptions {
+  return {
+    controlUrl,
+    stateDir,
+    self: { service: 'reviews', namespace: 'default', instanceId, labels: {} },
+    register: null,
+    log: () => undefined,
+    longPollSeconds: 2,
+    backoff: { baseMs: 50, maxMs: 500 },
+    ...extra,
+  };
+}
 
 export interface StatusNode {
   nodeId: string;

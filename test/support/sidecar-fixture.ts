@@ -49,6 +49,12 @@ export function spiffeIdOf(namespace: string, service: string): string {
   return formatSpiffeId(TRUST_DOMAIN, namespace, service);
 }
 
+/** The SPIFFE IDs of the Bookinfo services the sidecar tests use (namespace default). */
+export const PRODUCTPAGE = spiffeIdOf('default', 'productpage');
+export const REVIEWS = spiffeIdOf('default', 'reviews');
+export const RATINGS = spiffeIdOf('default', 'ratings');
+export const DETAILS = spiffeIdOf('default', 'details');
+
 /** A JWT-SVID for `subject`, addressed to `audience`, signed by `key` (the mesh key unless forging). */
 export async function mintSvid(keys: MeshKeys, subject: string, audience: string, options: { ttlMs?: number; now?: number; key?: SigningKey } = {}): Promise<string> {
   const minted = await mintJwtSvid({ spiffeId: subject, audience: [audience], ttlMs: options.ttlMs ?? 300_000, key: options.key ?? keys.signing, ...(options.now !== undefined ? { now: options.now } : {}) });
