@@ -205,8 +205,7 @@ async function decide(runtime: SnapshotRuntime, r: BenchRequest, variant: Varian
     if (!auth) throw new Error('bench: no Authentication on the route');
     const result = await authenticate(auth, { headers, query: r.query }, { jwks: jwksCache, now: Date.now });
     if (result.status !== 'authenticated') throw new Error(`bench: authentication ${result.status}${result.status === 'rejected' ? `: ${result.message}` : ''}`);
-    const p = result.principal;
-    user = { requestPrincipal: p.requestPrincipal, claims: p.claims, apiKey: p.kind === 'api-key' ? p.name : null };
+    user = { requestPrincipal: result.principal.requestPrincipal, claims: result.principal.claims, apiKey: result.apiKeyName };
     sink += result.removeHeaders.length;
   }
   if (!user) throw new Error('bench: no principal');

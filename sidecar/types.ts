@@ -2,6 +2,8 @@
 // identity through a SidecarView and reports what happened to a ProxyObserver; the control
 // client (control/) is the live SidecarView, tests use a fixed one; telemetry/ is the observer.
 import type { JSONWebKeySet } from 'jose';
+import { EDGE_TOKEN_HEADER } from '../core/identity/edge-token.ts';
+import { SVID_HEADER } from '../core/identity/jwt-svid.ts';
 import type { EndpointsDocument } from '../core/endpoints/endpoints-document.ts';
 import type { SnapshotRuntime } from '../core/runtime/snapshot-runtime.ts';
 
@@ -123,9 +125,9 @@ export interface ProxyListener {
 /** The headers the mesh itself speaks; an app never sets or sees them raw. */
 export const MESH_HEADERS = {
   /** The caller's JWT-SVID, audience = the callee's SPIFFE ID (outbound sets, inbound verifies and removes). */
-  svid: 'x-weft-svid',
+  svid: SVID_HEADER,
   /** The gateway's edge token (end-user identity), forwarded as is. */
-  edgeToken: 'x-weft-edge-token',
+  edgeToken: EDGE_TOKEN_HEADER,
   /** To the app, inbound: the verified caller SPIFFE ID. */
   peerId: 'x-weft-peer-id',
   /** To the app, inbound: the verified end user (`iss/sub`). */

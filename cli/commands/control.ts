@@ -6,7 +6,6 @@ import type { Io } from '../io.ts';
 import { parsePortFlag } from '../port-flag.ts';
 import { assertPortFree, devCredentials, startLocalControl, waitForControl } from '../control/local-control.ts';
 
-
 export function registerControl(program: Command, io: Io): void {
   program
     .command('control')

@@ -28,7 +28,6 @@ interface DevFlags {
   watch: boolean;
 }
 
-
 async function dev(opts: DevFlags, io: Io): Promise<void> {
   const gatewayPort = parsePortFlag('--gateway-port', opts.gatewayPort);
   const controlPort = parsePortFlag('--control-port', opts.controlPort);

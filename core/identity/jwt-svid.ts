@@ -8,6 +8,9 @@ import { SIGNING_ALGORITHMS } from '../keys/signing-key.ts';
 import type { SigningKey } from '../keys/signing-key.ts';
 import { checkSpiffeId } from './spiffe-id.ts';
 
+/** The header a workload's JWT-SVID travels in, caller to callee (gateway and sidecars alike). */
+export const SVID_HEADER = 'x-weft-svid';
+
 export interface MintJwtSvidOptions {
   spiffeId: string;
   audience: string[];

@@ -3,6 +3,7 @@
 // the hot path does map lookups, never scans or re-parsing. Shared by gateway and sidecar.
 import { createAccessEvaluator } from '../access/compile-access.ts';
 import type { AccessEvaluator } from '../access/compile-access.ts';
+import { formatSpiffeId } from '../identity/spiffe-id.ts';
 import { edgeRouteEntries, meshRouteEntries } from '../compile/route-table.ts';
 import type { RuleRef } from '../compile/route-table.ts';
 import type { CompiledAuthentication } from '../policy/authentication/compile.ts';
@@ -22,11 +23,13 @@ export interface SnapshotRuntime {
   mesh: RouteMatcher<RuleRef>;
   routes: ReadonlyMap<string, CompiledRoute>;
   services: ReadonlyMap<string, CompiledService>;
+  /** Each Service's SPIFFE ID by service id (`ns/name`): the audience of tokens sent to it. */
+  spiffeIds: ReadonlyMap<string, string>;
   access: AccessEvaluator;
   /** The Authentication attached to a target key (`Route:ns/name`), if any. */
   authentication(targets: readonly CompiledTarget[]): CompiledAuthentication | undefined;
   /** Every rate limit attached to any of the targets, with its policy id. */
-  rateLimits(targets: readonly CompiledTarget[]): { policy: string; limit: CompiledLimit }[];
+  rateLimits(targets: readonly CompiledTarget[]): readonly { policy: string; limit: CompiledLimit }[];
   rule(ref: RuleRef): { route: CompiledRoute; rule: CompiledRule } | undefined;
 }
 
@@ -55,6 +58,7 @@ export function buildSnapshotRuntime(snapshot: Snapshot): SnapshotRuntime {
     mesh: createRouteMatcher(meshRouteEntries(body)),
     routes,
     services,
+    spiffeIds: new Map(body.services.map((s) => [s.id, formatSpiffeId(body.mesh.trustDomain, s.namespace, s.name)])),
     access: createAccessEvaluator(body.accessPolicies),
     authentication: (targets) => {
       for (const t of targets) {

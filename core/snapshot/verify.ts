@@ -43,3 +43,12 @@ export async function verifySignedSnapshot(jws: string, trustBundle: JSONWebKeyS
     return { ok: false, code: 'version_mismatch', message: `snapshot says version ${snapshot.version.slice(0, 12)} but its body hashes to ${actual.slice(0, 12)}` };
   return { ok: true, snapshot, kid: verified.kid };
 }
+
+/**
+ * Why `incoming` must not replace `held`, if it must not: a snapshot signed before the one in
+ * force is a replay (an old signed copy put back), not a rollback, which control re-stamps.
+ */
+export function replayProblem(incoming: Snapshot, held: Snapshot | undefined): string | undefined {
+  if (!held || Date.parse(incoming.metadata.createdAt) >= Date.parse(held.metadata.createdAt)) return undefined;
+  return `signed at ${incoming.metadata.createdAt}, before the snapshot in force (${held.metadata.createdAt})`;
+}

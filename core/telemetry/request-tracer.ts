@@ -12,7 +12,7 @@ import type { Resource } from '@opentelemetry/resources';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import type { IdGenerator, ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 
-export type { IdGenerator, ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+export type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 export { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 
 /** The telemetry resource of a service: its `service.name` and the SDK's own attributes. */

@@ -7,7 +7,6 @@ import { resolveClaim } from '../../core/authn/claims.ts';
 import { DEFAULT_EDGE_TOKEN_TTL_MS, EDGE_TOKEN_HEADER, mintEdgeToken } from '../../core/identity/edge-token.ts';
 import { TokenCache } from '../../core/identity/token-cache.ts';
 import { edgeSigner } from '../identity/edge-signer.ts';
-import { serviceAudience } from '../identity/service-audience.ts';
 import { jsonError } from './json-error.ts';
 import type { Stage } from './context.ts';
 
@@ -29,7 +28,7 @@ export const edgeTokenStage: Stage = async (c) => {
     const value = resolveClaim(c.user.claims, name);
     if (value !== undefined) claims[name] = value;
   }
-  const audience = serviceAudience(c.runtime, c.backend.service);
+  const audience = c.runtime.spiffeIds.get(c.backend.service.id) as string;
   const user = { requestPrincipal: c.user.requestPrincipal, claims };
   // One token per (key, audience, user, forwarded claims), reused for half its minute.
   const key = JSON.stringify([signer.key.kid, audience, user.requestPrincipal, claims]);

@@ -3,15 +3,13 @@
 // Sidecars in strict mode accept only callers that prove who they are; this is how the edge
 // proves it is the edge, for anonymous users too (the edge token says who the user is).
 // Without it (control cannot issue one right now) the request still goes: the sidecar decides.
+import { SVID_HEADER } from '../../core/identity/jwt-svid.ts';
 import { gatewaySvidFor } from '../identity/gateway-svid.ts';
-import { serviceAudience } from '../identity/service-audience.ts';
 import type { Stage } from './context.ts';
-
-export const SVID_HEADER = 'x-weft-svid';
 
 export const meshIdentityStage: Stage = async (c) => {
   if (!c.backend) return undefined;
-  const svid = await gatewaySvidFor(c.env, serviceAudience(c.runtime, c.backend.service));
+  const svid = await gatewaySvidFor(c.env, c.runtime.spiffeIds.get(c.backend.service.id) as string);
   if (svid) c.upstreamHeaders.set(SVID_HEADER, svid);
   return undefined;
 };

@@ -32,7 +32,7 @@ export const STAGES: readonly Stage[] = [
   rateLimitStage, // 6. local and global limits; 429
   faultStage, // 7. fault injection (delay, abort)
   redirectStage, //    redirect
-  clientHeadersStage, //    strip client identity and hop-by-hop headers, set forwarding headers
+  clientHeadersStage, //    forwarding headers (x-forwarded-*, traceparent); untrusted ones were cut on entry
   requestHeadersStage, //    rewrite, request header operations
   pickBackendStage, // 8. weighted backend (canary)
   edgeTokenStage, //    edge token for an authenticated user, for that backend

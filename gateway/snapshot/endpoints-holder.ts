@@ -5,7 +5,7 @@
 import { verifyEndpointsDocument } from '../../core/endpoints/endpoints-document.ts';
 import type { EndpointsDocument } from '../../core/endpoints/endpoints-document.ts';
 import type { GatewayEnv } from '../env.ts';
-import { trustBundle } from './snapshot-holder.ts';
+import { verifyWithTrustBundle } from './snapshot-holder.ts';
 import { checkIntervalMs, PeriodicRefresh } from './periodic-refresh.ts';
 
 const state: { doc: EndpointsDocument | undefined } = { doc: undefined };
@@ -14,8 +14,7 @@ async function refresh(env: GatewayEnv): Promise<void> {
   // Unchanged membership costs one small RPC: nothing is signed, fetched or verified again.
   const jws = await env.CONTROL.endpointsDocument(state.doc?.version);
   if (jws === null) return;
-  let verified = await verifyEndpointsDocument(jws, await trustBundle(env, false));
-  if (!verified.ok && verified.code === 'unknown_key') verified = await verifyEndpointsDocument(jws, await trustBundle(env, true));
+  const verified = await verifyWithTrustBundle(env, (bundle) => verifyEndpointsDocument(jws, bundle));
   if (!verified.ok) {
     console.error(JSON.stringify({ component: 'gateway.endpoints', level: 'error', msg: 'endpoints document refused; keeping the last good one', code: verified.code }));
     return;

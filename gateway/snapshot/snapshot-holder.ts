@@ -5,7 +5,7 @@
 import type { JSONWebKeySet } from 'jose';
 import { buildSnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
 import type { SnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
-import { verifySignedSnapshot } from '../../core/snapshot/verify.ts';
+import { replayProblem, verifySignedSnapshot } from '../../core/snapshot/verify.ts';
 import type { GatewayEnv } from '../env.ts';
 import { checkIntervalMs, PeriodicRefresh } from './periodic-refresh.ts';
 
@@ -40,9 +40,18 @@ async function report(env: GatewayEnv, fields: { appliedVersion: string | null; 
 }
 
 /** The trust bundle from control, cached per isolate; `refresh` after an unknown key (rotation). */
-export async function trustBundle(env: GatewayEnv, refresh: boolean): Promise<JSONWebKeySet> {
+async function trustBundle(env: GatewayEnv, refresh: boolean): Promise<JSONWebKeySet> {
   if (!state.bundle || refresh) state.bundle = await env.CONTROL.trustBundle();
   return state.bundle;
+}
+
+/**
+ * Verifies a signed document against the cached trust bundle. A key the bundle does not know
+ * may be a rotation: then the bundle is fetched once more and the document verified again.
+ */
+export async function verifyWithTrustBundle<R extends { ok: boolean; code?: string }>(env: GatewayEnv, verify: (bundle: JSONWebKeySet) => Promise<R>): Promise<R> {
+  const first = await verify(await trustBundle(env, false));
+  return !first.ok && first.code === 'unknown_key' ? verify(await trustBundle(env, true)) : first;
 }
 
 /** Control marks a node stale when it stops reporting: re-report at least this often. */
@@ -64,17 +73,13 @@ async function refreshFromKv(env: GatewayEnv): Promise<void> {
   }
   const jws = await env.SNAPSHOTS.get('snapshot/current');
   if (!jws) return;
-  let verified = await verifySignedSnapshot(jws, await trustBundle(env, false));
-  // A key we do not know yet may be a rotation: fetch the bundle once more before refusing.
-  if (!verified.ok && verified.code === 'unknown_key') verified = await verifySignedSnapshot(jws, await trustBundle(env, true));
+  const verified = await verifyWithTrustBundle(env, (bundle) => verifySignedSnapshot(jws, bundle));
   if (!verified.ok) return reject(env, version, verified.code, verified.message);
   // The body just verified names its own version (KV's listing may lag behind its value).
   const applied = verified.snapshot.version;
-  // Never go back in time: an older signed snapshot copied into KV is a replay, not a rollback
-  // (control re-stamps a real rollback).
-  const held = state.runtime?.snapshot.metadata.createdAt;
-  if (held && Date.parse(verified.snapshot.metadata.createdAt) < Date.parse(held))
-    return reject(env, applied, 'older_than_current', `signed at ${verified.snapshot.metadata.createdAt}, before the snapshot in force (${held})`);
+  // Never go back in time: an older signed snapshot copied into KV is a replay.
+  const replay = replayProblem(verified.snapshot, state.runtime?.snapshot);
+  if (replay) return reject(env, applied, 'older_than_current', replay);
   try {
     state.runtime = buildSnapshotRuntime(verified.snapshot);
   } catch (e) {

@@ -1,7 +1,7 @@
 // Shadow traffic: a copy of the request to the mirror backend, sent after the response path
 // is decided (`waitUntil`); its answer and its failures are discarded, never seen by the client.
 import { EDGE_TOKEN_HEADER } from '../../core/identity/edge-token.ts';
-import { SVID_HEADER } from '../pipeline/mesh-identity.ts';
+import { SVID_HEADER } from '../../core/identity/jwt-svid.ts';
 import type { CompiledRule } from '../../core/policy/route/compile.ts';
 import type { GatewayContext } from '../pipeline/context.ts';
 import { registeredEndpoints } from '../snapshot/endpoints-holder.ts';

@@ -5,7 +5,7 @@
 // announced to listeners and ACKed. A refused one is logged and NACKed, and the old one stays.
 import { buildSnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
 import type { SnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
-import { verifySignedSnapshot } from '../../core/snapshot/verify.ts';
+import { replayProblem, verifySignedSnapshot } from '../../core/snapshot/verify.ts';
 import type { VerifyResult } from '../../core/snapshot/verify.ts';
 import type { LkgStore } from '../state/lkg-store.ts';
 import { LKG_FILES } from '../state/lkg-store.ts';
@@ -114,9 +114,8 @@ export class SnapshotWatcher {
       this.#seen = snapshot.version;
       return true;
     }
-    const held = this.#runtime?.snapshot.metadata.createdAt;
-    if (held && Date.parse(snapshot.metadata.createdAt) < Date.parse(held))
-      return this.#reject(snapshot.version, 'older_than_current', `signed at ${snapshot.metadata.createdAt}, before the snapshot in force (${held})`);
+    const replay = replayProblem(snapshot, this.#runtime?.snapshot);
+    if (replay) return this.#reject(snapshot.version, 'older_than_current', replay);
     let runtime: SnapshotRuntime;
     try {
       runtime = buildSnapshotRuntime(snapshot);

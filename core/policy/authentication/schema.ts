@@ -7,8 +7,6 @@ import { duration } from '../shared/duration.ts';
 import { headerName } from '../shared/header-ops.ts';
 import { targetRefs } from '../shared/target-ref.ts';
 
-/** Asymmetric algorithms only: a shared HMAC secret would have to live in every proxy. */
-
 const jwk = z.looseObject({ kty: z.string().describe('Key type (RSA, EC, OKP).'), kid: z.string().optional().describe('Key id, matched against the token header.') }).describe('A public JWK.');
 
 const tokenSource = z.union(
