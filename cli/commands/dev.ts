@@ -94,7 +94,7 @@ async function dev(opts: DevFlags, io: Io): Promise<void> {
       throw new Error(`${(e as Error).message} (log: ${control.logFile})\n${control.tail()}`);
     }
     const api = await controlApi({ control: controlUrl, token: credentials.adminToken });
-    const first = await validateAndPush(api, policies, say);
+    const first = await validateAndPush(api, policies, say, precheck);
     if (!first.ok) throw new CliError(`fix ${policies}/ and run weft dev again`, EXIT_INVALID);
     say(`starting ${BOOKINFO.length} Bookinfo instances, each with its own sidecar (ports from ${basePort})…`);
     const instances = await startDemoMesh(group, api, { basePort, stateDir: resolve(weft, 'dev'), env });

@@ -5,14 +5,18 @@ import { readFile } from 'node:fs/promises';
 import { formatSemanticDiff } from '../../core/diff/semantic-diff.ts';
 import { formatPolicyError } from '../../core/policy/errors.ts';
 import { compilePaths } from '../compile-sources.ts';
+import type { CompiledSources } from '../compile-sources.ts';
 import { ControlApiError, shortVersion } from '../control-api.ts';
 import type { ControlApi, Convergence, PushAnswer } from '../control-api.ts';
 
 export type PushOutcome = { ok: true; version: string; unchanged: boolean } | { ok: false };
 
-/** Validates and pushes `dir`; prints what happened with `say`. Never throws for a user's mistake. */
-export async function validateAndPush(api: ControlApi, dir: string, say: (line: string) => void): Promise<PushOutcome> {
-  const compiled = await compilePaths([dir]);
+/**
+ * Validates and pushes `dir`; prints what happened with `say`. Never throws for a user's mistake.
+ * `precompiled`: `dir` as compilePaths already read it (weft dev's start-up check), not read again.
+ */
+export async function validateAndPush(api: ControlApi, dir: string, say: (line: string) => void, precompiled?: CompiledSources): Promise<PushOutcome> {
+  const compiled = precompiled ?? (await compilePaths([dir]));
   if (!compiled.ok) {
     for (const e of compiled.errors) say(formatPolicyError(e));
     say(`${compiled.errors.length} error${compiled.errors.length === 1 ? '' : 's'} in ${dir}/; nothing was pushed`);
