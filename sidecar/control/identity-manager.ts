@@ -15,7 +15,7 @@ import { TokenCache } from '../../core/identity/token-cache.ts';
 import type { CachedToken } from '../../core/identity/token-cache.ts';
 import type { LkgStore } from '../state/lkg-store.ts';
 import { LKG_FILES } from '../state/lkg-store.ts';
-import { keyFilePath, keyMatchesCertificate, readKeyFile, writeKeyFile } from '../tls/key-file.ts';
+import { keyMatchesCertificate } from '../tls/key-file.ts';
 import type { TlsMaterial, X509Svid } from '../tls/svid-material.ts';
 import { Backoff, sleep } from './backoff.ts';
 import { ControlError } from './control-http.ts';
@@ -189,9 +189,9 @@ export class IdentityManager {
     if (!tls || !x || typeof x.certificatePem !== 'string') return;
     const expiresAt = Date.parse(x.expiresAt);
     if (!(expiresAt - Date.now() > EXPIRY_MARGIN_MS)) return;
-    const key = await readKeyFile(this.#o.store.dir).catch(() => undefined);
+    const key = await this.#o.store.read(LKG_FILES.svidKey).catch(() => undefined);
     if (!key || !keyMatchesCertificate(key, x.certificatePem)) {
-      this.#o.log({ level: 'warn', msg: 'stored X.509-SVID has no matching key; a new one is requested', file: keyFilePath(this.#o.store.dir) });
+      this.#o.log({ level: 'warn', msg: 'stored X.509-SVID has no matching key; a new one is requested', file: this.#o.store.path(LKG_FILES.svidKey) });
       return;
     }
     const issuedAt = Date.parse(x.issuedAt ?? '');
@@ -412,7 +412,7 @@ export class IdentityManager {
     if (!verified.ok) throw new Error(`control issued an X.509-SVID that does not verify against its own bundle (${verified.code}): ${verified.message}`);
     if (verified.spiffeId !== answer.spiffeId) throw new Error(`control issued an X.509-SVID for ${verified.spiffeId}, not ${answer.spiffeId}`);
     if (!keyMatchesCertificate(privateKeyPem, x.certificatePem)) throw new Error('control issued an X.509-SVID for another key than the one in the CSR');
-    await writeKeyFile(this.#o.store.dir, privateKeyPem);
+    await this.#o.store.write(LKG_FILES.svidKey, privateKeyPem);
     tls.setSvid({ spiffeId: verified.spiffeId, certificatePem: x.certificatePem, privateKeyPem, issuedAt: Date.now(), expiresAt: verified.expiresAt });
   }
 

@@ -11,6 +11,8 @@ export const LKG_FILES = {
   bundle: 'bundle.json',
   snapshot: 'snapshot.jws',
   endpoints: 'endpoints.jws',
+  /** The X.509-SVID's private key (never sent anywhere). */
+  svidKey: 'svid-key.pem',
 } as const;
 
 export type LkgFile = (typeof LKG_FILES)[keyof typeof LKG_FILES];
