@@ -11,27 +11,18 @@ export interface TraceContext {
   flags: number;
 }
 
-/** Fills a byte array with random bytes; crypto.getRandomValues by default. */
+/** Fills a byte array with random bytes; by default ids come from the pool below. */
 export type RandomFill = (bytes: Uint8Array) => Uint8Array;
 
 // Random bytes for ids come from a pool filled by crypto.getRandomValues 4 KiB at a time: one
 // call per ~170 requests instead of two per request (in Node each call is a syscall). Filled
-// lazily, never at module load (Workers forbid randomness in the global scope).
-const POOL_BYTES = 4096;
-let pool = new Uint8Array(0);
-let taken = 0;
+// lazily, never at module load (Workers forbid randomness in the global scope). The default
+// path reads the pool in place and hex-encodes through a byte table: this runs on every
+// request, so no per-call arrays.
+const pool = new Uint8Array(4096);
+let taken = pool.length;
 
-const defaultFill: RandomFill = (bytes) => {
-  if (taken + bytes.length > pool.length) {
-    pool = crypto.getRandomValues(new Uint8Array(POOL_BYTES));
-    taken = 0;
-  }
-  bytes.set(pool.subarray(taken, taken + bytes.length));
-  taken += bytes.length;
-  return bytes;
-};
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 const SAMPLED = 0x01;
 const V00 = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -59,26 +50,38 @@ export function formatTraceparent(ctx: TraceContext): string {
   return `00-${ctx.traceId}-${ctx.spanId}-${(ctx.flags & 0xff).toString(16).padStart(2, '0')}`;
 }
 
-function randomHex(bytes: number, fill: RandomFill): string {
+/** `bytes` random bytes as lower-case hex, never all zero (an all-zero id is invalid). */
+function randomHex(bytes: number, fill: RandomFill | undefined): string {
   for (;;) {
-    const b = fill(new Uint8Array(bytes));
     let hex = '';
-    let nonZero = false;
-    for (const x of b) {
-      hex += HEX[x];
-      if (x !== 0) nonZero = true;
+    let any = 0;
+    if (fill === undefined) {
+      if (taken + bytes > pool.length) {
+        crypto.getRandomValues(pool);
+        taken = 0;
+      }
+      for (let i = 0; i < bytes; i++) {
+        const x = pool[taken++] as number;
+        any |= x;
+        hex += HEX[x] as string;
+      }
+    } else {
+      for (const x of fill(new Uint8Array(bytes))) {
+        any |= x;
+        hex += HEX[x] as string;
+      }
     }
-    if (nonZero) return hex;
+    if (any !== 0) return hex;
   }
 }
 
 /** A random, non-zero 8-byte span id. */
-export function newSpanId(fill: RandomFill = defaultFill): string {
+export function newSpanId(fill?: RandomFill): string {
   return randomHex(8, fill);
 }
 
 /** A random, non-zero 16-byte trace id. */
-export function newTraceId(fill: RandomFill = defaultFill): string {
+export function newTraceId(fill?: RandomFill): string {
   return randomHex(16, fill);
 }
 
@@ -101,7 +104,7 @@ export function continueTrace(
   headers: { get(name: string): string | null },
   options: { sampled?: boolean; fill?: RandomFill } = {},
 ): PropagatedTrace {
-  const fill = options.fill ?? defaultFill;
+  const fill = options.fill;
   const parent = parseTraceparent(headers.get('traceparent'));
   const spanId = newSpanId(fill);
   if (!parent) {

@@ -98,12 +98,12 @@ export function startInbound(options: InboundOptions): Promise<ProxyListener> {
       return replyError(res, verdict.status, verdict.code, verdict.message, verdict.headers);
     }
 
-    const traceparent = nextTraceparent(req);
-    setTrace(entry, req, traceparent);
+    const trace = nextTraceparent(req);
+    setTrace(entry, trace);
     const { list, host } = forwardedRequestHeaders(req.rawHeaders, INBOUND_DROP);
     if (host !== undefined) list.push('host', host);
     pushForwardedFor(list, req);
-    list.push('traceparent', traceparent);
+    list.push('traceparent', trace.traceparent);
     if (caller.peer !== null) list.push(MESH_HEADERS.peerId, caller.peer);
     if (caller.user) list.push(MESH_HEADERS.principal, caller.user.requestPrincipal, MESH_HEADERS.claims, JSON.stringify(caller.user.claims));
 

@@ -100,9 +100,9 @@ async function handle(o: Outbound, req: IncomingMessage, res: ServerResponse): P
     return void res.end();
   }
 
-  const traceparent = nextTraceparent(req);
-  setTrace(entry, req, traceparent);
-  const headers = upstreamHeaders(req, t, traceparent);
+  const trace = nextTraceparent(req);
+  setTrace(entry, trace);
+  const headers = upstreamHeaders(req, t, trace.traceparent);
   const upstreamPath = (rule.rewrite ? rewritePath(t.path, t.matchedPrefix, rule.rewrite) : t.path) + (t.query ? `?${t.query}` : '');
 
   const backend = selectBackend(rule, Math.random);

@@ -2,6 +2,7 @@
 // (access log, metrics) once the response has ended.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessLogEntry, Direction, ProxyObserver } from '../types.ts';
+import type { HopTrace } from './trace.ts';
 
 export function startEntry(direction: Direction, req: IncomingMessage, authority: string, path: string): AccessLogEntry {
   return {
@@ -36,15 +37,11 @@ export function reportWhenDone(observer: ProxyObserver, entry: AccessLogEntry, r
   });
 }
 
-/**
- * The trace of this hop, from the traceparent sent on (`00-<trace>-<span>-<flags>`, as
- * trace.ts makes it) and the caller's: trace id, this hop's span id, the caller's span id.
- */
-export function setTrace(entry: AccessLogEntry, req: IncomingMessage, traceparent: string): void {
-  entry.traceId = traceparent.slice(3, 35);
-  entry.spanId = traceparent.slice(36, 52);
-  const incoming = req.headers.traceparent;
-  entry.parentSpanId = typeof incoming === 'string' && incoming.slice(3, 35) === entry.traceId ? incoming.slice(36, 52) : null;
+/** The trace of this hop (as trace.ts made it): trace id, this hop's span id, the caller's span id. */
+export function setTrace(entry: AccessLogEntry, trace: HopTrace): void {
+  entry.traceId = trace.traceId;
+  entry.spanId = trace.spanId;
+  entry.parentSpanId = trace.parentSpanId;
 }
 
 /** A header of a Node request as one string (repeated headers joined), or null. */

@@ -7,6 +7,7 @@
 // The data path reports a finished request (AccessLogEntry), so the span is recorded after the
 // fact: its start is the end minus the latency, and it joins the trace named by the entry's
 // trace id. Spans are batched and exported at most every second (and on shutdown).
+import { newSpanId, newTraceId } from '../../core/http/traceparent.ts';
 import type { AccessLogEntry, ProxyObserver } from '../types.ts';
 import { requestObserver } from './fan-out.ts';
 
@@ -42,12 +43,12 @@ export async function loadTracing(options: TracingOptions): Promise<SidecarTraci
     nextSpanId: null as string | null,
     nextTraceId: null as string | null,
     generateSpanId(): string {
-      const id = this.nextSpanId ?? randomHex(8);
+      const id = this.nextSpanId ?? newSpanId();
       this.nextSpanId = null;
       return id;
     },
     generateTraceId(): string {
-      const id = this.nextTraceId ?? randomHex(16);
+      const id = this.nextTraceId ?? newTraceId();
       this.nextTraceId = null;
       return id;
     },
@@ -117,10 +118,4 @@ export async function loadTracing(options: TracingOptions): Promise<SidecarTraci
       await flush();
     },
   };
-}
-
-function randomHex(bytes: number): string {
-  const b = new Uint8Array(bytes);
-  crypto.getRandomValues(b);
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
