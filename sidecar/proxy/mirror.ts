@@ -3,7 +3,6 @@
 // Like the gateway, the copy carries `x-weft-shadow: true` and never the caller's edge
 // token (that token is addressed to the primary service; a shadow must not be able to replay
 // it), and it gets its own JWT-SVID addressed to the mirror service.
-import { formatSpiffeId } from '../../core/identity/spiffe-id.ts';
 import type { CompiledRule } from '../../core/policy/route/compile.ts';
 import type { SnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
 import type { SidecarView } from '../types.ts';
@@ -30,7 +29,7 @@ export function mirrorRequest(
   removeHeader(headers, MESH_HEADERS.edgeToken);
   setHeader(headers, 'x-weft-shadow', 'true');
   void view
-    .jwtSvid(formatSpiffeId(view.self.trustDomain, service.namespace, service.name))
+    .jwtSvid(runtime.spiffeIds.get(service.id) as string)
     .then((svid) => {
       setHeader(headers, MESH_HEADERS.svid, svid);
       return upstreams

@@ -13,6 +13,7 @@
 // them finish; undici's close waits for them). Static endpoints are plain apps: their
 // Service's protocol.
 import { Pool } from 'undici';
+import { parseSpiffeId } from '../../core/identity/spiffe-id.ts';
 import type { ConnectionLimits } from '../../core/lb/circuit-breaker.ts';
 import { requestsPerConnection } from '../../core/lb/circuit-breaker.ts';
 import { clientConnectOptions, serviceSpiffeIds } from '../tls/client-tls.ts';
@@ -96,7 +97,7 @@ export class UpstreamPools {
       this.#mtls.set(key, pool);
     }
     if (!pool) {
-      const td = /^spiffe:\/\/([^/]+)/.exec(tls.spiffeId)?.[1] ?? '';
+      const td = parseSpiffeId(tls.spiffeId)?.trustDomain ?? '';
       const origin = `https://${address.includes(':') ? `[${address}]` : address}:${port}`;
       pool = newPool(origin, limits, clientConnectOptions(tls, serviceSpiffeIds(td, serviceId), { trustDomain: td }));
       this.#mtlsPools.add(pool);

@@ -6,7 +6,7 @@
 // Sessions are cached per endpoint (undici's connector), so reconnects resume rather than
 // paying a full handshake; a pool keeps connections alive between requests.
 import type { ConnectionOptions, PeerCertificate } from 'node:tls';
-import { formatSpiffeId } from '../../core/identity/spiffe-id.ts';
+import { formatSpiffeId, parseSpiffeId } from '../../core/identity/spiffe-id.ts';
 import type { WorkloadTls } from '../types.ts';
 import { peerSpiffeId } from './peer-identity.ts';
 
@@ -48,11 +48,7 @@ export function clientConnectOptions(t: WorkloadTls, allowed: readonly string[],
     ca: [...t.authorities],
     minVersion: 'TLSv1.3',
     rejectUnauthorized: true,
-    checkServerIdentity: spiffeServerCheck(allowed, o.trustDomain ?? trustDomainOf(t.spiffeId)),
+    checkServerIdentity: spiffeServerCheck(allowed, o.trustDomain ?? parseSpiffeId(t.spiffeId)?.trustDomain),
     maxCachedSessions: o.maxCachedSessions ?? 100,
   };
-}
-
-function trustDomainOf(spiffeId: string): string | undefined {
-  return /^spiffe:\/\/([^/]+)/.exec(spiffeId)?.[1];
 }
