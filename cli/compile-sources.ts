@@ -6,7 +6,7 @@ import type { SnapshotBody } from '../core/snapshot/types.ts';
 import { readPolicySources } from './policy-files.ts';
 
 export type CompiledSources =
-  | { ok: true; body: SnapshotBody; files: string[]; documents: number }
+  | { ok: true; body: SnapshotBody; files: string[]; texts: Record<string, string>; documents: number }
   | { ok: false; errors: PolicyError[]; files: string[] };
 
 export async function compilePaths(paths: string[]): Promise<CompiledSources> {
@@ -14,5 +14,5 @@ export async function compilePaths(paths: string[]): Promise<CompiledSources> {
   const compiled = compileDocuments(sources.documents);
   const errors = sortPolicyErrors([...sources.errors, ...(compiled.ok ? [] : compiled.errors)]);
   if (errors.length > 0 || !compiled.ok) return { ok: false, errors, files: sources.files };
-  return { ok: true, body: compiled.body, files: sources.files, documents: compiled.documents };
+  return { ok: true, body: compiled.body, files: sources.files, texts: sources.texts, documents: compiled.documents };
 }

@@ -26,9 +26,10 @@ async function listYamlFiles(dir: string): Promise<string[]> {
 
 /** Every policy file under `dir` as `{ <path relative to dir>: <YAML text> }`: the body of a push. */
 export async function policyFileTexts(dir: string): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  for (const file of await listYamlFiles(dir)) files[relative(dir, file)] = await readFile(file, 'utf8');
-  return files;
+  const sources = await readPolicySources([dir], dir);
+  const ioErrors = sources.errors.filter((e) => e.code === 'io');
+  if (ioErrors.length > 0) throw new Error(ioErrors.map((e) => `${e.file}: ${e.message}`).join('\n'));
+  return sources.texts;
 }
 
 /** Paths as the user sees them: relative inside the working folder, absolute outside it. */
@@ -39,12 +40,14 @@ function displayPath(cwd: string, file: string): string {
 
 export interface PolicySources {
   files: string[];
+  /** `{ <file as in files>: <YAML text> }`: the body of a push. */
+  texts: Record<string, string>;
   documents: SourceDocument[];
   errors: PolicyError[];
 }
 
 export async function readPolicySources(paths: string[], cwd = process.cwd()): Promise<PolicySources> {
-  const result: PolicySources = { files: [], documents: [], errors: [] };
+  const result: PolicySources = { files: [], texts: {}, documents: [], errors: [] };
   for (const input of paths) {
     const display = displayPath(cwd, input);
     let files: string[];
@@ -67,6 +70,7 @@ export async function readPolicySources(paths: string[], cwd = process.cwd()): P
         continue;
       }
       result.files.push(name);
+      result.texts[name] = text;
       const loaded = loadPolicyYaml(name, text);
       result.documents.push(...loaded.documents);
       result.errors.push(...loaded.errors);

@@ -1,7 +1,6 @@
 // `weft push [paths…]`: sends the policy files to control (PUT /v1/snapshot, based on the
 // current version with If-Match), or only shows what would change (--dry-run); with --wait,
 // follows the new version until every live node applied it, one refused it, or time ran out.
-import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { formatSemanticDiff } from '../../core/diff/semantic-diff.ts';
@@ -30,9 +29,7 @@ async function readFiles(paths: string[], io: Io): Promise<Record<string, string
     for (const e of ioErrors) io.err(`${formatPolicyError(e)}\n`);
     return undefined;
   }
-  const files: Record<string, string> = {};
-  for (const name of sources.files) files[name] = await readFile(name, 'utf8');
-  return files;
+  return sources.texts;
 }
 
 async function currentVersion(api: ControlApi): Promise<string | null> {

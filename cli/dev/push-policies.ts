@@ -1,7 +1,6 @@
 // `weft dev`'s policy loop: validate policies/ here, push to control (If-Match the current
 // version), show the semantic diff, then one line per node as it applies the new version (or
 // refuses it). Invalid files print their errors and push nothing.
-import { readFile } from 'node:fs/promises';
 import { formatSemanticDiff } from '../../core/diff/semantic-diff.ts';
 import { formatPolicyError } from '../../core/policy/errors.ts';
 import { compilePaths } from '../compile-sources.ts';
@@ -22,8 +21,7 @@ export async function validateAndPush(api: ControlApi, dir: string, say: (line: 
     say(`${compiled.errors.length} error${compiled.errors.length === 1 ? '' : 's'} in ${dir}/; nothing was pushed`);
     return { ok: false };
   }
-  const files: Record<string, string> = {};
-  for (const name of compiled.files) files[name] = await readFile(name, 'utf8');
+  const files = compiled.texts;
   try {
     const current = (await api.call<{ current: string | null }>('GET', '/v1/snapshots?limit=1')).body.current;
     const answer = (
