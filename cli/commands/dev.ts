@@ -79,10 +79,7 @@ async function dev(opts: DevFlags, io: Io): Promise<void> {
   group.onUnexpectedExit = (p, code) => say(`! ${p.name} exited (code ${code}); its log: ${p.logFile}`);
 
   try {
-    const savedEnv = process.env;
-    process.env = env;
-    const controlChild = startLocalControl({ port: controlPort, stateDir: resolve(weft, 'state'), secretsDir: resolve(weft, 'control') });
-    process.env = savedEnv;
+    const controlChild = startLocalControl({ port: controlPort, stateDir: resolve(weft, 'state'), secretsDir: resolve(weft, 'control'), env });
     const control = group.adopt('control', controlChild);
     const controlUrl = `http://127.0.0.1:${controlPort}`;
     const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;

@@ -21,6 +21,8 @@ export interface LocalControlOptions {
   stateDir: string;
   /** Secrets and tokens. */
   secretsDir: string;
+  /** The environment wrangler runs in (default: this process's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 async function writePrivate(file: string, text: string): Promise<void> {
@@ -72,7 +74,7 @@ export function startLocalControl(options: LocalControlOptions): ChildProcess {
       '--inspector-port', '0',
       '--show-interactive-dev-session=false',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...(options.env ?? process.env), WRANGLER_SEND_METRICS: 'false' } },
   );
 }
 
