@@ -6,6 +6,7 @@
 // and is not counted here.
 import type { IncomingMessage } from 'node:http';
 import { meshHost } from '../../core/compile/route-table.ts';
+import { effectiveMtlsMode } from '../../core/policy/service/mtls-mode.ts';
 import type { CompiledTarget } from '../../core/policy/shared/resolve-targets.ts';
 import { MemoryCounterStore } from '../../core/ratelimit/memory-counter-store.ts';
 import { checkRateLimits } from '../../core/ratelimit/rate-limit.ts';
@@ -19,42 +20,58 @@ export type PolicyVerdict =
   | { ok: false; status: number; code: string; message: string; headers: Record<string, string>; route: string | null; policy?: string };
 
 interface PerSnapshot {
+  runtime: SnapshotRuntime;
   serviceTarget: CompiledTarget;
   /** Whether anything at all applies to this workload (else skip the stage). */
   anyAccess: boolean;
   anyLimits: boolean;
-}
-
-const perSnapshot = new WeakMap<SnapshotRuntime, PerSnapshot>();
-
-function prepared(runtime: SnapshotRuntime, serviceId: string): PerSnapshot {
-  let p = perSnapshot.get(runtime);
-  if (!p) {
-    const body = runtime.snapshot.body;
-    const mine = (t: CompiledTarget) => (t.kind === 'Service' ? t.id === serviceId : body.routes.some((r) => r.id === t.id && r.meshServices.includes(serviceId)));
-    p = {
-      serviceTarget: { kind: 'Service', id: serviceId },
-      anyAccess: body.accessPolicies.some((a) => a.targets.some(mine)),
-      anyLimits: body.rateLimits.some((l) => l.targets.some(mine)),
-    };
-    perSnapshot.set(runtime, p);
-  }
-  return p;
+  /** The Service's mTLS mode (its own, else the Mesh's) is strict. */
+  strict: boolean;
+  /** The local rate limits per matched route id ('' = no route: the Service's alone). */
+  localLimits: Map<string, readonly ApplicableLimit[]>;
 }
 
 export class InboundPolicy {
   readonly #serviceId: string;
+  readonly #host: string;
   readonly #counters = new MemoryCounterStore();
+  #perSnapshot: PerSnapshot | undefined;
 
   constructor(serviceId: string) {
     this.#serviceId = serviceId;
+    this.#host = meshHost(serviceId);
+  }
+
+  /** What depends only on the snapshot and this workload's Service, worked out once per snapshot. */
+  #prepared(runtime: SnapshotRuntime): PerSnapshot {
+    let p = this.#perSnapshot;
+    if (p?.runtime !== runtime) {
+      const serviceId = this.#serviceId;
+      const body = runtime.snapshot.body;
+      const mine = (t: CompiledTarget) => (t.kind === 'Service' ? t.id === serviceId : body.routes.some((r) => r.id === t.id && r.meshServices.includes(serviceId)));
+      p = {
+        runtime,
+        serviceTarget: { kind: 'Service', id: serviceId },
+        anyAccess: body.accessPolicies.some((a) => a.targets.some(mine)),
+        anyLimits: body.rateLimits.some((l) => l.targets.some(mine)),
+        strict: effectiveMtlsMode(body.mesh, runtime.services.get(serviceId)) === 'strict',
+        localLimits: new Map(),
+      };
+      this.#perSnapshot = p;
+    }
+    return p;
+  }
+
+  /** Whether this workload's inbound mTLS mode is strict under `runtime`'s snapshot. */
+  strict(runtime: SnapshotRuntime): boolean {
+    return this.#prepared(runtime).strict;
   }
 
   async check(runtime: SnapshotRuntime, req: IncomingMessage, path: string, query: string, caller: CallerIdentity): Promise<PolicyVerdict> {
-    const p = prepared(runtime, this.#serviceId);
+    const p = this.#prepared(runtime);
     const method = (req.method ?? 'GET').toUpperCase();
     const headers = headerView(req);
-    const host = meshHost(this.#serviceId);
+    const host = this.#host;
     let params: URLSearchParams | undefined;
     const hit = runtime.mesh.match({ host, path, method, headers, query: { get: (n) => (params ??= new URLSearchParams(query)).get(n) } });
     const found = hit && runtime.rule(hit.target);
@@ -74,7 +91,9 @@ export class InboundPolicy {
       if (!decision.allowed) return { ok: false, status: 403, code: 'access_denied', message: `denied by AccessPolicy ${decision.policy}: ${decision.reason}`, headers: {}, route };
     }
     if (!p.anyLimits) return { ok: true, headers: {}, route };
-    const limits: ApplicableLimit[] = runtime.rateLimits(targets).filter((l) => l.limit.scope === 'local');
+    const routeId = found ? found.route.id : '';
+    let limits = p.localLimits.get(routeId);
+    if (limits === undefined) p.localLimits.set(routeId, (limits = runtime.rateLimits(targets).filter((l) => l.limit.scope === 'local')));
     if (limits.length === 0) return { ok: true, headers: {}, route };
     const outcome = await checkRateLimits(
       limits,

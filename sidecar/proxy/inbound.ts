@@ -9,7 +9,6 @@
 //   5. to the app, with the verified x-weft-peer-id, x-weft-principal and x-weft-claims set
 //      and the SVID removed; the response streams back with RateLimit-* headers added
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { effectiveMtlsMode } from '../../core/policy/service/mtls-mode.ts';
 import { normalizePath, splitPathAndQuery } from '../../core/route/normalize-path.ts';
 import { isMtls } from '../tls/inbound-server.ts';
 import { peerOf, peerProblem } from '../tls/server-tls.ts';
@@ -80,7 +79,7 @@ export function startInbound(options: InboundOptions): Promise<ProxyListener> {
         return replyError(res, 403, 'forbidden', why);
       }
     } else observer.transport?.('inbound', 'plaintext');
-    const strict = effectiveMtlsMode(runtime.snapshot.body.mesh, runtime.services.get(serviceId)) === 'strict';
+    const strict = policy.strict(runtime);
     const who = await identity.identify(bundle, headerOf(req, MESH_HEADERS.svid), headerOf(req, MESH_HEADERS.edgeToken), strict, tlsPeer, tls !== undefined);
     if (!who.ok) {
       entry.reason = who.code ?? 'unauthenticated';
