@@ -57,11 +57,6 @@ export function applyHeaderOpsToList(list: string[], ops: CompiledHeaderOps): vo
   for (const name in ops.add) list.push(name, ops.add[name] as string);
 }
 
-/** True when the operations change nothing (skip the stage). */
-export function noHeaderOps(ops: CompiledHeaderOps): boolean {
-  return ops.remove.length === 0 && Object.keys(ops.set).length === 0 && Object.keys(ops.add).length === 0;
-}
-
 const text = (v: Buffer | string): string => (typeof v === 'string' ? v : v.toString('latin1'));
 
 /**

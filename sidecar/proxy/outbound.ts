@@ -18,7 +18,7 @@ import type { CompiledService } from '../../core/policy/service/compile.ts';
 import type { ProxyListener, ProxyObserver, SidecarView } from '../types.ts';
 import { MESH_HEADERS } from '../types.ts';
 import { EndpointPools } from './endpoint-pools.ts';
-import { applyHeaderOpsToList, forwardedRequestHeaders, noHeaderOps, pushForwardedFor } from './hop-by-hop.ts';
+import { applyHeaderOpsToList, forwardedRequestHeaders, pushForwardedFor } from './hop-by-hop.ts';
 import { replyError } from './json-reply.ts';
 import { listen } from './listener.ts';
 import { nextTraceparent } from './trace.ts';
@@ -62,7 +62,7 @@ function upstreamHeaders(req: IncomingMessage, t: OutboundTarget, traceparent: s
   pushForwardedFor(list, req);
   if (req.headers['x-forwarded-proto'] === undefined) list.push('x-forwarded-proto', 'http');
   list.push('traceparent', traceparent);
-  if (!noHeaderOps(t.rule.requestHeaders)) applyHeaderOpsToList(list, t.rule.requestHeaders);
+  applyHeaderOpsToList(list, t.rule.requestHeaders);
   return list;
 }
 

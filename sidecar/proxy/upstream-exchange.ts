@@ -17,7 +17,7 @@ import type { EndpointPool, EndpointPools } from './endpoint-pools.ts';
 import { healthyEndpoints } from './endpoint-pools.ts';
 import { forward } from './forward.ts';
 import type { ForwardOutcome } from './forward.ts';
-import { forwardedResponseHeaderList, noHeaderOps } from './hop-by-hop.ts';
+import { forwardedResponseHeaderList } from './hop-by-hop.ts';
 import { headerOf } from './request-log.ts';
 import { replyError } from './json-reply.ts';
 import type { UpstreamPools } from './upstream-pools.ts';
@@ -63,7 +63,6 @@ export async function exchange(x: Exchange, pools: EndpointPools, upstreams: Ups
     return replyError(res, 503, 'no_endpoints', `${service.id} has no endpoints`);
   }
   const method = (req.method ?? 'GET').toUpperCase();
-  const responseOps = noHeaderOps(rule.responseHeaders) ? null : rule.responseHeaders;
   const key = service.loadBalancer.algorithm === 'consistent-hash' ? hashKey(req, service) : undefined;
   const deadline = deadlineAt(x.startedAt, rule.timeoutMs);
   const retries = rule.retries.attempts > 0 && x.replayable;
@@ -109,7 +108,7 @@ export async function exchange(x: Exchange, pools: EndpointPools, upstreams: Ups
               if (retries) plan = planRetry({ method, attempt, retries: rule.retries, outcome: { status }, deadline, now: Date.now(), random: Math.random, ...(budget ? { budget } : {}) });
               return !plan.retry;
             },
-            responseHeaders: (raw) => forwardedResponseHeaderList(raw, responseOps),
+            responseHeaders: (raw) => forwardedResponseHeaderList(raw, rule.responseHeaders),
           },
           res,
         );
