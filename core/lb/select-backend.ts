@@ -3,6 +3,7 @@
 // restricted to the backend's subset.
 import type { CompiledBackend, CompiledRule } from '../policy/route/compile.ts';
 import type { CompiledService } from '../policy/service/compile.ts';
+import type { OutlierDetector } from './outlier-detector.ts';
 import type { LbEndpoint } from './picker.ts';
 import { pickWeighted } from './weighted.ts';
 
@@ -52,4 +53,9 @@ export function endpointsFor(service: CompiledService, subset: string | null, re
   for (const e of service.endpoints) add({ id: staticEndpointId(e.address, e.port), address: e.address, port: e.port, weight: e.weight, labels: e.labels });
   for (const e of registered) add(e);
   return out;
+}
+
+/** The endpoints a request may go to now: all of a pool's, minus those ejected as outliers. */
+export function healthyEndpoints(pool: { readonly endpoints: LbEndpoint[]; readonly outliers: OutlierDetector | undefined }): LbEndpoint[] {
+  return pool.outliers ? pool.outliers.healthy(pool.endpoints) : pool.endpoints;
 }

@@ -7,6 +7,9 @@ import type { RetryBudget } from './retry-budget.ts';
 import { backoffMs, retryDecision } from './retry-policy.ts';
 import type { TryOutcome } from './retry-policy.ts';
 
+/** Request bodies up to this size (declared by Content-Length) are buffered so a request can be retried and mirrored; larger ones stream once. */
+export const REPLAYABLE_BODY_BYTES = 1024 * 1024;
+
 /** With a budget, every `retry: true` holds one retry of it: call budget.retryFinished() when that try ends. */
 export type RetryPlan =
   | { retry: true; delayMs: number; tryTimeoutMs: number }

@@ -40,7 +40,4 @@ export function endpointPool(snapshotVersion: string, service: CompiledService, 
   return pool;
 }
 
-/** The endpoints a request may go to now: all of them, minus the ones ejected as outliers. */
-export function healthyEndpoints(pool: EndpointPool): LbEndpoint[] {
-  return pool.outliers ? pool.outliers.healthy(pool.endpoints) : pool.endpoints;
-}
+export { healthyEndpoints } from '../../core/lb/select-backend.ts';

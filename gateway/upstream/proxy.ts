@@ -5,19 +5,17 @@
 // response.
 import { readCookie } from '../../core/authn/authenticate.ts';
 import { classifyOutcome } from '../../core/lb/outlier-detector.ts';
+import { healthyEndpoints } from '../../core/lb/select-backend.ts';
 import type { CompiledService } from '../../core/policy/service/compile.ts';
 import { deadlineAt, tryTimeoutMs } from '../../core/resilience/deadline.ts';
 import { RetryBudget } from '../../core/resilience/retry-budget.ts';
-import { planRetry } from '../../core/resilience/retry-plan.ts';
+import { planRetry, REPLAYABLE_BODY_BYTES } from '../../core/resilience/retry-plan.ts';
 import { jsonError } from '../pipeline/json-error.ts';
 import type { GatewayContext, Stage } from '../pipeline/context.ts';
 import { registeredEndpoints } from '../snapshot/endpoints-holder.ts';
-import { endpointPool, healthyEndpoints } from './endpoint-pool.ts';
+import { endpointPool } from './endpoint-pool.ts';
 import { upstreamUrl } from './upstream-url.ts';
 import { mirrorRequest } from './mirror.ts';
-
-/** Bodies up to this size are buffered so a request can be retried and mirrored; larger ones stream once. */
-const REPLAYABLE_BODY_BYTES = 1024 * 1024;
 
 const budgets = new Map<string, RetryBudget>();
 

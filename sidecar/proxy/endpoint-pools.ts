@@ -80,7 +80,4 @@ export class EndpointPools {
   }
 }
 
-/** The endpoints a request may go to now: all, minus those ejected as outliers. */
-export function healthyEndpoints(pool: EndpointPool): LbEndpoint[] {
-  return pool.outliers ? pool.outliers.healthy(pool.endpoints) : pool.endpoints;
-}
+export { healthyEndpoints } from '../../core/lb/select-backend.ts';

@@ -3,12 +3,12 @@
 // Like the gateway, the copy carries `x-weft-shadow: true` and never the caller's edge
 // token (that token is addressed to the primary service; a shadow must not be able to replay
 // it), and it gets its own JWT-SVID addressed to the mirror service.
+import { healthyEndpoints } from '../../core/lb/select-backend.ts';
 import type { CompiledRule } from '../../core/policy/route/compile.ts';
 import type { SnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
 import type { SidecarView } from '../types.ts';
 import { MESH_HEADERS } from '../types.ts';
 import type { EndpointPools } from './endpoint-pools.ts';
-import { healthyEndpoints } from './endpoint-pools.ts';
 import { removeHeader, setHeader } from './hop-by-hop.ts';
 import type { UpstreamPools } from './upstream-pools.ts';
 

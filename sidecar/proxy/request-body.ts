@@ -2,8 +2,7 @@
 // Content-Length, so it can be retried and mirrored), or the request stream itself (larger
 // or of unknown length: sent once, never retried).
 import type { IncomingMessage } from 'node:http';
-
-export const REPLAYABLE_BODY_BYTES = 1024 * 1024;
+import { REPLAYABLE_BODY_BYTES } from '../../core/resilience/retry-plan.ts';
 
 export type RequestBody = { body: null; replayable: true } | { body: Buffer; replayable: true } | { body: IncomingMessage; replayable: false };
 
