@@ -30,7 +30,8 @@ export type IdentityResult = { ok: true; caller: CallerIdentity } | { ok: false;
 
 const MAX_CACHED = 10_000;
 
-type Verified<T> = { ok: true; value: T; expiresAt: number } | { ok: false; message: string };
+/** A refusal is `cacheable` unless it is about time (expired, or not valid yet): a forged token stays forged. */
+type Verified<T> = { ok: true; value: T; expiresAt: number } | { ok: false; message: string; cacheable: boolean };
 
 class VerifiedTokens<T> {
   #bundle: TrustBundle | undefined;
@@ -45,8 +46,8 @@ class VerifiedTokens<T> {
     if (hit && (!hit.ok || Date.now() < hit.expiresAt)) return hit;
     const fresh = await verify();
     if (this.#entries.size >= MAX_CACHED) this.#entries.delete(this.#entries.keys().next().value as string);
-    // Refusals are cached too (a forged token stays forged), expiries are not re-checked on them.
-    if (fresh.ok || !/expired|not valid yet/.test(fresh.message)) this.#entries.set(key, fresh);
+    // Refusals are cached too, but not those about time: expiries are not re-checked on them.
+    if (fresh.ok || fresh.cacheable) this.#entries.set(key, fresh);
     return fresh;
   }
 }
@@ -69,7 +70,7 @@ export class InboundIdentity {
     if (peer === null && svid !== null) {
       const v = await this.#svids.get(bundle, svid, async () => {
         const r = await verifyJwtSvid(svid, { trustBundle: bundle.jwks, audience: this.#self.spiffeId, trustDomain: this.#self.trustDomain });
-        return r.ok ? { ok: true, value: r.spiffeId, expiresAt: r.expiresAt } : { ok: false, message: `JWT-SVID refused (${r.code}): ${r.message}` };
+        return r.ok ? { ok: true, value: r.spiffeId, expiresAt: r.expiresAt } : { ok: false, message: `JWT-SVID refused (${r.code}): ${r.message}`, cacheable: r.code !== 'expired' };
       });
       if (!v.ok) return { ok: false, message: v.message };
       peer = v.value;
@@ -91,7 +92,7 @@ export class InboundIdentity {
     const options = { edgeKeys: bundle.edge.jwks, gatewayId: bundle.edge.issuer };
     let r = await verifyEdgeToken(token, { ...options, audience: this.#self.spiffeId });
     if (!r.ok && r.code === 'wrong_audience' && caller !== null) r = await verifyEdgeToken(token, { ...options, audience: caller });
-    if (!r.ok) return { ok: false, message: `edge token refused (${r.code}): ${r.message}` };
+    if (!r.ok) return { ok: false, message: `edge token refused (${r.code}): ${r.message}`, cacheable: r.code !== 'expired' };
     return { ok: true, value: r.user, expiresAt: r.expiresAt };
   }
 }
