@@ -1,5 +1,7 @@
-// Exponential backoff with full jitter (a random wait in [0, min(max, base·2^n)]), and a sleep
-// that ends early when the client closes.
+// Exponential backoff with full jitter (a random whole-ms wait in [0, min(max, base·2^n)), core's
+// backoffMs), and a sleep that ends early when the client closes.
+import { backoffMs } from '../../core/resilience/retry-policy.ts';
+
 export class Backoff {
   #attempt = 0;
   readonly #baseMs: number;
@@ -12,9 +14,10 @@ export class Backoff {
 
   /** The next wait, in ms. */
   next(): number {
-    const cap = Math.min(this.#maxMs, this.#baseMs * 2 ** Math.min(this.#attempt, 30));
+    // Retry n of core's backoffMs waits up to base·2^(n−1); the exponent stays capped at 30.
+    const wait = backoffMs(Math.min(this.#attempt, 30) + 1, { baseMs: this.#baseMs, maxMs: this.#maxMs }, Math.random);
     this.#attempt++;
-    return Math.random() * cap;
+    return wait;
   }
 
   reset(): void {
