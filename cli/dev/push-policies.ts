@@ -6,7 +6,9 @@ import { formatPolicyError } from '../../core/policy/errors.ts';
 import { compilePaths } from '../compile-sources.ts';
 import type { CompiledSources } from '../compile-sources.ts';
 import { ControlApiError, shortVersion } from '../control-api.ts';
-import type { ControlApi, Convergence, PushAnswer } from '../control-api.ts';
+import type { ControlApi, PushAnswer } from '../control-api.ts';
+import { followConvergence, POLL_MS } from '../wait-for-nodes.ts';
+import type { FollowOptions } from '../wait-for-nodes.ts';
 
 export type PushOutcome = { ok: true; version: string; unchanged: boolean } | { ok: false };
 
@@ -46,47 +48,34 @@ export async function validateAndPush(api: ControlApi, dir: string, say: (line: 
   }
 }
 
-export interface ConvergenceOptions {
-  timeoutMs?: number;
-  /** Called before each poll: an idle gateway isolate checks KV only when a request comes. */
-  nudge?: () => Promise<unknown>;
-  /** True once weft dev is stopping: stop following. */
-  stopped?: () => boolean;
-}
+/** `stopped`: true once weft dev is stopping. timeoutMs defaults to 30 s. */
+export type ConvergenceOptions = Partial<Omit<FollowOptions, 'pollMs'>>;
 
 /** Follows convergence of `version` (bounded), one line per node as it applies or refuses it. */
 export async function reportConvergence(api: ControlApi, version: string, say: (line: string) => void, options: ConvergenceOptions = {}): Promise<boolean> {
   const { timeoutMs = 30_000, nudge, stopped = () => false } = options;
-  const started = Date.now();
-  const seen = new Set<string>();
-  while (Date.now() - started < timeoutMs) {
-    await nudge?.();
+  let timedOut = false;
+  try {
+    for await (const { convergence: c, acked, nacked, seconds } of followConvergence(api, version, { timeoutMs, nudge, stopped, pollMs: POLL_MS })) {
+      for (const n of acked) say(`  ✓ ${n.nodeId}  ${n.kind}  ${n.service}  applied after ${seconds.toFixed(1)}s`);
+      for (const n of nacked) say(`  ✗ ${n.nodeId}  ${n.kind}  ${n.service}  refused it: ${n.reason}`);
+      if (c.converged || (c.liveNodes > 0 && c.pending.length === 0)) {
+        say(`converged: ${c.acked.length} of ${c.liveNodes} live nodes applied ${shortVersion(version)}`);
+        return c.nacked.length === 0;
+      }
+      // The next poll would start at or after the deadline: stop here.
+      if (seconds * 1000 + POLL_MS >= timeoutMs) {
+        timedOut = true;
+        break;
+      }
+    }
+  } catch (e) {
     if (stopped()) return false;
-    let c: Convergence;
-    try {
-      c = (await api.call<Convergence>('GET', `/v1/snapshot/${version}/convergence`)).body;
-    } catch (e) {
-      if (stopped()) return false;
-      say(`cannot follow convergence: ${(e as Error).message}`);
-      return false;
-    }
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    for (const n of c.acked) {
-      if (seen.has(n.nodeId)) continue;
-      seen.add(n.nodeId);
-      say(`  ✓ ${n.nodeId}  ${n.kind}  ${n.service}  applied after ${seconds}s`);
-    }
-    for (const n of c.nacked) {
-      if (seen.has(n.nodeId)) continue;
-      seen.add(n.nodeId);
-      say(`  ✗ ${n.nodeId}  ${n.kind}  ${n.service}  refused it: ${n.reason}`);
-    }
-    if (c.converged || (c.liveNodes > 0 && c.pending.length === 0)) {
-      say(`converged: ${c.acked.length} of ${c.liveNodes} live nodes applied ${shortVersion(version)}`);
-      return c.nacked.length === 0;
-    }
-    await new Promise((r) => setTimeout(r, 500));
+    say(`cannot follow convergence: ${(e as Error).message}`);
+    return false;
   }
+  // Otherwise followConvergence ended before a poll because weft dev is stopping.
+  if (!timedOut && stopped()) return false;
   say(`not converged after ${timeoutMs / 1000}s; see \`weft status\``);
   return false;
 }
