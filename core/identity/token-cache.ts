@@ -35,10 +35,6 @@ export class TokenCache {
     return fresh.token;
   }
 
-  clear(): void {
-    this.#entries.clear();
-  }
-
   get size(): number {
     return this.#entries.size;
   }

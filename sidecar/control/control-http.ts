@@ -89,10 +89,6 @@ export class ControlLink {
     return this.#lastError;
   }
 
-  noteError(message: string): void {
-    this.#lastError = message;
-  }
-
   /** One call; resolves for 2xx/3xx, throws a ControlError otherwise. */
   async call(method: string, path: string, options: CallOptions = {}): Promise<ControlResponse> {
     const timeoutMs = options.timeoutMs ?? this.#timeoutMs;

@@ -49,7 +49,7 @@ class ClientGone extends Error {
 
 const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EADDRNOTAVAIL']);
 
-export function classifyUpstreamError(e: Error): UpstreamFailure {
+function classifyUpstreamError(e: Error): UpstreamFailure {
   if (e instanceof UpstreamTimeout) return 'timeout';
   const code = (e as { code?: string }).code ?? '';
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';

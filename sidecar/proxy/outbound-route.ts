@@ -26,7 +26,7 @@ export interface OutboundTarget {
 export type RouteResult = { ok: true; target: OutboundTarget } | { ok: false; status: number; code: string; message: string; authority: string; path: string };
 
 /** Request target of an HTTP_PROXY request (`http://reviews/x`) or an origin-form one (`/x` + Host). */
-export function splitTarget(req: IncomingMessage): { authority: string; target: string } {
+function splitTarget(req: IncomingMessage): { authority: string; target: string } {
   const url = req.url ?? '/';
   if (url.startsWith('/')) return { authority: req.headers.host ?? '', target: url };
   const scheme = url.indexOf('://');

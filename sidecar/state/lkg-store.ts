@@ -56,8 +56,4 @@ export class LkgStore {
       throw e;
     }
   }
-
-  async remove(name: LkgFile): Promise<void> {
-    await rm(this.path(name), { force: true });
-  }
 }

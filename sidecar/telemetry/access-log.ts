@@ -12,7 +12,6 @@ export interface LineWriter {
   write(line: string): void;
   /** Writes what is queued now (on shutdown). */
   flush(): Promise<void>;
-  dropped(): number;
 }
 
 const FLUSH_MS = 25;
@@ -70,7 +69,6 @@ export function createLineWriter(stream: Writable, options: { maxQueuedBytes?: n
         stream.write('', () => resolve());
       });
     },
-    dropped: () => dropped,
   };
 }
 

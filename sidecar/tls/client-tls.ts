@@ -28,7 +28,7 @@ export class PeerIdentityError extends Error {
 }
 
 /** A server identity check for tls.connect: the certificate must name one of `allowed`. */
-export function spiffeServerCheck(allowed: readonly string[], trustDomain: string | undefined): (host: string, cert: PeerCertificate) => Error | undefined {
+function spiffeServerCheck(allowed: readonly string[], trustDomain: string | undefined): (host: string, cert: PeerCertificate) => Error | undefined {
   return (_host, cert) => {
     const checked = peerSpiffeId(cert, trustDomain);
     if (!checked.ok) return new PeerIdentityError(`server certificate is not a usable X.509-SVID: ${checked.reason}`);

@@ -7,7 +7,7 @@ import { checkSpiffeId } from '../../core/identity/spiffe-id.ts';
 export type PeerCheck = { ok: true; spiffeId: string } | { ok: false; reason: string };
 
 /** The URI names in Node's `subjectaltname` string (`URI:spiffe://…, DNS:…`; values with `,` or `"` come JSON-quoted). */
-export function uriSansOf(cert: Pick<PeerCertificate, 'subjectaltname'> | undefined): string[] {
+function uriSansOf(cert: Pick<PeerCertificate, 'subjectaltname'> | undefined): string[] {
   const text = cert?.subjectaltname;
   if (!text) return [];
   const out: string[] = [];

@@ -38,7 +38,7 @@ const peers = new WeakMap<Socket, Peer>();
 const dropped = new WeakSet<Socket>();
 
 /** Options for `tls.createServer` / `setSecureContext` from the material. */
-export function serverTlsOptions(t: WorkloadTls, ticketKeys?: Buffer): SecureContextOptions {
+function serverTlsOptions(t: WorkloadTls, ticketKeys?: Buffer): SecureContextOptions {
   return {
     key: t.privateKeyPem,
     cert: t.certificatePem,
@@ -100,7 +100,7 @@ export function peerProblem(socket: Socket): string | undefined {
 // 'secureConnection' check below destroys any connection that is not authorized), but the
 // refusal then carries OpenSSL's reason (CERT_HAS_EXPIRED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, no
 // certificate) to the log and the counter, before any byte reaches the http layer.
-export const MTLS_SERVER_OPTIONS = { requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.3' } as const;
+const MTLS_SERVER_OPTIONS = { requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.3' } as const;
 
 /** An https server that requires mutual TLS with the material `o.material()` names (see enableMtls). */
 export function createMtlsServer(o: MtlsServerOptions, listener?: RequestListener): HttpsServer {
@@ -114,7 +114,7 @@ export function createMtlsServer(o: MtlsServerOptions, listener?: RequestListene
  * TLS server whose material follows `o.material()`; create it with MTLS_SERVER_OPTIONS. Connections are accepted by the server's
  * own 'connection' event, or handed over with `server.emit('connection', socket)`.
  */
-export function enableMtls(server: TlsServer, o: MtlsServerOptions): void {
+function enableMtls(server: TlsServer, o: MtlsServerOptions): void {
   let current: WorkloadTls | undefined;
   let authorities: readonly string[] | undefined;
   let ticketKeys = randomBytes(48);
