@@ -17,8 +17,8 @@
 // Bounded: 20 pushes, each waited for at most 30 s; a watchdog ends the run if anything hangs.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { controlApi } from '../cli/control-api.ts';
-import type { Convergence, PushAnswer } from '../cli/control-api.ts';
+import { controlApi, currentVersion, pushSnapshot } from '../cli/control-api.ts';
+import type { Convergence } from '../cli/control-api.ts';
 import { call, startDevMesh } from '../test/support/dev-mesh.ts';
 
 const PUSHES = 20;
@@ -66,9 +66,9 @@ try {
   for (let i = 1; i <= PUSHES; i++) {
     // A random pause, so pushes do not fall in step with the gateway's once-a-second check.
     await new Promise((r) => setTimeout(r, Math.random() * 1000));
-    const current = (await api.call<{ current: string | null }>('GET', '/v1/snapshots?limit=1')).body.current;
+    const current = await currentVersion(api);
     const t0 = Date.now();
-    const answer = (await api.call<PushAnswer>('PUT', '/v1/snapshot', { body: { files: await files(i), metadata: { author: 'bench', message: `push ${i}` } }, headers: current ? { 'if-match': `"${current}"` } : {} })).body;
+    const answer = await pushSnapshot(api, { files: await files(i), metadata: { author: 'bench', message: `push ${i}` } }, current);
     add('accepted', Date.now() - t0);
     const acked = new Map<string, number>();
     let seenAt: number | undefined;

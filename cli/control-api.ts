@@ -128,6 +128,26 @@ export async function controlApi(flags: ControlFlags): Promise<ControlApi> {
   };
 }
 
+/** The current snapshot version (`GET /v1/snapshots?limit=1`), null before the first push. */
+export async function currentVersion(api: ControlApi): Promise<string | null> {
+  return (await api.call<{ current: string | null }>('GET', '/v1/snapshots?limit=1')).body.current;
+}
+
+/**
+ * `PUT /v1/snapshot` based on `base` (If-Match; default: the current version, asked first), so a
+ * push that crossed another one is refused (409, or 428 without a base while one exists).
+ */
+export async function pushSnapshot(api: ControlApi, body: { files: Record<string, string>; metadata?: Record<string, string> }, base?: string | null): Promise<PushAnswer> {
+  const current = base === undefined ? await currentVersion(api) : base;
+  return (await api.call<PushAnswer>('PUT', '/v1/snapshot', { body, headers: current ? { 'if-match': `"${current}"` } : {} })).body;
+}
+
+/** Control's lines for a push it refused as invalid (its details.lines, else its message); undefined for any other failure. */
+export function invalidPolicyLines(e: unknown): string[] | undefined {
+  if (!(e instanceof ControlApiError) || e.code !== 'invalid_policy') return undefined;
+  return Array.isArray(e.details?.lines) ? (e.details.lines as string[]) : [e.message];
+}
+
 /** A ControlApiError as the one-line CLI failure (exit 1). */
 export function controlFailure(e: unknown, what: string): unknown {
   if (e instanceof ControlApiError) return new CliError(`${what}: control answered ${e.status} ${e.code}: ${e.message}`, EXIT_INVALID);

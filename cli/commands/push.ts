@@ -5,8 +5,8 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { formatSemanticDiff } from '../../core/diff/semantic-diff.ts';
 import { formatPolicyError } from '../../core/policy/errors.ts';
-import { ControlApiError, controlApi, controlFailure, shortVersion, withControlOptions } from '../control-api.ts';
-import type { ControlApi, ControlFlags, PushAnswer } from '../control-api.ts';
+import { ControlApiError, controlApi, controlFailure, invalidPolicyLines, pushSnapshot, shortVersion, withControlOptions } from '../control-api.ts';
+import type { ControlFlags, PushAnswer } from '../control-api.ts';
 import { CliError, EXIT_INVALID } from '../exit-codes.ts';
 import type { Io } from '../io.ts';
 import { readPolicySources } from '../policy-files.ts';
@@ -30,11 +30,6 @@ async function readFiles(paths: string[], io: Io): Promise<Record<string, string
     return undefined;
   }
   return sources.texts;
-}
-
-async function currentVersion(api: ControlApi): Promise<string | null> {
-  const res = await api.call<{ current: string | null }>('GET', '/v1/snapshots?limit=1');
-  return res.body.current;
 }
 
 function metadata(opts: PushFlags): Record<string, string> {
@@ -64,13 +59,10 @@ async function push(paths: string[], opts: PushFlags, io: Io): Promise<void> {
   let answer: PushAnswer;
   try {
     if (opts.dryRun) answer = (await api.call<PushAnswer>('PUT', '/v1/snapshot?dryRun=1', { body })).body;
-    else {
-      const base = await currentVersion(api);
-      answer = (await api.call<PushAnswer>('PUT', '/v1/snapshot', { body, headers: base ? { 'if-match': `"${base}"` } : {} })).body;
-    }
+    else answer = await pushSnapshot(api, body);
   } catch (e) {
-    if (e instanceof ControlApiError && e.code === 'invalid_policy') {
-      const lines = Array.isArray(e.details?.lines) ? (e.details.lines as string[]) : [e.message];
+    const lines = invalidPolicyLines(e);
+    if (lines) {
       for (const line of lines) io.err(`${line}\n`);
       io.err(`${lines.length} error${lines.length === 1 ? '' : 's'}; nothing was pushed\n`);
       io.exit(EXIT_INVALID);

@@ -5,8 +5,8 @@ import { formatSemanticDiff } from '../../core/diff/semantic-diff.ts';
 import { formatPolicyError } from '../../core/policy/errors.ts';
 import { compilePaths } from '../compile-sources.ts';
 import type { CompiledSources } from '../compile-sources.ts';
-import { ControlApiError, shortVersion } from '../control-api.ts';
-import type { ControlApi, PushAnswer } from '../control-api.ts';
+import { invalidPolicyLines, pushSnapshot, shortVersion } from '../control-api.ts';
+import type { ControlApi } from '../control-api.ts';
 import { followConvergence, POLL_MS } from '../wait-for-nodes.ts';
 import type { FollowOptions } from '../wait-for-nodes.ts';
 
@@ -25,10 +25,7 @@ export async function validateAndPush(api: ControlApi, dir: string, say: (line: 
   }
   const files = compiled.texts;
   try {
-    const current = (await api.call<{ current: string | null }>('GET', '/v1/snapshots?limit=1')).body.current;
-    const answer = (
-      await api.call<PushAnswer>('PUT', '/v1/snapshot', { body: { files, metadata: { author: 'weft dev', message: `weft dev: ${dir}/` } }, headers: current ? { 'if-match': `"${current}"` } : {} })
-    ).body;
+    const answer = await pushSnapshot(api, { files, metadata: { author: 'weft dev', message: `weft dev: ${dir}/` } });
     if (answer.unchanged) say(`policies unchanged: ${shortVersion(answer.version)} is current`);
     else {
       say(`pushed ${shortVersion(answer.version)} (previous: ${answer.previous ? shortVersion(answer.previous) : 'none'})`);
@@ -37,8 +34,8 @@ export async function validateAndPush(api: ControlApi, dir: string, say: (line: 
     }
     return { ok: true, version: answer.version, unchanged: answer.unchanged };
   } catch (e) {
-    if (e instanceof ControlApiError && e.code === 'invalid_policy') {
-      const lines = Array.isArray(e.details?.lines) ? (e.details.lines as string[]) : [e.message];
+    const lines = invalidPolicyLines(e);
+    if (lines) {
       for (const line of lines) say(line);
       say('control refused the policies; nothing was pushed');
       return { ok: false };
