@@ -11,10 +11,8 @@
 //                                                                   upstream-exchange.ts
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { redirectLocation, rewritePath } from '../../core/http/redirect-rewrite.ts';
-import { formatSpiffeId } from '../../core/identity/spiffe-id.ts';
 import { selectBackend } from '../../core/lb/select-backend.ts';
 import { decideFault } from '../../core/resilience/fault.ts';
-import type { CompiledService } from '../../core/policy/service/compile.ts';
 import type { ProxyListener, ProxyObserver, SidecarView } from '../types.ts';
 import { MESH_HEADERS } from '../types.ts';
 import { EndpointPools } from './endpoint-pools.ts';
@@ -46,14 +44,6 @@ interface Outbound {
   observer: ProxyObserver;
   pools: EndpointPools;
   upstreams: UpstreamPools;
-  spiffeIds: Map<string, string>;
-}
-
-/** The destination's SPIFFE ID (the audience of our SVID for it), formatted once per service. */
-function spiffeIdOf(o: Outbound, service: CompiledService): string {
-  let id = o.spiffeIds.get(service.id);
-  if (id === undefined) o.spiffeIds.set(service.id, (id = formatSpiffeId(o.view.self.trustDomain, service.namespace, service.name)));
-  return id;
 }
 
 function upstreamHeaders(req: IncomingMessage, t: OutboundTarget, traceparent: string): string[] {
@@ -113,7 +103,8 @@ async function handle(o: Outbound, req: IncomingMessage, res: ServerResponse): P
   }
   entry.service = service.id;
   try {
-    headers.push(MESH_HEADERS.svid, await o.view.jwtSvid(spiffeIdOf(o, service)));
+    // The destination's SPIFFE ID (our SVID's audience), from the snapshot: its trust domain is ours (the watcher refuses others).
+    headers.push(MESH_HEADERS.svid, await o.view.jwtSvid(runtime.spiffeIds.get(service.id) as string));
   } catch (e) {
     // With an X.509-SVID the sidecar hops are mTLS and need no JWT-SVID (a control outage
     // longer than a JWT-SVID's life must not stop them); without one there is no identity.
@@ -134,6 +125,6 @@ export function startOutbound(options: { view: SidecarView; observer: ProxyObser
   const upstreams = new UpstreamPools(() => options.view.tls());
   const pools = new EndpointPools();
   pools.onRebuild = () => upstreams.retireUnused();
-  const o: Outbound = { view: options.view, observer: options.observer, pools, upstreams, spiffeIds: new Map() };
+  const o: Outbound = { view: options.view, observer: options.observer, pools, upstreams };
   return listen(options.host ?? '127.0.0.1', options.port, (req, res) => handle(o, req, res), () => upstreams.close());
 }
