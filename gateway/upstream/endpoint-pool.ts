@@ -40,4 +40,3 @@ export function endpointPool(snapshotVersion: string, service: CompiledService, 
   return pool;
 }
 
-export { healthyEndpoints } from '../../core/lb/select-backend.ts';

@@ -6,7 +6,8 @@ import type { CompiledRule } from '../../core/policy/route/compile.ts';
 import type { GatewayContext } from '../pipeline/context.ts';
 import { registeredEndpoints } from '../snapshot/endpoints-holder.ts';
 import { upstreamUrl } from './upstream-url.ts';
-import { endpointPool, healthyEndpoints } from './endpoint-pool.ts';
+import { healthyEndpoints } from '../../core/lb/select-backend.ts';
+import { endpointPool } from './endpoint-pool.ts';
 
 export async function mirrorRequest(c: GatewayContext, mirror: NonNullable<CompiledRule['mirror']>, body: ArrayBuffer | null): Promise<void> {
   const service = c.runtime.services.get(mirror.service);

@@ -80,4 +80,3 @@ export class EndpointPools {
   }
 }
 
-export { healthyEndpoints } from '../../core/lb/select-backend.ts';

@@ -14,7 +14,7 @@ import { planRetry } from '../../core/resilience/retry-plan.ts';
 import type { RetryPlan } from '../../core/resilience/retry-plan.ts';
 import type { AccessLogEntry, ProxyObserver } from '../types.ts';
 import type { EndpointPool, EndpointPools } from './endpoint-pools.ts';
-import { healthyEndpoints } from './endpoint-pools.ts';
+import { healthyEndpoints } from '../../core/lb/select-backend.ts';
 import { forward } from './forward.ts';
 import type { ForwardOutcome } from './forward.ts';
 import { forwardedResponseHeaderList } from './hop-by-hop.ts';
