@@ -4,9 +4,11 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
-import { connect, createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { alive } from '../../test/support/process-stats.ts';
+
+/** A port free on 127.0.0.1 right now (for programs that cannot listen on port 0 and tell). */
+export { freePort } from '../../test/support/basics.ts';
 
 export interface Started {
   name: string;
@@ -111,18 +113,6 @@ export function signalAllNow(extraPids: readonly number[] = []): void {
       // already gone
     }
   }
-}
-
-/** A port free on 127.0.0.1 right now (for programs that cannot listen on port 0 and tell). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Waits (bounded) until 127.0.0.1:`port` accepts connections; fails early if `p` exits. */

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { POLICIES, REPO, useTempDir, WEFT, weft } from '../fixtures/cli/weft.ts';
+import { freePort } from '../support/basics.ts';
 
 let dir: string;
 useTempDir('weft-control-', (d) => {
@@ -20,15 +21,6 @@ const started: ChildProcess[] = [];
 afterEach(async () => {
   for (const child of started.splice(0)) if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts `weft control` and resolves once it prints that it is ready. */
 function startControl(port: number): Promise<{ child: ChildProcess; output: () => string }> {

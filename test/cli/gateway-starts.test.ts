@@ -3,21 +3,11 @@
 // answers its health check with 503 and the JSON shape: it never allows everything.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO } from '../fixtures/cli/weft.ts';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../support/basics.ts';
 
 describe('gateway under wrangler dev', () => {
   it('starts, and without a snapshot answers 503 with the JSON error shape', async () => {

@@ -207,28 +207,6 @@ export async function startControl(options: { vars?: Record<string, string>; cre
   return harness;
 }
 
-/** Polls `check` until it returns a value other than undefined/false; fails with `what` after `timeoutMs` (a bound, not a measurement). */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** A port on 127.0.0.1 where nothing listens (connection refused). */
-export async function deadPort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+// waitFor, and deadPort (a port on 127.0.0.1 where nothing listens: connection refused), live in
+// basics.ts, which does not load Miniflare.
+export { freePort as deadPort, waitFor } from './basics.ts';

@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
-import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,20 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { BOOKINFO } from '../../cli/dev/demo-apps.ts';
 import { instancePorts } from '../../cli/dev/ports.ts';
 import type { InstancePorts } from '../../cli/dev/ports.ts';
+import { listenOn, waitFor } from './basics.ts';
 import { alive, childPids } from './process-stats.ts';
 
-export { alive };
+export { alive, listenOn };
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url)).replace(/[\\/]$/, '');
 export const WEFT_BIN = join(REPO, 'bin/weft.js');
-
-export function listenOn(port = 0): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(port, '127.0.0.1', () => resolve(s));
-  });
-}
 
 /** The first of `count` consecutive free ports (a few bounded attempts). */
 export async function freeRange(count: number): Promise<number> {
@@ -70,14 +62,9 @@ export function call(url: string, options: { method?: string; headers?: Record<s
   });
 }
 
-/** Polls `probe` every 250 ms until it is true (bounded). */
+/** Polls `probe` until it is true (waitFor with weft dev's bound: 150 s unless given). */
 export async function until(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 150_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`gave up waiting for ${what}`);
+  await waitFor(what, probe, timeoutMs);
 }
 
 /** `roots` and every process below them (children of children too). */
