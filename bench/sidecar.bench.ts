@@ -55,7 +55,8 @@ import { fileURLToPath } from 'node:url';
 import { startNginxApp, startNginxProxy } from './support/nginx.ts';
 import type { Nginx } from './support/nginx.ts';
 import { peakRssBytes, rssBytes, sampleRss, sumCpu, sumRss } from '../test/support/process-stats.ts';
-import { get, startSidecarLanes } from './support/sidecar-lanes.ts';
+import { call } from '../test/support/dev-mesh.ts';
+import { startSidecarLanes } from './support/sidecar-lanes.ts';
 import type { Lane, SidecarLanes } from './support/sidecar-lanes.ts';
 import { signalAllNow, startProcess, stopAll, stopProcess, waitForOutput } from './support/sidecar-processes.ts';
 import { ensureTools, pinned, repin, runWrk, toolVersions, wrkErrors } from './support/wrk.ts';
@@ -160,7 +161,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
 
 /** One request, checked: the app's body and marker header came back through the lane. */
 async function check(lane: Lane): Promise<void> {
-  const res = await get(lane.url, lane.headers);
+  const res = await call(lane.url, { headers: lane.headers, agent: false });
   if (res.status !== 200 || res.body !== BODY || res.headers['x-app'] !== 'bench') {
     throw new Error(`${lane.name}: expected the app's 200 through ${lane.url}, got ${res.status} ${JSON.stringify(res.headers)}: ${res.body.slice(0, 300)}`);
   }
@@ -174,7 +175,7 @@ async function wrkChecked(tools: Tools, lane: Lane, phase: string, connections: 
   const r = await wrk(tools, lane, connections, durationS);
   const errs = wrkErrors(r);
   if (errs) {
-    const sample = await get(lane.url, lane.headers).then((x) => `${x.status} ${x.body.slice(0, 300)}`, (e: unknown) => String(e));
+    const sample = await call(lane.url, { headers: lane.headers, agent: false }).then((x) => `${x.status} ${x.body.slice(0, 300)}`, (e: unknown) => String(e));
     throw new Error(`${lane.name}, ${phase}: ${errs} out of ${r.requests} requests (one more now: ${sample}); the figures would not be the app's answers`);
   }
   return r;

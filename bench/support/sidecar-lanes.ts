@@ -21,8 +21,8 @@
 // type stripping (the report says so: that costs tens of MB of RSS).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
+import { call } from '../../test/support/dev-mesh.ts';
 import { startProcess, stopProcess, waitForOutput } from './sidecar-processes.ts';
 import type { Started } from './sidecar-processes.ts';
 import { pinned } from './wrk.ts';
@@ -132,24 +132,9 @@ function policy(appPort: number): Record<string, string> {
   };
 }
 
-/** One GET through a lane (node:http, so Host can be set); status and body. */
-export function get(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.setTimeout(10_000, () => req.destroy(new Error(`no answer from ${url} within 10 s`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 async function memoryOf(adminPort: number): Promise<{ heapUsedMB: number; heapTotalMB: number; externalMB: number } | null> {
   try {
-    const r = await get(`http://127.0.0.1:${adminPort}/metrics`, {});
+    const r = await call(`http://127.0.0.1:${adminPort}/metrics`, { agent: false });
     const gauge = (name: string) => Number(new RegExp(`^\\w*nodejs_${name} ([0-9.e+]+)$`, 'm').exec(r.body)?.[1] ?? NaN) / 1048576;
     const m = { heapUsedMB: gauge('heap_size_used_bytes'), heapTotalMB: gauge('heap_size_total_bytes'), externalMB: gauge('external_memory_bytes') };
     return Number.isNaN(m.heapUsedMB) ? null : m;
@@ -218,14 +203,14 @@ export async function startSidecarLanes(o: SidecarLaneOptions): Promise<SidecarL
       { key: 'sidecar-pair', name: 'sidecar pair (out → in → app)', url: `http://127.0.0.1:${pa.outbound}${o.path}`, headers: { Host: 'bench-callee' }, hops: 2, pids: () => [a.pid, b.pid] },
     ];
     // The SVID is really checked: B's inbound refuses a forged one.
-    const forged = await get(lanes[1]?.url as string, { 'x-weft-svid': `${svid.slice(0, -4)}AAAA` });
+    const forged = await call(lanes[1]?.url as string, { headers: { 'x-weft-svid': `${svid.slice(0, -4)}AAAA` }, agent: false });
     if (forged.status !== 401) throw new Error(`sidecar B inbound with a forged SVID: expected 401, got ${forged.status}: ${forged.body.slice(0, 300)}`);
     // Every lane answers with the app's 200 before anything is measured (the pair needs B's
     // registration to reach A through control's endpoints document): bounded wait.
     const deadline = performance.now() + 30_000;
     for (const lane of lanes) {
       for (;;) {
-        const r = await get(lane.url, lane.headers).catch((e: unknown) => ({ status: 0, body: String(e) }));
+        const r = await call(lane.url, { headers: lane.headers, agent: false }).catch((e: unknown) => ({ status: 0, body: String(e) }));
         if (r.status === 200) break;
         if (performance.now() > deadline) throw new Error(`${lane.name}: no 200 within 30 s; last ${r.status}: ${r.body.slice(0, 300)}\nA: ${a.output().slice(-1000)}\nB: ${b.output().slice(-1000)}`);
         await new Promise((res) => setTimeout(res, 200));

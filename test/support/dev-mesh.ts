@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { Agent, IncomingHttpHeaders } from 'node:http';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,12 +45,15 @@ export interface Reply {
   body: string;
 }
 
-/** One HTTP request with any headers (fetch may not set Host); `proxy` sends it in proxy form, as an app does through HTTP_PROXY. */
-export function call(url: string, options: { method?: string; headers?: Record<string, string>; proxy?: number; timeoutMs?: number } = {}): Promise<Reply> {
+/**
+ * One HTTP request with any headers (fetch may not set Host); `proxy` sends it in proxy form, as
+ * an app does through HTTP_PROXY; `agent: false` opens a connection of its own (no keep-alive).
+ */
+export function call(url: string, options: { method?: string; headers?: Record<string, string>; proxy?: number; timeoutMs?: number; agent?: Agent | false } = {}): Promise<Reply> {
   const target = new URL(url);
   const via = options.proxy === undefined ? { host: target.hostname, port: Number(target.port), path: `${target.pathname}${target.search}` } : { host: '127.0.0.1', port: options.proxy, path: url };
   return new Promise((resolve, reject) => {
-    const req = request({ ...via, method: options.method ?? 'GET', headers: { ...(options.proxy === undefined ? {} : { host: target.host }), ...options.headers }, timeout: options.timeoutMs ?? 10_000 }, (res) => {
+    const req = request({ ...via, method: options.method ?? 'GET', headers: { ...(options.proxy === undefined ? {} : { host: target.host }), ...options.headers }, timeout: options.timeoutMs ?? 10_000, agent: options.agent }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (s: string) => (body += s));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
