@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateControlSecrets } from '../cli/control/dev-secrets.ts';
 import { policyFileTexts } from '../cli/policy-files.ts';
-import { runLanes } from './support/run-lanes.ts';
+import { quantile, runLanes } from './support/run-lanes.ts';
 import { createWorkloadCsr } from '../core/identity/csr.ts';
 
 // No telemetry, no Request.cf download: the bench needs nothing but 127.0.0.1.
@@ -42,11 +42,6 @@ interface Measured {
   /** Per-request latencies, ms, sorted. */
   latencies: number[];
   wallMs: number;
-}
-
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
 }
 
 /**

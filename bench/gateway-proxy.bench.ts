@@ -36,7 +36,7 @@ import { fileURLToPath } from 'node:url';
 import type { V4MiniflareOptions } from 'miniflare';
 import { generateControlSecrets } from '../cli/control/dev-secrets.ts';
 import { bundleWorker } from '../test/support/bundle-worker.ts';
-import { runLanes } from './support/run-lanes.ts';
+import { quantile, runLanes } from './support/run-lanes.ts';
 
 // No telemetry, no Request.cf download: the bench needs nothing but 127.0.0.1.
 process.env.WRANGLER_SEND_METRICS = 'false';
@@ -88,11 +88,6 @@ interface Best {
   rate: number;
   latencyN: number;
   rateN: number;
-}
-
-function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
 }
 
 function get(target: Target, path: string, extra: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {

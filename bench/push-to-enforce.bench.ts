@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { controlApi, currentVersion, pushSnapshot } from '../cli/control-api.ts';
 import type { Convergence } from '../cli/control-api.ts';
 import { call, startDevMesh } from '../test/support/dev-mesh.ts';
+import { quantile } from './support/run-lanes.ts';
 
 const PUSHES = 20;
 const PER_PUSH_CAP_MS = 30_000;
@@ -29,10 +30,6 @@ const watchdog = setTimeout(() => {
   console.error(`push-to-enforce: gave up after ${WATCHDOG_MS / 1000}s`);
   process.exit(1);
 }, WATCHDOG_MS);
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
-}
 
 const mesh = await startDevMesh({ prefix: 'weft-bench-push-' });
 const samples: Record<string, number[]> = { accepted: [] };
