@@ -80,7 +80,7 @@ interface Entry {
  * measures the process as shipped. WEFT_BENCH_SIDECAR_NODE_FLAGS (space-separated) replaces
  * them, for trying memory settings.
  */
-export function shippedNodeFlags(root: string): { flags: string[]; nodeOptions: string | undefined; from: string } {
+function shippedNodeFlags(root: string): { flags: string[]; nodeOptions: string | undefined; from: string } {
   const override = process.env.WEFT_BENCH_SIDECAR_NODE_FLAGS;
   if (override !== undefined) return { flags: override.split(/\s+/).filter(Boolean), nodeOptions: undefined, from: 'WEFT_BENCH_SIDECAR_NODE_FLAGS' };
   const file = join(root, 'sidecar/Dockerfile');

@@ -5,7 +5,6 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { alive } from '../../test/support/process-stats.ts';
 
 /** A port free on 127.0.0.1 right now (for programs that cannot listen on port 0 and tell). */
 export { freePort } from '../../test/support/basics.ts';
@@ -66,13 +65,16 @@ export async function stopProcess(p: Started, graceMs = 3_000, extraPids: readon
       await p.exited;
     }
   }
-  for (const pid of extraPids) {
-    if (alive(pid)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+  killPids(extraPids);
+}
+
+/** SIGKILL to each of `pids` still running. */
+function killPids(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
     }
   }
 }
@@ -81,15 +83,7 @@ export async function stopProcess(p: Started, graceMs = 3_000, extraPids: readon
 export async function stopAll(extraPids: () => readonly number[] = () => []): Promise<void> {
   const extra = extraPids();
   await Promise.all([...started].map((p) => stopProcess(p, 2_000)));
-  for (const pid of extra) {
-    if (alive(pid)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
+  killPids(extra);
 }
 
 /**
@@ -106,13 +100,7 @@ export function signalAllNow(extraPids: readonly number[] = []): void {
       // already gone
     }
   }
-  for (const pid of extraPids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  killPids(extraPids);
 }
 
 /** Waits (bounded) until 127.0.0.1:`port` accepts connections; fails early if `p` exits. */

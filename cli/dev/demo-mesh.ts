@@ -9,7 +9,7 @@ import type { DemoInstance } from './demo-apps.ts';
 import { waitForHttp } from './gateway.ts';
 import { instancePorts } from './ports.ts';
 import type { InstancePorts } from './ports.ts';
-import type { ProcessGroup } from './processes.ts';
+import type { ProcessGroup, Started } from './processes.ts';
 
 export interface RunningInstance {
   instance: DemoInstance;
@@ -17,8 +17,7 @@ export interface RunningInstance {
 }
 
 export async function startDemoMesh(group: ProcessGroup, api: ControlApi, options: { basePort: number; stateDir: string; env: NodeJS.ProcessEnv }): Promise<RunningInstance[]> {
-  const running: RunningInstance[] = [];
-  const sidecars = [];
+  const running: (RunningInstance & { sidecar: Started })[] = [];
   for (const [index, instance] of BOOKINFO.entries()) {
     const ports = instancePorts(options.basePort, index);
     const { token } = (await api.call<{ token: string }>('POST', '/v1/identity/join-tokens', { body: { service: instance.service, namespace: 'default', ttl: '15m', uses: 1 } })).body;
@@ -43,10 +42,9 @@ export async function startDemoMesh(group: ProcessGroup, api: ControlApi, option
       ],
       { env: { ...options.env, WEFT_SIDECAR_JOIN_TOKEN: token } },
     );
-    sidecars.push({ sidecar, ports });
-    running.push({ instance, ports });
+    running.push({ instance, ports, sidecar });
   }
   for (const api of EDGE_API) group.start(api.id, process.execPath, [join(EXAMPLES, 'edge-api.ts')], { env: { ...options.env, PORT: String(api.port), TRACK: api.track } });
-  await Promise.all(sidecars.map(({ sidecar, ports }) => waitForHttp(`http://127.0.0.1:${ports.admin}/ready`, sidecar, `sidecar ${sidecar.name}`, 60_000, (status) => status === 200)));
+  await Promise.all(running.map(({ sidecar, ports }) => waitForHttp(`http://127.0.0.1:${ports.admin}/ready`, sidecar, `sidecar ${sidecar.name}`, 60_000, (status) => status === 200)));
   return running;
 }

@@ -20,7 +20,7 @@ import { alive, childPids } from './process-stats.ts';
 export { alive, listenOn };
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url)).replace(/[\\/]$/, '');
-export const WEFT_BIN = join(REPO, 'bin/weft.js');
+const WEFT_BIN = join(REPO, 'bin/weft.js');
 
 /** The first of `count` consecutive free ports (a few bounded attempts). */
 export async function freeRange(count: number): Promise<number> {
@@ -71,7 +71,7 @@ export async function until(what: string, probe: () => boolean | Promise<boolean
 }
 
 /** `roots` and every process below them (children of children too). */
-export function descendantsOf(roots: number[]): number[] {
+function descendantsOf(roots: number[]): number[] {
   const out: number[] = [];
   const queue = [...roots];
   while (queue.length > 0) {

@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 let ticksPerSecond: number | undefined;
 
 /** USER_HZ (clock ticks per second of /proc/<pid>/stat), usually 100. */
-export function clockTicks(): number {
+function clockTicks(): number {
   if (ticksPerSecond === undefined) {
     try {
       ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -43,7 +43,7 @@ function statFields(pid: number): string[] {
 }
 
 /** User + system CPU time the process has used, in seconds. */
-export function cpuSeconds(pid: number): number {
+function cpuSeconds(pid: number): number {
   const f = statFields(pid);
   // After the name: state(0) ppid(1) … utime(11) stime(12), i.e. fields 14 and 15 of stat(5).
   return (Number(f[11]) + Number(f[12])) / clockTicks();
