@@ -61,12 +61,7 @@ async function listenMtls(
   onClose: () => Promise<void>,
 ): Promise<ProxyListener> {
   const inbound = createInboundServer({ ...mtls, handler: onRequest, http });
-  for (const s of [inbound.mtls, inbound.plain]) {
-    s.keepAliveTimeout = http.keepAliveTimeout;
-    s.requestTimeout = http.requestTimeout;
-    s.headersTimeout = http.headersTimeout;
-    s.on('clientError', (_e, socket) => socket.destroy());
-  }
+  for (const s of [inbound.mtls, inbound.plain]) s.on('clientError', (_e, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     inbound.net.once('error', reject);
     inbound.net.listen(port, host, () => resolve());

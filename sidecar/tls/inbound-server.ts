@@ -32,10 +32,9 @@ export function isMtls(req: IncomingMessage): boolean {
   return (req.socket as Partial<TLSSocket>).encrypted === true;
 }
 
-export function createInboundServer(o: MtlsServerOptions & { handler: RequestListener; http?: HttpServerOptions }): InboundServer {
-  const mtls = createMtlsServer(o, o.handler);
-  const plain = o.http ? createHttpServer(o.http, o.handler) : createHttpServer(o.handler);
-  for (const s of [mtls, plain]) s.keepAliveTimeout = 65_000;
+export function createInboundServer(o: MtlsServerOptions & { handler: RequestListener; http: HttpServerOptions }): InboundServer {
+  const mtls = createMtlsServer(o, o.handler, o.http);
+  const plain = createHttpServer(o.http, o.handler);
   const net = createNetServer({ pauseOnConnect: true }, (socket: Socket) => {
     socket.setTimeout(FIRST_BYTE_TIMEOUT_MS, () => socket.destroy());
     socket.once('error', () => socket.destroy());

@@ -7,7 +7,7 @@
 // certificate stops working on live keep-alive connections too.
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { createServer as createHttpsServer } from 'node:https';
-import type { RequestListener } from 'node:http';
+import type { RequestListener, ServerOptions as HttpServerOptions } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { SecureContextOptions, Server as TlsServer, TLSSocket } from 'node:tls';
@@ -102,9 +102,9 @@ export function peerProblem(socket: Socket): string | undefined {
 // certificate) to the log and the counter, before any byte reaches the http layer.
 const MTLS_SERVER_OPTIONS = { requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.3' } as const;
 
-/** An https server that requires mutual TLS with the material `o.material()` names (see enableMtls). */
-export function createMtlsServer(o: MtlsServerOptions, listener?: RequestListener): HttpsServer {
-  const server = listener ? createHttpsServer({ ...MTLS_SERVER_OPTIONS }, listener) : createHttpsServer({ ...MTLS_SERVER_OPTIONS });
+/** An https server that requires mutual TLS with the material `o.material()` names (see enableMtls); `http`: its timeouts. */
+export function createMtlsServer(o: MtlsServerOptions, listener?: RequestListener, http: HttpServerOptions = {}): HttpsServer {
+  const server = listener ? createHttpsServer({ ...http, ...MTLS_SERVER_OPTIONS }, listener) : createHttpsServer({ ...http, ...MTLS_SERVER_OPTIONS });
   enableMtls(server, o);
   return server;
 }
