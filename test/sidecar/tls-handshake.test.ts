@@ -30,6 +30,9 @@ const server = createMtlsServer(
     res.writeHead(peer ? 200 : 403, { 'content-type': 'application/json' });
     res.end(JSON.stringify(peer ? { peer, resumed: socket.isSessionReused() } : { error: { code: 'forbidden', message: peerProblem(socket) } }));
   },
+  // Kept-alive connections live as long as on the sidecar's inbound listener (sidecar/proxy/listener.ts);
+  // with Node's default 5 s (undici lets go at 3 s) a kept-alive connection could end before a test reuses it.
+  { keepAliveTimeout: 65_000 },
 );
 
 type Outcome = { status: number; body: Record<string, unknown> } | { error: string; message: string };
