@@ -41,6 +41,9 @@ rules:
   - to: { paths: ["/admin/*"] }`,
     ),
     doc('RateLimit', 'ratings', `targetRefs: [{ kind: Service, name: ratings }]\nlimits:\n  - { name: per-caller, key: principal, requests: 2, period: 1m, burst: 2 }`),
+    // A limit on one mesh Route of details only: requests its rule does not match are not counted.
+    doc('Route', 'details-limited', `mesh: { services: [details] }\nrules:\n  - name: limited\n    matches: [{ path: { prefix: /limited } }]\n    backends: [{ service: details }]`),
+    doc('RateLimit', 'details-limited', `targetRefs: [{ kind: Route, name: details-limited }]\nlimits:\n  - { name: per-tenant, key: { header: x-tenant }, requests: 1, period: 1m, burst: 1 }`),
   ].join('---\n');
 }
 
@@ -167,6 +170,22 @@ describe('access policy', () => {
 });
 
 describe('rate limits', () => {
+  it('applies a limit attached to a mesh Route only to the requests that Route matches', async () => {
+    const limited = () => send(details.port, { path: '/limited/1', headers: { 'x-tenant': 'acme' } });
+    const first = await limited();
+    expect(first.status).toBe(200);
+    expect(first.headers['ratelimit-limit']).toBe('1');
+    expect((await limited()).status).toBe(429);
+    expect(observer.rateLimits).toContainEqual({ direction: 'inbound', policy: 'default/details-limited' });
+    // Another tenant has its own count; a path outside the Route is not limited at all.
+    expect((await send(details.port, { path: '/limited/1', headers: { 'x-tenant': 'globex' } })).status).toBe(200);
+    for (let i = 0; i < 3; i++) {
+      const other = await send(details.port, { path: '/other', headers: { 'x-tenant': 'acme' } });
+      expect(other.status).toBe(200);
+      expect(other.headers['ratelimit-limit']).toBeUndefined();
+    }
+  });
+
   it('limits each caller separately: 429 with Retry-After and RateLimit-* headers', async () => {
     const productpage = await mintSvid(keys, PRODUCTPAGE, RATINGS);
     const first = await send(ratings.port, { path: '/rl', headers: { 'x-weft-svid': productpage } });
