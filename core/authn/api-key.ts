@@ -1,6 +1,8 @@
 // API keys: only their SHA-256 (lower-case hex) is configured. The presented key is hashed
 // with Web Crypto and compared with every configured hash in constant time (no early exit,
-// no string compare), so response timing says nothing about how close a guess was.
+// no string compare), so response timing says nothing about how close a guess was. A key
+// once accepted is remembered per configured list (one list per snapshot), so a busy client
+// is not hashed again on every request; see `accepted`.
 
 export interface ApiKeyEntry {
   name: string;
@@ -33,8 +35,26 @@ export async function sha256Hex(text: string): Promise<string> {
   return out;
 }
 
+/** Accepted keys remembered per configured list; past this many, the oldest goes. */
+export const ACCEPTED_KEYS_REMEMBERED = 1024;
+
+/**
+ * Keys that matched, per configured list. Only accepted keys are kept, so a flood of wrong
+ * keys cannot fill it or push good ones out, and a wrong key always pays the hash; a key
+ * removed from policy stops working with the snapshot that removed it (a new list). A hit is
+ * a hash-table lookup on the whole presented string, which reveals nothing about how close a
+ * wrong guess came.
+ */
+const accepted = new WeakMap<readonly ApiKeyEntry[], Map<string, ApiKeyEntry>>();
+
+function okResult(entry: ApiKeyEntry): ApiKeyResult {
+  return { ok: true, name: entry.name, claims: { ...entry.claims } };
+}
+
 export async function verifyApiKey(presented: string, keys: readonly ApiKeyEntry[]): Promise<ApiKeyResult> {
   if (typeof presented !== 'string' || presented === '' || presented.length > MAX_API_KEY_LENGTH) return { ok: false };
+  const remembered = accepted.get(keys)?.get(presented);
+  if (remembered) return okResult(remembered);
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(presented)));
   let found: ApiKeyEntry | null = null;
   for (const entry of keys) {
@@ -45,5 +65,10 @@ export async function verifyApiKey(presented: string, keys: readonly ApiKeyEntry
     // Keep looking at every entry either way; the first match wins.
     if (diff === 0 && found === null) found = entry;
   }
-  return found ? { ok: true, name: found.name, claims: { ...found.claims } } : { ok: false };
+  if (!found) return { ok: false };
+  let known = accepted.get(keys);
+  if (!known) accepted.set(keys, (known = new Map()));
+  known.set(presented, found);
+  if (known.size > ACCEPTED_KEYS_REMEMBERED) known.delete(known.keys().next().value as string);
+  return okResult(found);
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyHeaderOps, HOP_BY_HOP, stripClientIdentityHeaders, stripHopByHop } from './header-ops.ts';
+import { applyHeaderOps, HOP_BY_HOP, stripUntrusted, untrustedNames } from './header-ops.ts';
 
 const entries = (h: Headers) => [...h.entries()];
 
@@ -28,25 +28,25 @@ describe('applyHeaderOps', () => {
   });
 });
 
-describe('stripHopByHop', () => {
+describe('stripUntrusted: hop-by-hop headers', () => {
   it.each([...HOP_BY_HOP])('removes %s', (name) => {
     const h = new Headers({ [name]: 'x', accept: 'text/html' });
-    stripHopByHop(h);
+    stripUntrusted(h);
     expect(entries(h)).toEqual([['accept', 'text/html']]);
   });
 
   it('removes the headers Connection names', () => {
     const h = new Headers({ connection: 'close, X-Secret ,x-other', 'x-secret': '1', 'x-other': '2', 'x-kept': '3' });
-    stripHopByHop(h);
+    stripUntrusted(h);
     expect(entries(h)).toEqual([['x-kept', '3']]);
   });
 
   it('keeps te: trailers (gRPC), even when Connection names TE', () => {
     const h = new Headers({ connection: 'TE', te: 'trailers, deflate;q=0.5' });
-    stripHopByHop(h);
+    stripUntrusted(h);
     expect(entries(h)).toEqual([['te', 'trailers']]);
     const other = new Headers({ te: 'gzip' });
-    stripHopByHop(other);
+    stripUntrusted(other);
     expect(entries(other)).toEqual([]);
   });
 
@@ -56,7 +56,7 @@ describe('stripHopByHop', () => {
       fc.property(fc.dictionary(name, fc.constantFrom('1', 'x-a', 'x-b, accept', 'close')), (init) => {
         const h = new Headers(init);
         const named = (h.get('connection') ?? '').split(',').map((t) => t.trim().toLowerCase());
-        stripHopByHop(h);
+        stripUntrusted(h);
         for (const k of h.keys()) {
           expect(HOP_BY_HOP.has(k)).toBe(false);
           expect(named).not.toContain(k);
@@ -66,7 +66,7 @@ describe('stripHopByHop', () => {
   });
 });
 
-describe('stripClientIdentityHeaders', () => {
+describe('stripUntrusted: client identity headers', () => {
   it('removes every x-weft-* and x-forwarded-client-cert, whatever the case', () => {
     const h = new Headers({
       'X-Weft-Principal': 'spiffe://evil',
@@ -76,10 +76,32 @@ describe('stripClientIdentityHeaders', () => {
       'x-weftish': 'kept',
       authorization: 'Bearer t',
     });
-    stripClientIdentityHeaders(h);
+    stripUntrusted(h);
     expect(entries(h)).toEqual([
       ['authorization', 'Bearer t'],
       ['x-weftish', 'kept'],
     ]);
+  });
+});
+
+describe('untrustedNames', () => {
+  it('is undefined when there is nothing to remove, and the message stays as it was', () => {
+    const h = new Headers({ accept: 'text/html', 'x-weftish': '1', authorization: 'Bearer t' });
+    expect(untrustedNames(h)).toBeUndefined();
+    stripUntrusted(h);
+    expect(entries(h)).toEqual([
+      ['accept', 'text/html'],
+      ['authorization', 'Bearer t'],
+      ['x-weftish', '1'],
+    ]);
+  });
+
+  it('names what a copy of the headers is stripped of (the gateway strips a copy of an immutable response)', () => {
+    const original = new Headers({ connection: 'x-secret', 'x-secret': '1', 'keep-alive': 'timeout=5', 'x-weft-principal': 'spiffe://evil', accept: '*/*' });
+    const present = untrustedNames(original);
+    expect(present).toEqual(['connection', 'keep-alive', 'x-weft-principal']);
+    const copy = new Headers(original);
+    stripUntrusted(copy, present);
+    expect(entries(copy)).toEqual([['accept', '*/*']]);
   });
 });

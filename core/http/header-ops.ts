@@ -6,6 +6,14 @@ import type { CompiledHeaderOps } from '../policy/shared/header-ops.ts';
 /** RFC 9110 §7.6.1: meaningful for one connection only, never forwarded. */
 export const HOP_BY_HOP: ReadonlySet<string> = new Set(['connection', 'proxy-connection', 'keep-alive', 'te', 'transfer-encoding', 'upgrade']);
 
+/** True when the operations change nothing (no remove, set or add). */
+export function noHeaderOps(ops: CompiledHeaderOps): boolean {
+  if (ops.remove.length > 0) return false;
+  for (const _ in ops.set) return false;
+  for (const _ in ops.add) return false;
+  return true;
+}
+
 /** Removes `ops.remove`, then sets `ops.set` (replacing), then appends `ops.add`. */
 export function applyHeaderOps(headers: Headers, ops: CompiledHeaderOps): void {
   for (const name of ops.remove) headers.delete(name);
@@ -21,23 +29,31 @@ function tokens(value: string | null): string[] {
 }
 
 /**
- * Removes the hop-by-hop headers and every header the Connection header names. `TE:
- * trailers` survives as `te: trailers`: HTTP/2 allows exactly that value, and gRPC needs it.
+ * The names stripUntrusted acts on (hop-by-hop and client identity headers), or undefined
+ * when there are none: one pass over the names, nothing allocated in the common case. Names
+ * from a Headers iterator are lower-case.
  */
-export function stripHopByHop(headers: Headers): void {
-  const keepTrailers = tokens(headers.get('te')).some((t) => t === 'trailers' || t.startsWith('trailers;'));
-  for (const name of tokens(headers.get('connection'))) headers.delete(name);
-  for (const name of HOP_BY_HOP) headers.delete(name);
+export function untrustedNames(headers: Headers): string[] | undefined {
+  let present: string[] | undefined;
+  for (const name of headers.keys()) if (HOP_BY_HOP.has(name) || isIdentityName(name)) (present ??= []).push(name);
+  return present;
+}
+
+/**
+ * Removes the hop-by-hop headers, every header the Connection header names, and client
+ * identity claims (`x-weft-*`, `x-forwarded-client-cert`: identity is the proxy's to assert).
+ * `TE: trailers` survives as `te: trailers`: HTTP/2 allows exactly that value, and gRPC needs
+ * it. A proxy runs this on every request and response, so `present` (what untrustedNames
+ * found in these headers, or in the headers these were copied from) is all it looks at.
+ */
+export function stripUntrusted(headers: Headers, present: readonly string[] | undefined = untrustedNames(headers)): void {
+  if (!present) return;
+  const keepTrailers = present.includes('te') && tokens(headers.get('te')).some((t) => t === 'trailers' || t.startsWith('trailers;'));
+  if (present.includes('connection')) for (const name of tokens(headers.get('connection'))) headers.delete(name);
+  for (const name of present) headers.delete(name);
   if (keepTrailers) headers.set('te', 'trailers');
 }
 
-/** Identity is the proxy's to assert: a client's `x-weft-*` or XFCC header is dropped. */
-export function isClientIdentityHeader(name: string): boolean {
-  const n = name.toLowerCase();
-  return n.startsWith('x-weft-') || n === 'x-forwarded-client-cert';
-}
-
-export function stripClientIdentityHeaders(headers: Headers): void {
-  // Collect first: deleting while iterating a Headers object skips entries.
-  for (const name of [...headers.keys()].filter(isClientIdentityHeader)) headers.delete(name);
+function isIdentityName(lowerCaseName: string): boolean {
+  return lowerCaseName.startsWith('x-weft-') || lowerCaseName === 'x-forwarded-client-cert';
 }

@@ -20,11 +20,17 @@ export class TokenCache {
     this.#now = options.now ?? Date.now;
   }
 
+  /** The cached token for `key` if it still has enough life left, without minting (synchronous). */
+  fresh(key: string): string | undefined {
+    const hit = this.#entries.get(key);
+    if (hit && this.#now() < hit.expiresAt - (hit.expiresAt - hit.issuedAt) * this.#reuseFraction) return hit.token;
+    return undefined;
+  }
+
   /** The cached token for `key` if it still has enough life left; else a fresh one from `mint`. */
   async get(key: string, mint: () => Promise<CachedToken>): Promise<string> {
-    const now = this.#now();
-    const hit = this.#entries.get(key);
-    if (hit && now < hit.expiresAt - (hit.expiresAt - hit.issuedAt) * this.#reuseFraction) return hit.token;
+    const hit = this.fresh(key);
+    if (hit !== undefined) return hit;
     const fresh = await mint();
     this.#entries.delete(key);
     this.#entries.set(key, fresh);

@@ -95,8 +95,13 @@ function keyKind(key: LimitKey): string {
  * value can forge a separator and land in another limit's counter.
  */
 export function counterKey(policy: string, limit: CompiledLimit, value: string): string {
-  return [encodeURIComponent(policy), encodeURIComponent(limit.name), keyKind(limit.key), encodeURIComponent(value)].join(':');
+  let prefix = prefixes.get(limit);
+  if (prefix?.policy !== policy) prefixes.set(limit, (prefix = { policy, text: `${encodeURIComponent(policy)}:${encodeURIComponent(limit.name)}:${keyKind(limit.key)}:` }));
+  return prefix.text + encodeURIComponent(value);
 }
+
+/** counterKey's fixed part, per compiled limit (built once per snapshot, not per request). */
+const prefixes = new WeakMap<CompiledLimit, { policy: string; text: string }>();
 
 interface Counted {
   policy: string;

@@ -29,13 +29,26 @@ async function load(env: GatewayEnv): Promise<EdgeSigner> {
   return { key, gatewayId: issuer };
 }
 
+/** The loaded, certified signer, when there is one that needs no re-certification yet (synchronous). */
+let ready: EdgeSigner | undefined;
+
+export function readyEdgeSigner(): EdgeSigner | undefined {
+  return ready && Date.now() - certifiedAt <= RECERTIFY_MS ? ready : undefined;
+}
+
 export function edgeSigner(env: GatewayEnv): Promise<EdgeSigner> {
   if (!signer || Date.now() - certifiedAt > RECERTIFY_MS) {
     certifiedAt = Date.now();
-    signer = load(env);
-    signer.catch(() => {
-      signer = undefined;
-    });
+    const loading = load(env);
+    signer = loading;
+    loading.then(
+      (loaded) => {
+        if (signer === loading) ready = loaded;
+      },
+      () => {
+        if (signer === loading) signer = undefined;
+      },
+    );
   }
   return signer;
 }

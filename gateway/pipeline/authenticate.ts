@@ -3,9 +3,10 @@
 // outage does not reject good tokens within the grace period), or API keys by hash.
 import { authenticate } from '../../core/authn/authenticate.ts';
 import { JwksCache } from '../../core/authn/jwks-cache.ts';
+import type { CompiledAuthentication } from '../../core/policy/authentication/compile.ts';
 import type { GatewayEnv } from '../env.ts';
 import { jsonError } from './json-error.ts';
-import type { Stage } from './context.ts';
+import type { GatewayContext, Stage } from './context.ts';
 
 /** One JWKS cache per isolate, shared by all requests and snapshot versions. */
 let jwks: JwksCache | undefined;
@@ -18,9 +19,12 @@ function jwksCache(env: GatewayEnv): JwksCache {
   return jwks;
 }
 
-export const authenticateStage: Stage = async (c) => {
+export const authenticateStage: Stage = (c) => {
   const auth = c.runtime.authentication(c.targets);
-  if (!auth) return undefined;
+  return auth ? authenticated(c, auth) : undefined;
+};
+
+async function authenticated(c: GatewayContext, auth: CompiledAuthentication): Promise<Response | undefined> {
   const result = await authenticate(auth, { headers: c.request.headers, query: c.url.searchParams }, { jwks: jwksCache(c.env), now: Date.now, waitUntil: (p) => c.ctx.waitUntil(p) });
   if (result.status === 'rejected') return jsonError(result.httpStatus, result.code, result.message, { 'www-authenticate': result.wwwAuthenticate });
   for (const h of result.removeHeaders) c.upstreamHeaders.delete(h);
@@ -29,4 +33,4 @@ export const authenticateStage: Stage = async (c) => {
   const p = result.principal;
   c.user = { requestPrincipal: p.requestPrincipal, claims: p.claims, apiKey: result.apiKeyName };
   return undefined;
-};
+}

@@ -4,14 +4,7 @@
 // before any stage adds verified headers (so a client's `Connection: x-user-id` cannot remove
 // a claim header the gateway set). Stage 7a then sets the forwarding headers from what the
 // edge saw.
-import { stripClientIdentityHeaders, stripHopByHop } from '../../core/http/header-ops.ts';
 import type { Stage } from './context.ts';
-
-/** Hop-by-hop headers (RFC 9110 §7.6.1, Connection-listed ones too) and client identity claims. */
-export function stripUntrusted(headers: Headers): void {
-  stripHopByHop(headers);
-  stripClientIdentityHeaders(headers);
-}
 
 export const clientHeadersStage: Stage = (c) => {
   if (c.clientIp) {

@@ -6,15 +6,36 @@
 import { resolveClaim } from '../../core/authn/claims.ts';
 import { DEFAULT_EDGE_TOKEN_TTL_MS, EDGE_TOKEN_HEADER, mintEdgeToken } from '../../core/identity/edge-token.ts';
 import { TokenCache } from '../../core/identity/token-cache.ts';
-import { edgeSigner } from '../identity/edge-signer.ts';
+import type { CompiledAuthentication } from '../../core/policy/authentication/compile.ts';
+import { edgeSigner, readyEdgeSigner } from '../identity/edge-signer.ts';
+import type { EdgeSigner } from '../identity/edge-signer.ts';
 import { jsonError } from './json-error.ts';
-import type { Stage } from './context.ts';
+import type { GatewayContext, Stage } from './context.ts';
 
 /** Per isolate. */
 const tokens = new TokenCache();
+/** The claim names an Authentication's JWT providers forward, per compiled policy (snapshot). */
+const forwardedNames = new WeakMap<CompiledAuthentication, readonly string[]>();
 
-export const edgeTokenStage: Stage = async (c) => {
-  if (!c.user || !c.backend) return undefined;
+function forwardedClaims(c: GatewayContext, user: NonNullable<GatewayContext['user']>): Record<string, unknown> {
+  const claims: Record<string, unknown> = {};
+  const auth = c.runtime.authentication(c.targets);
+  if (!auth) return claims;
+  let names = forwardedNames.get(auth);
+  if (!names) forwardedNames.set(auth, (names = auth.jwt.flatMap((p) => p.forwardClaims.map((f) => f.claim))));
+  for (const name of names) {
+    const value = resolveClaim(user.claims, name);
+    if (value !== undefined) claims[name] = value;
+  }
+  return claims;
+}
+
+/** One token per (key, audience, user, forwarded claims), reused for half its minute. */
+function cacheKey(signer: EdgeSigner, audience: string, requestPrincipal: string, claims: Record<string, unknown>): string {
+  return JSON.stringify([signer.key.kid, audience, requestPrincipal, claims]);
+}
+
+async function signed(c: GatewayContext, audience: string, requestPrincipal: string, claims: Record<string, unknown>): Promise<Response | undefined> {
   let signer;
   try {
     signer = await edgeSigner(c.env);
@@ -22,21 +43,25 @@ export const edgeTokenStage: Stage = async (c) => {
     console.error(JSON.stringify({ level: 'error', msg: 'edge token key unavailable', error: String(e) }));
     return jsonError(503, 'edge_identity_unavailable', 'the gateway cannot vouch for the user right now (its edge key is not certified)');
   }
-  const forwarded = (c.runtime.authentication(c.targets)?.jwt ?? []).flatMap((p) => p.forwardClaims.map((f) => f.claim));
-  const claims: Record<string, unknown> = {};
-  for (const name of forwarded) {
-    const value = resolveClaim(c.user.claims, name);
-    if (value !== undefined) claims[name] = value;
-  }
-  const audience = c.runtime.spiffeIds.get(c.backend.service.id) as string;
-  const user = { requestPrincipal: c.user.requestPrincipal, claims };
-  // One token per (key, audience, user, forwarded claims), reused for half its minute.
-  const key = JSON.stringify([signer.key.kid, audience, user.requestPrincipal, claims]);
-  const token = await tokens.get(key, async () => {
+  const user = { requestPrincipal, claims };
+  const token = await tokens.get(cacheKey(signer, audience, requestPrincipal, claims), async () => {
     const issuedAt = Date.now();
     const ttlMs = DEFAULT_EDGE_TOKEN_TTL_MS;
     return { token: await mintEdgeToken({ gatewayId: signer.gatewayId, audience, user, key: signer.key, ttlMs, now: issuedAt }), issuedAt, expiresAt: issuedAt + ttlMs };
   });
   c.upstreamHeaders.set(EDGE_TOKEN_HEADER, token);
+  return undefined;
+}
+
+export const edgeTokenStage: Stage = (c) => {
+  const user = c.user;
+  if (!user || !c.backend) return undefined;
+  const audience = c.runtime.spiffeIds.get(c.backend.service.id) as string;
+  const claims = forwardedClaims(c, user);
+  // The common case, synchronously: a certified key and a token with half its life left.
+  const signer = readyEdgeSigner();
+  const cached = signer && tokens.fresh(cacheKey(signer, audience, user.requestPrincipal, claims));
+  if (cached === undefined) return signed(c, audience, user.requestPrincipal, claims);
+  c.upstreamHeaders.set(EDGE_TOKEN_HEADER, cached);
   return undefined;
 };

@@ -3,11 +3,16 @@ import { decideFault } from '../../core/resilience/fault.ts';
 import { jsonError } from './json-error.ts';
 import type { Stage } from './context.ts';
 
-export const faultStage: Stage = async (c) => {
+async function delayed(ms: number, abortStatus: number | null): Promise<Response | undefined> {
+  await new Promise((r) => setTimeout(r, ms));
+  return abortStatus === null ? undefined : jsonError(abortStatus, 'fault_injected', 'fault injected by route policy');
+}
+
+export const faultStage: Stage = (c) => {
   const fault = c.match?.rule.fault;
   if (!fault) return undefined;
   const { delayMs, abortStatus } = decideFault(fault, Math.random);
-  if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+  if (delayMs > 0) return delayed(delayMs, abortStatus);
   if (abortStatus !== null) return jsonError(abortStatus, 'fault_injected', 'fault injected by route policy');
   return undefined;
 };

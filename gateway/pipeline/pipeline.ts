@@ -8,7 +8,8 @@ import { proxyStage } from '../upstream/proxy.ts';
 import { writeAccessLog } from './access-log.ts';
 import { authenticateStage } from './authenticate.ts';
 import { authorizeStage } from './authorize.ts';
-import { clientHeadersStage, stripUntrusted } from './client-headers.ts';
+import { stripUntrusted } from '../../core/http/header-ops.ts';
+import { clientHeadersStage } from './client-headers.ts';
 import type { GatewayContext, Stage } from './context.ts';
 import { corsStage } from './cors.ts';
 import { faultStage } from './fault.ts';
@@ -79,7 +80,9 @@ export async function runPipeline(request: Request, env: GatewayEnv, ctx: Execut
   let response: Response | undefined;
   try {
     for (const stage of STAGES) {
-      response = await stage(c);
+      // Most stages decide synchronously; only a promise is awaited (each await is a turn).
+      const r = stage(c);
+      response = r instanceof Promise ? await r : r;
       if (response) break;
     }
   } catch (error) {

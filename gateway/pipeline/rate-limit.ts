@@ -5,13 +5,16 @@ import { MemoryCounterStore } from '../../core/ratelimit/memory-counter-store.ts
 import { checkRateLimits } from '../../core/ratelimit/rate-limit.ts';
 import { DurableObjectCounterStore } from '../rate-limit/global-rate-limiter.ts';
 import { jsonError } from './json-error.ts';
-import type { Stage } from './context.ts';
+import type { GatewayContext, Stage } from './context.ts';
 
 const local = new MemoryCounterStore();
 
-export const rateLimitStage: Stage = async (c) => {
+export const rateLimitStage: Stage = (c) => {
   const limits = c.runtime.rateLimits(c.targets);
-  if (limits.length === 0) return undefined;
+  return limits.length === 0 ? undefined : limited(c, limits);
+};
+
+async function limited(c: GatewayContext, limits: ReturnType<GatewayContext['runtime']['rateLimits']>): Promise<Response | undefined> {
   const outcome = await checkRateLimits(
     limits,
     {
@@ -29,4 +32,4 @@ export const rateLimitStage: Stage = async (c) => {
   for (const [name, value] of Object.entries(outcome.headers)) c.responseHeaders.set(name, value);
   if (outcome.allowed) return undefined;
   return jsonError(429, 'rate_limited', `rate limit ${outcome.deniedBy?.limit ?? ''} of ${outcome.deniedBy?.policy ?? ''} exceeded`, c.responseHeaders);
-};
+}

@@ -3,7 +3,8 @@
 // answers after a delay. `/__hits` returns per-path request counts, `/__log` the requests
 // seen, `/__reset` clears both (and brings it back up); `/__down` makes every request 503
 // until `/__up` (a dead instance, for outlier detection); `/jwks.json` serves the JWKS last
-// POSTed to `/__jwks` (an issuer, for JWKS caching).
+// POSTed to `/__jwks` (an issuer, for JWKS caching). A query parameter `h.<name>=<value>`
+// adds that response header (repeat it for several values).
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -69,7 +70,9 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
     const status = /^\/status\/(\d{3})/.exec(path);
     const slow = /^\/slow\/(\d+)/.exec(path);
     if (slow) await new Promise((r) => setTimeout(r, Number(slow[1])));
-    res.writeHead(status ? Number(status[1]) : 200, { 'content-type': 'application/json', server: `upstream-${name}`, 'x-upstream': name });
+    const extra: Record<string, string[]> = {};
+    for (const [k, v] of new URL(url, 'http://upstream').searchParams) if (k.startsWith('h.')) (extra[k.slice(2)] ??= []).push(v);
+    res.writeHead(status ? Number(status[1]) : 200, { 'content-type': 'application/json', server: `upstream-${name}`, 'x-upstream': name, ...extra });
     res.end(JSON.stringify({ upstream: name, method: req.method, url, headers: req.headers, bodyLength }));
   });
   server.keepAliveTimeout = 1000;

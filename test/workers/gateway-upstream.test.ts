@@ -125,6 +125,24 @@ describe('redirects, rewrites and header operations', () => {
   });
 });
 
+describe("the upstream's response headers", () => {
+  it('reach the client as sent, several Set-Cookie headers included', async () => {
+    const res = await gw('https://up.example.com/status/200?h.x-kept=yes&h.set-cookie=a%3D1&h.set-cookie=b%3D2&h.cache-control=no-store');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-kept')).toBe('yes');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+    expect((await echo(res)).upstream).toBe('stable');
+  });
+
+  it('lose hop-by-hop headers, the headers Connection names, and identity claims', async () => {
+    const res = await gw('https://up.example.com/status/200?h.connection=x-internal&h.x-internal=secret&h.x-weft-principal=spiffe%3A%2F%2Fevil&h.x-forwarded-client-cert=By%3Dx&h.x-kept=yes');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-kept')).toBe('yes');
+    for (const name of ['connection', 'x-internal', 'x-weft-principal', 'x-forwarded-client-cert']) expect(res.headers.get(name), name).toBeNull();
+  });
+});
+
 describe('CORS', () => {
   it('answers an allowed preflight itself and adds CORS headers to actual responses', async () => {
     const pre = await gw('https://up.example.com/web/items', {
