@@ -1,6 +1,8 @@
 // One JSON line per request: what an operator greps for (route, status, latency, upstream,
-// principal, trace id). Never the token, never the API key. The fields are taken when the
-// response is ready; the line is written after it has gone (`waitUntil`), off the latency path.
+// principal, trace id). Never the token, never the API key. Written when the response is
+// ready, before the body has streamed. (Deferring it with waitUntil saves nothing: a promise
+// callback still runs before workerd takes the response, and a workerd CPU profile shows the
+// same cost either way.)
 import type { GatewayContext } from './context.ts';
 
 export function writeAccessLog(c: GatewayContext, response: Response): void {
@@ -15,8 +17,8 @@ export function writeAccessLog(c: GatewayContext, response: Response): void {
     upstream: c.upstream ?? null,
     principal: c.user?.requestPrincipal ?? null,
     clientIp: c.clientIp,
-    traceId: c.traceparent.split('-')[1] ?? null,
+    traceId: c.traceparent.slice(3, 35), // `00-<32 hex trace id>-<span id>-<flags>`, formatted by the gateway itself
     snapshot: c.runtime.version.slice(0, 12),
   };
-  c.ctx.waitUntil(Promise.resolve().then(() => console.log(JSON.stringify(entry))));
+  console.log(JSON.stringify(entry));
 }

@@ -58,8 +58,8 @@ export const proxyStage: Stage = async (c) => {
   if (pool.endpoints.length === 0) return jsonError(503, 'no_endpoints', `${service.id}${subset ? `/${subset}` : ''} has no endpoints`);
 
   const method = c.request.method.toUpperCase();
-  const declared = Number(c.request.headers.get('content-length') ?? 'NaN');
-  const hasBody = c.request.body !== null && method !== 'GET' && method !== 'HEAD';
+  const hasBody = method !== 'GET' && method !== 'HEAD' && c.request.body !== null;
+  const declared = hasBody ? Number(c.request.headers.get('content-length') ?? 'NaN') : 0;
   const replayable = !hasBody || (Number.isFinite(declared) && declared <= REPLAYABLE_BODY_BYTES);
   const body = hasBody ? (replayable ? await c.request.arrayBuffer() : c.request.body) : null;
 

@@ -1,6 +1,7 @@
 // A real HTTP upstream for gateway and sidecar tests (127.0.0.1 only). It echoes what it got
 // as JSON and can misbehave on request: `/status/<code>` answers that code, `/slow/<ms>`
-// answers after a delay. `/__hits` returns per-path request counts, `/__log` the requests
+// answers after a delay, `/drip/<ms>` sends its head and a first chunk at once and the rest
+// of the body after that delay. `/__hits` returns per-path request counts, `/__log` the requests
 // seen, `/__reset` clears both (and brings it back up); `/__down` makes every request 503
 // until `/__up` (a dead instance, for outlier detection); `/jwks.json` serves the JWKS last
 // POSTed to `/__jwks` (an issuer, for JWKS caching). A query parameter `h.<name>=<value>`
@@ -66,6 +67,13 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
     if (path === '/jwks.json') {
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end(jwks);
+    }
+    const drip = /^\/drip\/(\d+)/.exec(path);
+    if (drip) {
+      res.writeHead(200, { 'content-type': 'text/plain', 'x-upstream': name });
+      res.write('first chunk\n');
+      await new Promise((r) => setTimeout(r, Number(drip[1])));
+      return res.end('last chunk\n');
     }
     const status = /^\/status\/(\d{3})/.exec(path);
     const slow = /^\/slow\/(\d+)/.exec(path);

@@ -2,13 +2,13 @@
 // with jose, real API-key hashes, the real gateway and control Workers, real upstreams.
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import type { CryptoKey, JWK } from 'jose';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { verifyEdgeToken } from '../../core/identity/edge-token.ts';
 import { verifyJwtSvid } from '../../core/identity/jwt-svid.ts';
 import { sha256Hex } from '../../core/snapshot/canonical-json.ts';
 import { DurableObjectCounterStore } from '../../gateway/rate-limit/global-rate-limiter.ts';
 import { counterKey, limitBucket } from '../../core/ratelimit/rate-limit.ts';
-import { apiService, echo, gw, pushPolicy, route, testEnv } from './gateway-support.ts';
+import { apiService, echo, gw, PORTS, pushPolicy, route, testEnv } from './gateway-support.ts';
 
 const ISSUER = 'https://auth.test.example';
 let key: CryptoKey;
@@ -125,6 +125,28 @@ describe('JWT authentication at the edge', () => {
     expect(e.headers['x-user-id']).toBe('alice');
     expect(e.headers['x-user-plan']).toBe('pro');
     expect(e.headers.authorization).toBeUndefined();
+  });
+
+  it('writes one JSON access line per request: route, status, upstream, the user, and the trace id sent upstream (never the token)', async () => {
+    const t = await token();
+    // Observed, not replaced: the line still goes to the Worker's log as `wrangler tail` shows it.
+    const log = vi.spyOn(console, 'log');
+    try {
+      const ok = await gw('https://api.example.com/orders?page=2', { headers: bearer(t) });
+      const denied = await gw('https://api.example.com/orders');
+      const e = await echo(ok);
+      expect(denied.status).toBe(401);
+      const lines = log.mock.calls.map((args) => JSON.parse(String(args[0])) as Record<string, unknown>).filter((l) => l.component === 'gateway.access');
+      expect(lines).toHaveLength(2);
+      const [first, second] = lines as [Record<string, unknown>, Record<string, unknown>];
+      expect(first).toMatchObject({ method: 'GET', host: 'api.example.com', path: '/orders', route: 'default/api#all', status: 200, upstream: `127.0.0.1:${PORTS.stable}`, principal: `${ISSUER}/alice` });
+      expect(first.traceId).toBe(String(e.headers.traceparent).split('-')[1]);
+      expect(first.latencyMs).toBeGreaterThanOrEqual(0);
+      expect(second).toMatchObject({ status: 401, principal: null, upstream: null });
+      expect(JSON.stringify(lines)).not.toContain(t);
+    } finally {
+      log.mockRestore();
+    }
   });
 
   it('refuses missing, expired, wrong-audience, unknown-kid, forged, HS256 and alg:none tokens with 401 and WWW-Authenticate', async () => {

@@ -20,6 +20,11 @@ beforeAll(async () => {
         '      backends: [{ service: api, subset: stable }]',
         '      timeout: 300ms',
         '      retries: { attempts: 0 }',
+        '    - name: streaming',
+        '      matches: [{ path: { prefix: /drip } }]',
+        '      backends: [{ service: api, subset: stable }]',
+        '      timeout: 300ms',
+        '      retries: { attempts: 1, perTryTimeout: 200ms }',
         '    - name: shadowed',
         '      matches: [{ path: { prefix: /shadow } }]',
         '      backends: [{ service: api, subset: stable }]',
@@ -75,6 +80,12 @@ describe('retries and timeouts', () => {
   it('does not retry what retryOn does not cover', async () => {
     expect((await gw('https://up.example.com/status/500')).status).toBe(500);
     expect(await hits('/status/500')).toBe(1);
+  });
+
+  it('bounds the wait for the response head, not the body: a response streaming longer than the timeouts arrives whole', async () => {
+    const res = await gw('https://up.example.com/drip/600');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('first chunk\nlast chunk\n');
   });
 
   it('answers 504 when the upstream is slower than the route timeout', async () => {
