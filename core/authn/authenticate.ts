@@ -114,8 +114,12 @@ interface JwtCredential {
   readers: { provider: CompiledJwtProvider; source: TokenSource }[];
 }
 
+/** The headers an Authentication's providers set from claims, per compiled policy (snapshot). */
+const claimHeadersOf = new WeakMap<CompiledAuthentication, readonly string[]>();
+
 export async function authenticate(auth: CompiledAuthentication, request: AuthnRequest, deps: AuthnDeps): Promise<AuthnResult> {
-  const claimHeaders = unique(auth.jwt.flatMap((p) => p.forwardClaims.map((f) => f.header)));
+  let claimHeaders = claimHeadersOf.get(auth);
+  if (!claimHeaders) claimHeadersOf.set(auth, (claimHeaders = unique(auth.jwt.flatMap((p) => p.forwardClaims.map((f) => f.header)))));
 
   // Credentials: for each provider the first of its sources that holds a token, grouped by token.
   const jwtCredentials: JwtCredential[] = [];
@@ -143,7 +147,7 @@ export async function authenticate(auth: CompiledAuthentication, request: AuthnR
   }
 
   if (jwtCredentials.length === 0 && apiKey === null) {
-    if (auth.mode === 'optional') return { status: 'anonymous', removeHeaders: claimHeaders };
+    if (auth.mode === 'optional') return { status: 'anonymous', removeHeaders: [...claimHeaders] };
     return {
       status: 'rejected',
       code: 'missing_credentials',

@@ -21,11 +21,15 @@ export function applyHeaderOps(headers: Headers, ops: CompiledHeaderOps): void {
   for (const [name, value] of Object.entries(ops.add)) headers.append(name, value);
 }
 
+/** The comma-separated tokens of a header value, trimmed and lower-cased; empty ones dropped. */
 function tokens(value: string | null): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((t) => t.trim().toLowerCase())
-    .filter((t) => t !== '');
+  const out: string[] = [];
+  if (!value) return out;
+  for (const part of value.split(',')) {
+    const t = part.trim();
+    if (t !== '') out.push(t.toLowerCase());
+  }
+  return out;
 }
 
 /**

@@ -23,7 +23,8 @@ export interface TakeResult {
 export interface CounterStore {
   /**
    * Takes one token from the bucket named `key`, creating it full if unknown. `now` is in
-   * milliseconds (epoch or any monotonic origin, as long as one store sees one clock).
+   * milliseconds (epoch or any monotonic origin, as long as one store sees one clock). A
+   * store in memory answers synchronously (a bad bucket throws); a remote one with a promise.
    */
-  take(key: string, bucket: TokenBucket, now: number): Promise<TakeResult>;
+  take(key: string, bucket: TokenBucket, now: number): TakeResult | Promise<TakeResult>;
 }

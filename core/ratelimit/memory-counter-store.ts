@@ -26,9 +26,9 @@ export class MemoryCounterStore implements CounterStore {
     return this.#buckets.size;
   }
 
-  // No await inside, so concurrent takes cannot interleave between read and write; `async`
-  // only turns a bad bucket into a rejection, as a remote store would report it.
-  async take(key: string, bucket: TokenBucket, now: number): Promise<TakeResult> {
+  // Synchronous: concurrent takes cannot interleave between read and write, and a proxy's
+  // local limits cost no promise. A bad bucket throws (checkRateLimits fails open on it).
+  take(key: string, bucket: TokenBucket, now: number): TakeResult {
     const { state, result } = takeToken(this.#buckets.get(key), bucket, now);
     this.#buckets.delete(key);
     this.#buckets.set(key, state);

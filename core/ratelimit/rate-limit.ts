@@ -124,28 +124,40 @@ function headersFor(c: Counted, retryAfter: number | null): Record<string, strin
  * denied request still spends a token in the limits that admitted it, as separate counters
  * would), and allows it only if all admit it. The headers describe the most restrictive
  * limit: on a denial the one that asks the longest wait, else the one with fewest tokens left.
+ * When every store answers synchronously (local limits only), so does this.
  */
-export async function checkRateLimits(
+export function checkRateLimits(
   limits: readonly ApplicableLimit[],
   ctx: LimitContext,
   stores: { local: CounterStore; global: CounterStore },
   now: number,
-): Promise<RateLimitOutcome> {
+): RateLimitOutcome | Promise<RateLimitOutcome> {
   const failedOpen: NonNullable<RateLimitOutcome['failedOpen']> = [];
-  const settled = await Promise.all(
-    limits.map(async ({ policy, limit }): Promise<Counted | undefined> => {
-      const value = limitKey(limit, ctx);
-      if (value === undefined) return undefined;
-      try {
-        const result = await stores[limit.scope].take(counterKey(policy, limit, value), limitBucket(limit), now);
-        return { policy, limit, result };
-      } catch (error) {
-        // A rate limiter that cannot count must not take the service down with it.
-        failedOpen.push({ policy, limit: limit.name, error });
-        return undefined;
-      }
-    }),
-  );
+  // A rate limiter that cannot count must not take the service down with it.
+  const failed = (policy: string, limit: CompiledLimit, error: unknown): undefined => {
+    failedOpen.push({ policy, limit: limit.name, error });
+    return undefined;
+  };
+  const taken: (Counted | undefined | Promise<Counted | undefined>)[] = [];
+  let remote = false;
+  for (const { policy, limit } of limits) {
+    const value = limitKey(limit, ctx);
+    if (value === undefined) continue;
+    try {
+      const result = stores[limit.scope].take(counterKey(policy, limit, value), limitBucket(limit), now);
+      // A thenable, not only a Promise: a Workers RPC call answers with its own kind.
+      if (typeof (result as Partial<PromiseLike<TakeResult>>).then === 'function') {
+        remote = true;
+        taken.push(Promise.resolve(result).then((r) => ({ policy, limit, result: r }), (error: unknown) => failed(policy, limit, error)));
+      } else taken.push({ policy, limit, result: result as TakeResult });
+    } catch (error) {
+      failed(policy, limit, error);
+    }
+  }
+  return remote ? Promise.all(taken).then((settled) => outcomeOf(settled, failedOpen)) : outcomeOf(taken as (Counted | undefined)[], failedOpen);
+}
+
+function outcomeOf(settled: readonly (Counted | undefined)[], failedOpen: NonNullable<RateLimitOutcome['failedOpen']>): RateLimitOutcome {
   const counted = settled.filter((c): c is Counted => c !== undefined);
   const extra = failedOpen.length > 0 ? { failedOpen } : {};
   const denied = counted.filter((c) => !c.result.allowed);

@@ -30,9 +30,15 @@ function forwardedClaims(c: GatewayContext, user: NonNullable<GatewayContext['us
   return claims;
 }
 
-/** One token per (key, audience, user, forwarded claims), reused for half its minute. */
+/**
+ * One token per (key, audience, user, forwarded claims), reused for half its minute. The
+ * fields are length-prefixed, so no user's principal or claims can spell another's key.
+ */
 function cacheKey(signer: EdgeSigner, audience: string, requestPrincipal: string, claims: Record<string, unknown>): string {
-  return JSON.stringify([signer.key.kid, audience, requestPrincipal, claims]);
+  const kid = signer.key.kid;
+  const key = `${kid.length}:${kid}${audience.length}:${audience}${requestPrincipal.length}:${requestPrincipal}`;
+  for (const _ in claims) return key + JSON.stringify(claims);
+  return key;
 }
 
 async function signed(c: GatewayContext, audience: string, requestPrincipal: string, claims: Record<string, unknown>): Promise<Response | undefined> {

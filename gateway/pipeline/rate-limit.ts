@@ -3,6 +3,7 @@
 // with Retry-After.
 import { MemoryCounterStore } from '../../core/ratelimit/memory-counter-store.ts';
 import { checkRateLimits } from '../../core/ratelimit/rate-limit.ts';
+import type { RateLimitOutcome } from '../../core/ratelimit/rate-limit.ts';
 import { DurableObjectCounterStore } from '../rate-limit/global-rate-limiter.ts';
 import { jsonError } from './json-error.ts';
 import type { GatewayContext, Stage } from './context.ts';
@@ -11,11 +12,8 @@ const local = new MemoryCounterStore();
 
 export const rateLimitStage: Stage = (c) => {
   const limits = c.runtime.rateLimits(c.targets);
-  return limits.length === 0 ? undefined : limited(c, limits);
-};
-
-async function limited(c: GatewayContext, limits: ReturnType<GatewayContext['runtime']['rateLimits']>): Promise<Response | undefined> {
-  const outcome = await checkRateLimits(
+  if (limits.length === 0) return undefined;
+  const outcome = checkRateLimits(
     limits,
     {
       clientIp: c.clientIp,
@@ -28,8 +26,13 @@ async function limited(c: GatewayContext, limits: ReturnType<GatewayContext['run
     { local, global: new DurableObjectCounterStore(c.env.RATE_LIMITS) },
     Date.now(),
   );
+  // Local limits only: decided synchronously. A global limit waits for its Durable Object.
+  return outcome instanceof Promise ? outcome.then((o) => answer(c, o)) : answer(c, outcome);
+};
+
+function answer(c: GatewayContext, outcome: RateLimitOutcome): Response | undefined {
   for (const f of outcome.failedOpen ?? []) console.error(JSON.stringify({ level: 'warn', msg: 'rate-limit store failed; limit skipped', ...f, error: String(f.error) }));
-  for (const [name, value] of Object.entries(outcome.headers)) c.responseHeaders.set(name, value);
+  for (const name in outcome.headers) c.responseHeaders.set(name, outcome.headers[name] as string);
   if (outcome.allowed) return undefined;
   return jsonError(429, 'rate_limited', `rate limit ${outcome.deniedBy?.limit ?? ''} of ${outcome.deniedBy?.policy ?? ''} exceeded`, c.responseHeaders);
 }

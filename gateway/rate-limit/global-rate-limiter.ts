@@ -8,7 +8,7 @@ import type { CounterStore, TakeResult, TokenBucket } from '../../core/ratelimit
 export class GlobalRateLimiter extends DurableObject {
   private readonly buckets = new MemoryCounterStore({ maxKeys: 64 });
 
-  take(key: string, bucket: TokenBucket): Promise<TakeResult> {
+  take(key: string, bucket: TokenBucket): TakeResult {
     return this.buckets.take(key, bucket, Date.now());
   }
 }
