@@ -20,6 +20,12 @@
 // proxy, the gateway routing only, and the gateway with API key + rate limit.
 //
 //   npx node bench/gateway-proxy.bench.ts        (or: npm run bench -- gateway-proxy)
+//   WEFT_BENCH_PROFILE=auth npm run bench -- gateway-proxy    (or =routing)
+//
+// With WEFT_BENCH_PROFILE, the gateway's V8 inspector is opened (Miniflare's inspector proxy)
+// and, after the report, that lane is run once more under V8's sampling profiler: the
+// functions with the most self time are printed and the whole profile is written as a
+// .cpuprofile (open it in Chrome DevTools). The inspector is off in normal runs.
 //
 // Bounded: each measurement stops at its request count or its time cap; a watchdog ends the
 // run if anything hangs; Miniflare is disposed and the upstream closed on every exit path.
@@ -37,6 +43,8 @@ import type { V4MiniflareOptions } from 'miniflare';
 import { generateControlSecrets } from '../cli/control/dev-secrets.ts';
 import { bundleWorker } from '../test/support/bundle-worker.ts';
 import { quantile, runLanes } from './support/run-lanes.ts';
+import { freePort } from './support/sidecar-processes.ts';
+import { WorkerInspector } from './support/workerd-profile.ts';
 
 // No telemetry, no Request.cf download: the bench needs nothing but 127.0.0.1.
 process.env.WRANGLER_SEND_METRICS = 'false';
@@ -58,6 +66,11 @@ const CONCURRENCY = 8;
 const PHASE_CAP_MS = 4_000;
 const TARGET_RATIO = 1.3;
 const API_KEY = 'bench-partner-key-0001';
+const PROFILE = process.env.WEFT_BENCH_PROFILE;
+if (PROFILE !== undefined && PROFILE !== 'routing' && PROFILE !== 'auth') {
+  console.error(`WEFT_BENCH_PROFILE must be "routing" or "auth", not "${PROFILE}"`);
+  process.exit(2);
+}
 
 const BARE_PROXY = `
 import { Hono } from 'hono';
@@ -263,6 +276,7 @@ try {
     port: 0,
     // No Request.cf download from workers.cloudflare.com: a placeholder is enough here.
     cf: false,
+    ...(PROFILE ? { inspectorPort: await freePort() } : {}),
     log: new Log(LogLevel.WARN),
     // Worker console output (the gateway's access log: one JSON line per request) is counted
     // here, not printed; errors are kept for the report.
@@ -282,6 +296,7 @@ try {
         durableObjects: { RATE_LIMITS: { className: 'GlobalRateLimiter', useSQLite: true } },
         serviceBindings: { CONTROL: { name: 'weft-control', entrypoint: 'ControlRpc' } },
         bindings: { SNAPSHOT_CHECK_SECONDS: '5', WEFT_ENV: 'bench' },
+        ...(PROFILE ? { unsafeInspectorProxy: true } : {}),
         unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
       },
       {
@@ -413,6 +428,23 @@ try {
       `${t.name}: median latency ${ratio.toFixed(2)}× the bare proxy (median of ${ROUNDS} paired rounds: ${paired.map((r) => r.toFixed(2)).join(', ')}; best rounds ${(b(t).median / bareBest.median).toFixed(2)}×) ` +
         `(target ≤ ${TARGET_RATIO}: ${ratio <= TARGET_RATIO ? 'ok' : 'MISSED'}); ${(b(t).median - bareBest.median).toFixed(3)} ms added per request`,
     );
+  }
+  if (PROFILE) {
+    const lane = PROFILE === 'auth' ? authed : routing;
+    const inspector = await WorkerInspector.connect(options.inspectorPort as number, 'weft-gateway');
+    try {
+      const top = await inspector.profile(async () => {
+        await measure(lane, 4_000, 1, 20_000);
+        await measure(lane, 6_000, CONCURRENCY, 20_000);
+      });
+      const file = join(tmpdir(), `weft-gateway-${PROFILE}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(inspector.last));
+      console.log(`\n## CPU profile of the gateway Worker, "${lane.name}" (4 000 requests on 1 connection, 6 000 on ${CONCURRENCY}); self time, share of non-idle samples`);
+      for (const f of top.slice(0, 25)) console.log(`${(f.share * 100).toFixed(1).padStart(5)} %  ${f.ms.toFixed(0).padStart(6)} ms  ${f.name}`);
+      console.log(`(lines are in the gateway bundle; with the inspector attached every console.log is also formatted for it, so the access line reads high, and this run's ratios above are not comparable with normal runs; the whole profile: ${file})`);
+    } finally {
+      inspector.close();
+    }
   }
   console.log(`\nworker log lines swallowed (the gateway writes one access-log line per request): ${workerLogs.lines}`);
   if (workerLogs.errors.length > 0) console.log(`worker warnings/errors (first ${workerLogs.errors.length}):\n  ${workerLogs.errors.join('\n  ')}`);
