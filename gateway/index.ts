@@ -2,6 +2,8 @@
 // pipeline below, in order; any stage may answer (and end it). With no valid snapshot the
 // gateway answers 503: it never allows everything.
 import { Hono } from 'hono';
+import type { Context } from 'hono';
+import type { SnapshotRuntime } from '../core/runtime/snapshot-runtime.ts';
 import { errorBody } from '../core/errors/http-error.ts';
 import type { GatewayEnv } from './env.ts';
 import { runPipeline } from './pipeline/pipeline.ts';
@@ -16,10 +18,15 @@ app.get('/__weft/health', async (c) => {
   return c.json({ status: runtime ? 'ready' : 'starting', snapshot: runtime?.version ?? null }, runtime ? 200 : 503);
 });
 
-app.all('*', async (c) => {
-  const runtime = await currentSnapshot(c.env, c.executionCtx as ExecutionContext);
+function serve(c: Context<{ Bindings: GatewayEnv }>, runtime: SnapshotRuntime | undefined): Response | Promise<Response> {
   if (!runtime) return c.json(errorBody('no_snapshot', 'the gateway has no valid policy snapshot yet'), 503);
   return runPipeline(c.req.raw, c.env, c.executionCtx as ExecutionContext, runtime);
+}
+
+app.all('*', (c): Response | Promise<Response> => {
+  // Synchronous once the isolate holds a snapshot; only its first request waits for KV.
+  const runtime = currentSnapshot(c.env, c.executionCtx as ExecutionContext);
+  return runtime instanceof Promise ? runtime.then((r) => serve(c, r)) : serve(c, runtime);
 });
 
 export default app;

@@ -25,7 +25,8 @@ async function refresh(env: GatewayEnv): Promise<void> {
 const refresher = new PeriodicRefresh((e) => console.error(JSON.stringify({ component: 'gateway.endpoints', level: 'warn', msg: 'endpoints refresh failed', error: String(e) })));
 
 /** The current registered endpoints (see periodic-refresh.ts for when control is asked). */
-export async function registeredEndpoints(env: GatewayEnv, ctx: ExecutionContext): Promise<EndpointsDocument | undefined> {
-  await refresher.tick(checkIntervalMs(env.SNAPSHOT_CHECK_SECONDS), state.doc !== undefined, ctx, () => refresh(env));
-  return state.doc;
+/** The registered endpoints in force; a promise only while an isolate's first load is under way. */
+export function registeredEndpoints(env: GatewayEnv, ctx: ExecutionContext): EndpointsDocument | undefined | Promise<EndpointsDocument | undefined> {
+  const first = refresher.tick(checkIntervalMs(env.SNAPSHOT_CHECK_SECONDS), state.doc !== undefined, ctx, () => refresh(env));
+  return first ? first.then(() => state.doc) : state.doc;
 }

@@ -13,8 +13,11 @@ export class PeriodicRefresh {
     this.onError = onError;
   }
 
-  /** Runs `refresh` if one is due; waits for it only when nothing is held yet. */
-  async tick(intervalMs: number, holding: boolean, ctx: ExecutionContext, refresh: () => Promise<void>): Promise<void> {
+  /**
+   * Runs `refresh` if one is due. Returns the refresh to wait for only when nothing is held
+   * yet; otherwise undefined, and the request goes on synchronously (no promise per request).
+   */
+  tick(intervalMs: number, holding: boolean, ctx: ExecutionContext, refresh: () => Promise<void>): Promise<void> | undefined {
     const now = Date.now();
     if (!this.inFlight && now - this.lastCheck >= intervalMs) {
       this.lastCheck = now;
@@ -24,9 +27,10 @@ export class PeriodicRefresh {
           this.inFlight = undefined;
         });
     }
-    if (!this.inFlight) return;
-    if (holding) ctx.waitUntil(this.inFlight);
-    else await this.inFlight;
+    if (!this.inFlight) return undefined;
+    if (!holding) return this.inFlight;
+    ctx.waitUntil(this.inFlight);
+    return undefined;
   }
 }
 

@@ -93,7 +93,8 @@ async function refreshFromKv(env: GatewayEnv): Promise<void> {
 const refresher = new PeriodicRefresh((e) => log({ level: 'error', msg: 'snapshot check failed; keeping the current one', error: String(e) }));
 
 /** The snapshot in force (see periodic-refresh.ts for when KV is read). */
-export async function currentSnapshot(env: GatewayEnv, ctx: ExecutionContext): Promise<SnapshotRuntime | undefined> {
-  await refresher.tick(checkIntervalMs(env.SNAPSHOT_CHECK_SECONDS), state.runtime !== undefined, ctx, () => refreshFromKv(env));
-  return state.runtime;
+/** The snapshot in force; a promise only while an isolate's first load is under way. */
+export function currentSnapshot(env: GatewayEnv, ctx: ExecutionContext): SnapshotRuntime | undefined | Promise<SnapshotRuntime | undefined> {
+  const first = refresher.tick(checkIntervalMs(env.SNAPSHOT_CHECK_SECONDS), state.runtime !== undefined, ctx, () => refreshFromKv(env));
+  return first ? first.then(() => state.runtime) : state.runtime;
 }

@@ -54,7 +54,8 @@ export const proxyStage: Stage = async (c) => {
   const rule = match.rule;
   if (!c.backend) return undefined;
   const { service, subset } = c.backend;
-  const pool = endpointPool(c.runtime.version, service, subset, await registeredEndpoints(c.env, c.ctx));
+  const registered = registeredEndpoints(c.env, c.ctx);
+  const pool = endpointPool(c.runtime.version, service, subset, registered instanceof Promise ? await registered : registered);
   if (pool.endpoints.length === 0) return jsonError(503, 'no_endpoints', `${service.id}${subset ? `/${subset}` : ''} has no endpoints`);
 
   const method = c.request.method.toUpperCase();
