@@ -34,8 +34,12 @@ export interface GatewayContext {
   user?: AuthenticatedUser;
   /** Headers for the upstream request, built up by the stages. */
   upstreamHeaders: Headers;
-  /** Headers every response to this request carries (CORS, rate limits). */
-  responseHeaders: Headers;
+  /**
+   * Headers every response to this request carries (CORS, rate limits), in order: a `vary`
+   * value is appended to the response's, any other replaces it. A plain list, not a Headers
+   * object: most requests add none, and the rest add them once, in finishResponse.
+   */
+  responseHeaders: [name: string, value: string][];
   /** Path sent upstream (after rewrite). */
   upstreamPath: string;
   upstreamHost: string | null;

@@ -10,9 +10,6 @@ export const corsStage: Stage = (c) => {
   const preflight = corsPreflight(cors, { method: c.request.method, headers: c.request.headers });
   if (preflight.kind === 'preflight') return new Response(null, { status: preflight.status, headers: preflight.headers });
   if (preflight.kind === 'rejected') return jsonError(preflight.status, 'cors_rejected', preflight.reason);
-  for (const [name, value] of Object.entries(corsResponseHeaders(cors, c.request.headers.get('origin')))) {
-    if (name === 'vary') c.responseHeaders.append('vary', value);
-    else c.responseHeaders.set(name, value);
-  }
+  c.responseHeaders.push(...Object.entries(corsResponseHeaders(cors, c.request.headers.get('origin'))));
   return undefined;
 };

@@ -73,7 +73,7 @@ export async function runPipeline(request: Request, env: GatewayEnv, ctx: Execut
     traceparent: span.traceparent,
     targets: [],
     upstreamHeaders: untrustedStripped(request.headers),
-    responseHeaders: new Headers(),
+    responseHeaders: [],
     upstreamPath: '',
     upstreamHost: null,
   };

@@ -32,7 +32,8 @@ export const rateLimitStage: Stage = (c) => {
 
 function answer(c: GatewayContext, outcome: RateLimitOutcome): Response | undefined {
   for (const f of outcome.failedOpen ?? []) console.error(JSON.stringify({ level: 'warn', msg: 'rate-limit store failed; limit skipped', ...f, error: String(f.error) }));
-  for (const name in outcome.headers) c.responseHeaders.set(name, outcome.headers[name] as string);
+  for (const name in outcome.headers) c.responseHeaders.push([name, outcome.headers[name] as string]);
   if (outcome.allowed) return undefined;
-  return jsonError(429, 'rate_limited', `rate limit ${outcome.deniedBy?.limit ?? ''} of ${outcome.deniedBy?.policy ?? ''} exceeded`, c.responseHeaders);
+  // The RateLimit-* and Retry-After headers go on in finishResponse, as on every answer.
+  return jsonError(429, 'rate_limited', `rate limit ${outcome.deniedBy?.limit ?? ''} of ${outcome.deniedBy?.policy ?? ''} exceeded`);
 }

@@ -7,7 +7,7 @@ import type { GatewayContext } from './context.ts';
 export function finishResponse(c: GatewayContext, response: Response): Response {
   const ops = c.match?.rule.responseHeaders;
   const withOps = ops !== undefined && !noHeaderOps(ops);
-  const added = !c.responseHeaders.keys().next().done;
+  const added = c.responseHeaders.length > 0;
   const untrusted = untrustedNames(response.headers);
   if (!withOps && !added && !untrusted) return response;
   // One copy, whose headers (unlike a fetch response's) can be changed.
