@@ -46,7 +46,7 @@ beforeAll(async () => {
         '      backends: [{ service: api, subset: stable }]',
       ].join('\n'),
     ),
-    route('limited', 'limited.example.com', '    - backends: [{ service: api, subset: stable }]'),
+    route('limited', 'limited.example.com', ['    - backends: [{ service: api, subset: stable }]', '      cors: { allowOrigins: ["https://app.example.com"], exposeHeaders: [RateLimit-Remaining, Retry-After] }'].join('\n')),
     route('keyed', 'keyed.example.com', '    - backends: [{ service: api, subset: stable }]'),
     [
       'apiVersion: weft/v1',
@@ -231,8 +231,8 @@ describe('access policy at the edge', () => {
 });
 
 describe('rate limits at the edge', () => {
-  it('answers RateLimit headers, then 429 with Retry-After once the bucket is empty', async () => {
-    const ip = { 'cf-connecting-ip': '203.0.113.7' };
+  it('answers RateLimit headers, then 429 with Retry-After once the bucket is empty (with the route\'s CORS headers, once)', async () => {
+    const ip = { 'cf-connecting-ip': '203.0.113.7', origin: 'https://app.example.com' };
     const statuses: number[] = [];
     let last: Response | undefined;
     for (let i = 0; i < 4; i++) {
@@ -250,6 +250,10 @@ describe('rate limits at the edge', () => {
     expect(Number(last?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(last?.headers.get('ratelimit-remaining')).toBe('0');
     expect(Number(last?.headers.get('ratelimit-reset'))).toBeGreaterThanOrEqual(Number(last?.headers.get('retry-after')));
+    // A browser app can read the 429 and its headers.
+    expect(last?.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(last?.headers.get('access-control-expose-headers')).toBe('ratelimit-remaining, retry-after');
+    expect(last?.headers.get('vary')).toBe('Origin');
     expect(((await last?.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
     // Another client is counted separately.
     expect((await gw('https://limited.example.com/x', { headers: { 'cf-connecting-ip': '203.0.113.8' } })).status).toBe(200);
