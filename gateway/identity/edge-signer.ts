@@ -29,21 +29,23 @@ async function load(env: GatewayEnv): Promise<EdgeSigner> {
   return { key, gatewayId: issuer };
 }
 
-/** The loaded, certified signer, when there is one that needs no re-certification yet (synchronous). */
-let ready: EdgeSigner | undefined;
+/** The last signer loaded and certified, with when its certification was asked for. */
+let ready: { signer: EdgeSigner; certifiedAt: number } | undefined;
 
+/** That signer, synchronously, while it needs no re-certification; else undefined (use edgeSigner). */
 export function readyEdgeSigner(): EdgeSigner | undefined {
-  return ready && Date.now() - certifiedAt <= RECERTIFY_MS ? ready : undefined;
+  return ready && Date.now() - ready.certifiedAt <= RECERTIFY_MS ? ready.signer : undefined;
 }
 
 export function edgeSigner(env: GatewayEnv): Promise<EdgeSigner> {
   if (!signer || Date.now() - certifiedAt > RECERTIFY_MS) {
-    certifiedAt = Date.now();
+    const startedAt = Date.now();
+    certifiedAt = startedAt;
     const loading = load(env);
     signer = loading;
     loading.then(
       (loaded) => {
-        if (signer === loading) ready = loaded;
+        if (signer === loading) ready = { signer: loaded, certifiedAt: startedAt };
       },
       () => {
         if (signer === loading) signer = undefined;
