@@ -162,3 +162,42 @@ describe('verifyJwt', () => {
     expect(result).toMatchObject({ ok: false, code: 'jwks_unavailable' });
   });
 });
+
+describe('a verified token, remembered (one signature check per token, provider and key set)', () => {
+  it('is refused once it expires, at exactly the moment it would be without the memory', async () => {
+    const p = provider([es]);
+    const token = await sign(es, { exp: SEC + 60 });
+    expect((await verifyJwt(token, p, deps(NOW))).ok).toBe(true);
+    expect((await verifyJwt(token, p, deps(NOW + 59_999))).ok).toBe(true);
+    expect(await verifyJwt(token, p, deps(NOW + 60_000))).toMatchObject({ ok: false, code: 'expired' });
+    // With the provider's clock skew, later.
+    const lenient = provider([es], { clockSkewMs: 30_000 });
+    expect((await verifyJwt(token, lenient, deps(NOW))).ok).toBe(true);
+    expect((await verifyJwt(token, lenient, deps(NOW + 89_999))).ok).toBe(true);
+    expect(await verifyJwt(token, lenient, deps(NOW + 90_000))).toMatchObject({ ok: false, code: 'expired' });
+  });
+
+  it('counts for its provider only: the next policy (another audience, another key set) checks it afresh', async () => {
+    const token = await sign(es);
+    const before = provider([es]);
+    expect((await verifyJwt(token, before, deps())).ok).toBe(true);
+    expect(await verifyJwt(token, provider([es], { audiences: ['https://other.example.com'] }), deps())).toMatchObject({ ok: false, code: 'wrong_audience' });
+    expect(await verifyJwt(token, provider([other]), deps())).toMatchObject({ ok: false, code: 'unknown_key' });
+    expect((await verifyJwt(token, before, deps())).ok).toBe(true);
+  });
+
+  it('a refused token is not remembered: refused while not valid yet, accepted once it is', async () => {
+    const p = provider([es]);
+    const token = await sign(es, { nbf: SEC + 60 });
+    expect(await verifyJwt(token, p, deps(NOW))).toMatchObject({ ok: false, code: 'not_yet_valid' });
+    expect((await verifyJwt(token, p, deps(NOW + 60_000))).ok).toBe(true);
+  });
+
+  it('answers with a copy of the claims each time', async () => {
+    const p = provider([es]);
+    const token = await sign(es, { plan: 'pro' });
+    const first = await verifyJwt(token, p, deps());
+    if (first.ok) first.claims.plan = 'changed by a caller';
+    expect(await verifyJwt(token, p, deps())).toMatchObject({ ok: true, claims: { plan: 'pro' } });
+  });
+});

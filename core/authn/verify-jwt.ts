@@ -2,6 +2,8 @@
 // provider's inline JWKS or its remote JWKS (through JwksCache), then `iss`, `aud`, `exp`,
 // `nbf` with the provider's clock skew. Answers with a code, never throws, so the gateway can
 // say why a token was refused (RFC 6750 error_description) and count refusals by cause.
+// A token once verified is remembered per provider and key set (see `verifiedTokens`), so a
+// client sending the same token on every request pays one signature check, not one each time.
 import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import type { JSONWebKeySet, JWTPayload, JWTVerifyOptions, ProtectedHeaderParameters } from 'jose';
 import type { CompiledJwtProvider } from '../policy/authentication/compile.ts';
@@ -52,12 +54,79 @@ function localSet(jwks: JSONWebKeySet): KeyResolver {
   return set;
 }
 
+/** Verified tokens remembered per provider; past this many, the oldest goes. */
+export const VERIFIED_TOKENS_REMEMBERED = 1024;
+
+interface Remembered {
+  /** The header's kid, to ask the key set for the same key. */
+  kid: string | undefined;
+  issuer: string;
+  subject: string;
+  claims: JWTPayload;
+  /** `exp`, seconds since the epoch. */
+  exp: number;
+  /** The key set that verified it: a different one (rotated remote JWKS) means verify again. */
+  keys: object;
+}
+
+/**
+ * Tokens that verified, per provider (one compiled provider per snapshot, so a policy change
+ * starts afresh). Only good tokens are kept, so junk cannot fill it and a refused token is
+ * checked in full every time. A hit still goes through every check that depends on the
+ * request or the clock: the header and its algorithm, the key set as it is now (a remote JWKS
+ * that rotated, or went unavailable past its grace, is honoured exactly as without the cache),
+ * and `exp` with the provider's clock skew. Issuer, audience and signature are properties of
+ * the token and the provider, both unchanged.
+ */
+const verifiedTokens = new WeakMap<CompiledJwtProvider, Map<string, Remembered>>();
+
+/**
+ * The answer for a token verified before, when it still holds: the provider's key set is the
+ * one that verified it (a remote set is asked for as on a full check, so rotation, refresh and
+ * an outage past grace count the same) and `exp` has not passed (jose's rule: expired when
+ * exp <= now - tolerance, in whole seconds). Otherwise undefined: check it in full.
+ */
+async function rememberedResult(token: string, provider: CompiledJwtProvider, deps: VerifyJwtDeps): Promise<JwtVerifyResult | undefined> {
+  const remembered = verifiedTokens.get(provider)?.get(token);
+  if (!remembered || remembered.exp <= Math.floor(deps.now() / 1000) - Math.max(0, provider.clockSkewMs) / 1000) return undefined;
+  let keySet: object | null = provider.jwks;
+  if (!keySet && provider.jwksUri) {
+    try {
+      keySet = await deps.jwks.get(provider.jwksUri, { ...(remembered.kid !== undefined ? { kid: remembered.kid } : {}), ...(deps.waitUntil ? { waitUntil: deps.waitUntil } : {}) });
+    } catch {
+      return undefined; // the full check reports it
+    }
+  }
+  if (keySet !== remembered.keys) return undefined;
+  return { ok: true, issuer: remembered.issuer, subject: remembered.subject, claims: { ...remembered.claims } };
+}
+
+function remember(provider: CompiledJwtProvider, token: string, entry: Remembered): void {
+  let tokens = verifiedTokens.get(provider);
+  if (!tokens) verifiedTokens.set(provider, (tokens = new Map()));
+  tokens.set(token, entry);
+  if (tokens.size > VERIFIED_TOKENS_REMEMBERED) tokens.delete(tokens.keys().next().value as string);
+}
+
 function fail(code: JwtRejectionCode, message: string): JwtVerifyResult {
   return { ok: false, code, message };
 }
 
+/** unverifiedIssuer's answers for the last tokens seen (a pure function of the token), bounded. */
+const issuers = new Map<string, string | null>();
+const ISSUERS_REMEMBERED = 1024;
+
 /** The unverified `iss` of a compact JWT, or null when there is none (used only to pick a provider). */
 export function unverifiedIssuer(token: string): string | null {
+  const known = issuers.get(token);
+  if (known !== undefined) return known;
+  const iss = decodeIssuer(token);
+  issuers.set(token, iss);
+  if (issuers.size > ISSUERS_REMEMBERED) issuers.delete(issuers.keys().next().value as string);
+  return iss;
+}
+
+function decodeIssuer(token: string): string | null {
   if (token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) return null;
   try {
     const part = token.split('.')[1] as string;
@@ -80,6 +149,8 @@ export function looksLikeJwt(token: string): boolean {
 
 export async function verifyJwt(token: string, provider: CompiledJwtProvider, deps: VerifyJwtDeps): Promise<JwtVerifyResult> {
   if (typeof token !== 'string' || !looksLikeJwt(token)) return fail('malformed', 'the token is not a compact JWT (header.payload.signature)');
+  const known = await rememberedResult(token, provider, deps);
+  if (known) return known;
   let header: ProtectedHeaderParameters;
   try {
     header = decodeProtectedHeader(token);
@@ -93,12 +164,13 @@ export async function verifyJwt(token: string, provider: CompiledJwtProvider, de
   if (header.kid !== undefined && typeof header.kid !== 'string') return fail('malformed', 'the token header kid is not a string');
 
   let keys: KeyResolver;
+  let keySet: JSONWebKeySet;
   try {
-    if (provider.jwks) keys = localSet(provider.jwks as JSONWebKeySet);
-    else if (provider.jwksUri) {
-      const set = await deps.jwks.get(provider.jwksUri, { ...(header.kid !== undefined ? { kid: header.kid } : {}), ...(deps.waitUntil ? { waitUntil: deps.waitUntil } : {}) });
-      keys = localSet(set);
-    } else return fail('unknown_key', `provider ${provider.name} has neither jwks nor jwksUri`);
+    if (provider.jwks) keySet = provider.jwks as JSONWebKeySet;
+    else if (provider.jwksUri)
+      keySet = await deps.jwks.get(provider.jwksUri, { ...(header.kid !== undefined ? { kid: header.kid } : {}), ...(deps.waitUntil ? { waitUntil: deps.waitUntil } : {}) });
+    else return fail('unknown_key', `provider ${provider.name} has neither jwks nor jwksUri`);
+    keys = localSet(keySet);
   } catch (e) {
     if (e instanceof JwksUnavailableError) return fail('jwks_unavailable', `the signing keys of ${provider.issuer} are unavailable: ${e.message}`);
     return fail('unknown_key', `the key set of provider ${provider.name} is not usable: ${(e as Error).message}`);
@@ -123,7 +195,8 @@ export async function verifyJwt(token: string, provider: CompiledJwtProvider, de
     payload = found.payload;
   }
   if (typeof payload.sub !== 'string' || payload.sub === '') return fail('malformed', 'the token sub claim is not a non-empty string');
-  return { ok: true, issuer: provider.issuer, subject: payload.sub, claims: payload };
+  remember(provider, token, { kid: header.kid, issuer: provider.issuer, subject: payload.sub, claims: payload, exp: payload.exp as number, keys: keySet });
+  return { ok: true, issuer: provider.issuer, subject: payload.sub, claims: { ...payload } };
 }
 
 async function verifyWithAny(

@@ -258,4 +258,34 @@ describe('JwksCache', () => {
     expect((await verifyJwt(await token(k1), provider, deps)).ok).toBe(true);
     expect(jwks.hits()).toBe(3);
   });
+
+  it('a remembered token stops being accepted once the issuer stops publishing its key', async () => {
+    let keys = [k1.publicJwk];
+    const jwks = serve('/rotate-away', (_req, res) => json({ keys })(_req, res));
+    const c = clock();
+    const cache = new JwksCache({ fetch, now: c.now, ttlMs: 60_000 });
+    const provider: CompiledJwtProvider = {
+      name: 'idp',
+      issuer: ISS,
+      jwksUri: jwks.url,
+      jwks: null,
+      audiences: [],
+      algorithms: ['ES256'],
+      clockSkewMs: 0,
+      from: [{ header: 'authorization', prefix: 'Bearer ' }],
+      forwardClaims: [],
+      forwardOriginalToken: false,
+    };
+    const token = await new SignJWT({ iss: ISS, sub: 'u', exp: Math.floor(T0 / 1000) + 3600 }).setProtectedHeader({ alg: 'ES256', kid: k1.kid }).sign(k1.privateKey);
+    const deps = { jwks: cache, now: c.now };
+    expect((await verifyJwt(token, provider, deps)).ok).toBe(true);
+    expect((await verifyJwt(token, provider, deps)).ok).toBe(true);
+
+    // The issuer drops k1 (compromised, say); after ttl the cache refreshes in the background.
+    keys = [k2.publicJwk];
+    c.set(61_000);
+    await cache.get(jwks.url);
+    await vi.waitFor(async () => expect(kids(await cache.get(jwks.url))).toEqual(['k2']));
+    expect(await verifyJwt(token, provider, deps)).toMatchObject({ ok: false, code: 'unknown_key' });
+  });
 });
