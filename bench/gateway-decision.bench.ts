@@ -295,31 +295,20 @@ const scriptStart = performance.now();
 const pair = await generateKeyPair('ES256');
 const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'bench-1', alg: 'ES256' };
 const jwks = JSON.stringify({ keys: [jwk] });
-const tokens = await Promise.all(
-  Array.from({ length: 16 }, (_, u) =>
-    new SignJWT({ plan: u % 2 === 0 ? 'pro' : 'free' })
-      .setProtectedHeader({ alg: 'ES256', kid: 'bench-1', typ: 'JWT' })
-      .setIssuer(ISSUER)
-      .setSubject(`user-${u}`)
-      .setAudience(AUDIENCE)
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .sign(pair.privateKey),
-  ),
-);
+/** A user's token from the bench's issuer, good for an hour. */
+function userToken(subject: string, plan: string): Promise<string> {
+  return new SignJWT({ plan })
+    .setProtectedHeader({ alg: 'ES256', kid: 'bench-1', typ: 'JWT' })
+    .setIssuer(ISSUER)
+    .setSubject(subject)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(pair.privateKey);
+}
+const tokens = await Promise.all(Array.from({ length: 16 }, (_, u) => userToken(`user-${u}`, u % 2 === 0 ? 'pro' : 'free')));
 // Tokens of users the isolate has not seen: the same claims and lifetime, distinct subjects.
-const unseenTokens = await Promise.all(
-  Array.from({ length: UNSEEN_TOKENS }, (_, u) =>
-    new SignJWT({ plan: 'pro' })
-      .setProtectedHeader({ alg: 'ES256', kid: 'bench-1', typ: 'JWT' })
-      .setIssuer(ISSUER)
-      .setSubject(`visitor-${u}`)
-      .setAudience(AUDIENCE)
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .sign(pair.privateKey),
-  ),
-);
+const unseenTokens = await Promise.all(Array.from({ length: UNSEEN_TOKENS }, (_, u) => userToken(`visitor-${u}`, 'pro')));
 const keyHash = await sha256Hex(API_KEY);
 const edgeKey: SigningKey = await importSigningKey((await generateSigningKeyPair('ES256')).privateJwk);
 

@@ -84,6 +84,27 @@ afterAll(async () => {
 
 const kids = (set: { keys: { kid?: string }[] }) => set.keys.map((k) => k.kid);
 
+/** A token of the issuer signed with `key`, good for an hour after T0. */
+function tokenFrom(key: Key): Promise<string> {
+  return new SignJWT({ iss: ISS, sub: 'u', exp: Math.floor(T0 / 1000) + 3600 }).setProtectedHeader({ alg: 'ES256', kid: key.kid }).sign(key.privateKey);
+}
+
+/** An ES256 provider whose keys are at `jwksUri`. */
+function remoteProvider(jwksUri: string): CompiledJwtProvider {
+  return {
+    name: 'idp',
+    issuer: ISS,
+    jwksUri,
+    jwks: null,
+    audiences: [],
+    algorithms: ['ES256'],
+    clockSkewMs: 0,
+    from: [{ header: 'authorization', prefix: 'Bearer ' }],
+    forwardClaims: [],
+    forwardOriginalToken: false,
+  };
+}
+
 describe('JwksCache', () => {
   it('fetches once and serves from cache within ttl', async () => {
     const jwks = serve('/fresh', json({ keys: [k1.publicJwk] }));
@@ -220,42 +241,29 @@ describe('JwksCache', () => {
     const jwks = serve('/rotation', (_req, res) => json({ keys })(_req, res));
     const c = clock();
     const cache = new JwksCache({ fetch, now: c.now, ttlMs: 300_000, minRefreshIntervalMs: 30_000 });
-    const provider: CompiledJwtProvider = {
-      name: 'idp',
-      issuer: ISS,
-      jwksUri: jwks.url,
-      jwks: null,
-      audiences: [],
-      algorithms: ['ES256'],
-      clockSkewMs: 0,
-      from: [{ header: 'authorization', prefix: 'Bearer ' }],
-      forwardClaims: [],
-      forwardOriginalToken: false,
-    };
-    const token = (key: Key) =>
-      new SignJWT({ iss: ISS, sub: 'u', exp: Math.floor(T0 / 1000) + 3600 }).setProtectedHeader({ alg: 'ES256', kid: key.kid }).sign(key.privateKey);
+    const provider = remoteProvider(jwks.url);
     const deps = { jwks: cache, now: c.now };
 
-    expect((await verifyJwt(await token(k1), provider, deps)).ok).toBe(true);
+    expect((await verifyJwt(await tokenFrom(k1), provider, deps)).ok).toBe(true);
     expect(jwks.hits()).toBe(1);
 
     // The issuer rotates to k2 and starts signing with it.
     keys = [k1.publicJwk, k2.publicJwk];
     c.set(40_000);
-    expect((await verifyJwt(await token(k2), provider, deps)).ok).toBe(true);
+    expect((await verifyJwt(await tokenFrom(k2), provider, deps)).ok).toBe(true);
     expect(jwks.hits()).toBe(2);
 
     // Tokens naming kids the issuer never published cannot make the cache hammer it.
     const stranger = { ...(await makeKey('k-unknown')) };
     c.set(45_000);
-    expect(await verifyJwt(await token(stranger), provider, deps)).toMatchObject({ ok: false, code: 'unknown_key' });
-    expect(await verifyJwt(await token(stranger), provider, deps)).toMatchObject({ ok: false, code: 'unknown_key' });
+    expect(await verifyJwt(await tokenFrom(stranger), provider, deps)).toMatchObject({ ok: false, code: 'unknown_key' });
+    expect(await verifyJwt(await tokenFrom(stranger), provider, deps)).toMatchObject({ ok: false, code: 'unknown_key' });
     expect(jwks.hits()).toBe(2);
     c.set(71_000);
-    expect(await verifyJwt(await token(stranger), provider, deps)).toMatchObject({ ok: false, code: 'unknown_key' });
+    expect(await verifyJwt(await tokenFrom(stranger), provider, deps)).toMatchObject({ ok: false, code: 'unknown_key' });
     expect(jwks.hits()).toBe(3);
     // Known kids never trigger a fetch within ttl.
-    expect((await verifyJwt(await token(k1), provider, deps)).ok).toBe(true);
+    expect((await verifyJwt(await tokenFrom(k1), provider, deps)).ok).toBe(true);
     expect(jwks.hits()).toBe(3);
   });
 
@@ -264,19 +272,8 @@ describe('JwksCache', () => {
     const jwks = serve('/rotate-away', (_req, res) => json({ keys })(_req, res));
     const c = clock();
     const cache = new JwksCache({ fetch, now: c.now, ttlMs: 60_000 });
-    const provider: CompiledJwtProvider = {
-      name: 'idp',
-      issuer: ISS,
-      jwksUri: jwks.url,
-      jwks: null,
-      audiences: [],
-      algorithms: ['ES256'],
-      clockSkewMs: 0,
-      from: [{ header: 'authorization', prefix: 'Bearer ' }],
-      forwardClaims: [],
-      forwardOriginalToken: false,
-    };
-    const token = await new SignJWT({ iss: ISS, sub: 'u', exp: Math.floor(T0 / 1000) + 3600 }).setProtectedHeader({ alg: 'ES256', kid: k1.kid }).sign(k1.privateKey);
+    const provider = remoteProvider(jwks.url);
+    const token = await tokenFrom(k1);
     const deps = { jwks: cache, now: c.now };
     expect((await verifyJwt(token, provider, deps)).ok).toBe(true);
     expect((await verifyJwt(token, provider, deps)).ok).toBe(true);
