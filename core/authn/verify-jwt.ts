@@ -72,11 +72,11 @@ interface Remembered {
 /**
  * Tokens that verified, per provider (one compiled provider per snapshot, so a policy change
  * starts afresh). Only good tokens are kept, so junk cannot fill it and a refused token is
- * checked in full every time. A hit still goes through every check that depends on the
- * request or the clock: the header and its algorithm, the key set as it is now (a remote JWKS
- * that rotated, or went unavailable past its grace, is honoured exactly as without the cache),
- * and `exp` with the provider's clock skew. Issuer, audience and signature are properties of
- * the token and the provider, both unchanged.
+ * checked in full every time. A hit still makes every check that depends on the moment: the
+ * key set as it is now (a remote JWKS that rotated, or went unavailable past its grace, is
+ * honoured exactly as without the memory) and `exp` with the provider's clock skew. Header,
+ * algorithm, issuer, audience and signature belong to the token and the provider, both the
+ * same as when it was verified.
  */
 const verifiedTokens = new WeakMap<CompiledJwtProvider, Map<string, Remembered>>();
 
@@ -112,12 +112,18 @@ function fail(code: JwtRejectionCode, message: string): JwtVerifyResult {
   return { ok: false, code, message };
 }
 
-/** unverifiedIssuer's answers for the last tokens seen (a pure function of the token), bounded. */
+/**
+ * unverifiedIssuer's answers for the last tokens seen (a pure function of the token). Anyone
+ * can fill it with junk, so it is small in both ways: at most ISSUERS_REMEMBERED tokens of at
+ * most ISSUER_TOKEN_BYTES characters (2 MB at worst); longer tokens are decoded every time.
+ */
 const issuers = new Map<string, string | null>();
-const ISSUERS_REMEMBERED = 1024;
+const ISSUERS_REMEMBERED = 512;
+const ISSUER_TOKEN_BYTES = 4096;
 
 /** The unverified `iss` of a compact JWT, or null when there is none (used only to pick a provider). */
 export function unverifiedIssuer(token: string): string | null {
+  if (token.length > ISSUER_TOKEN_BYTES) return decodeIssuer(token);
   const known = issuers.get(token);
   if (known !== undefined) return known;
   const iss = decodeIssuer(token);
