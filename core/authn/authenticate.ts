@@ -114,12 +114,26 @@ interface JwtCredential {
   readers: { provider: CompiledJwtProvider; source: TokenSource }[];
 }
 
-/** The headers an Authentication's providers set from claims, per compiled policy (snapshot). */
-const claimHeadersOf = new WeakMap<CompiledAuthentication, readonly string[]>();
+/** What an Authentication's JWT providers forward: the claims, and the headers they go in. */
+export interface ForwardedClaims {
+  claims: readonly string[];
+  headers: readonly string[];
+}
+
+const forwardedOf = new WeakMap<CompiledAuthentication, ForwardedClaims>();
+
+/** ForwardedClaims of a compiled policy, worked out once per snapshot, not per request. */
+export function forwardedClaims(auth: CompiledAuthentication): ForwardedClaims {
+  let forwarded = forwardedOf.get(auth);
+  if (!forwarded) {
+    const all = auth.jwt.flatMap((p) => p.forwardClaims);
+    forwardedOf.set(auth, (forwarded = { claims: all.map((f) => f.claim), headers: unique(all.map((f) => f.header)) }));
+  }
+  return forwarded;
+}
 
 export async function authenticate(auth: CompiledAuthentication, request: AuthnRequest, deps: AuthnDeps): Promise<AuthnResult> {
-  let claimHeaders = claimHeadersOf.get(auth);
-  if (!claimHeaders) claimHeadersOf.set(auth, (claimHeaders = unique(auth.jwt.flatMap((p) => p.forwardClaims.map((f) => f.header)))));
+  const claimHeaders = forwardedClaims(auth).headers;
 
   // Credentials: for each provider the first of its sources that holds a token, grouped by token.
   const jwtCredentials: JwtCredential[] = [];

@@ -3,10 +3,10 @@
 // service's SPIFFE ID, subject = the user (`iss/sub` or `apikey/<name>`), plus the claims the
 // route forwards. Sidecars verify it offline against the trust bundle. A token is reused for
 // the same user and audience while more than half its lifetime is left (TokenCache).
+import { forwardedClaims } from '../../core/authn/authenticate.ts';
 import { resolveClaim } from '../../core/authn/claims.ts';
 import { DEFAULT_EDGE_TOKEN_TTL_MS, EDGE_TOKEN_HEADER, mintEdgeToken } from '../../core/identity/edge-token.ts';
 import { TokenCache } from '../../core/identity/token-cache.ts';
-import type { CompiledAuthentication } from '../../core/policy/authentication/compile.ts';
 import { edgeSigner, readyEdgeSigner } from '../identity/edge-signer.ts';
 import type { EdgeSigner } from '../identity/edge-signer.ts';
 import { jsonError } from './json-error.ts';
@@ -14,16 +14,12 @@ import type { GatewayContext, Stage } from './context.ts';
 
 /** Per isolate. */
 const tokens = new TokenCache();
-/** The claim names an Authentication's JWT providers forward, per compiled policy (snapshot). */
-const forwardedNames = new WeakMap<CompiledAuthentication, readonly string[]>();
-
-function forwardedClaims(c: GatewayContext, user: NonNullable<GatewayContext['user']>): Record<string, unknown> {
+/** The user's values of the claims the route's Authentication forwards. */
+function userClaims(c: GatewayContext, user: NonNullable<GatewayContext['user']>): Record<string, unknown> {
   const claims: Record<string, unknown> = {};
   const auth = c.runtime.authentication(c.targets);
   if (!auth) return claims;
-  let names = forwardedNames.get(auth);
-  if (!names) forwardedNames.set(auth, (names = auth.jwt.flatMap((p) => p.forwardClaims.map((f) => f.claim))));
-  for (const name of names) {
+  for (const name of forwardedClaims(auth).claims) {
     const value = resolveClaim(user.claims, name);
     if (value !== undefined) claims[name] = value;
   }
@@ -63,7 +59,7 @@ export const edgeTokenStage: Stage = (c) => {
   const user = c.user;
   if (!user || !c.backend) return undefined;
   const audience = c.runtime.spiffeIds.get(c.backend.service.id) as string;
-  const claims = forwardedClaims(c, user);
+  const claims = userClaims(c, user);
   // The common case, synchronously: a certified key and a token with half its life left.
   const signer = readyEdgeSigner();
   const cached = signer && tokens.fresh(cacheKey(signer, audience, user.requestPrincipal, claims));

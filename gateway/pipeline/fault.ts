@@ -3,16 +3,18 @@ import { decideFault } from '../../core/resilience/fault.ts';
 import { jsonError } from './json-error.ts';
 import type { Stage } from './context.ts';
 
+function aborted(abortStatus: number | null): Response | undefined {
+  return abortStatus === null ? undefined : jsonError(abortStatus, 'fault_injected', 'fault injected by route policy');
+}
+
 async function delayed(ms: number, abortStatus: number | null): Promise<Response | undefined> {
   await new Promise((r) => setTimeout(r, ms));
-  return abortStatus === null ? undefined : jsonError(abortStatus, 'fault_injected', 'fault injected by route policy');
+  return aborted(abortStatus);
 }
 
 export const faultStage: Stage = (c) => {
   const fault = c.match?.rule.fault;
   if (!fault) return undefined;
   const { delayMs, abortStatus } = decideFault(fault, Math.random);
-  if (delayMs > 0) return delayed(delayMs, abortStatus);
-  if (abortStatus !== null) return jsonError(abortStatus, 'fault_injected', 'fault injected by route policy');
-  return undefined;
+  return delayMs > 0 ? delayed(delayMs, abortStatus) : aborted(abortStatus);
 };

@@ -9,6 +9,13 @@ import { jsonError } from './json-error.ts';
 import type { GatewayContext, Stage } from './context.ts';
 
 const local = new MemoryCounterStore();
+/** The counter stores per isolate: the binding is the same object for every request. */
+let stores: { local: MemoryCounterStore; global: DurableObjectCounterStore; namespace: GatewayContext['env']['RATE_LIMITS'] } | undefined;
+
+function storesFor(c: GatewayContext): { local: MemoryCounterStore; global: DurableObjectCounterStore } {
+  if (stores?.namespace !== c.env.RATE_LIMITS) stores = { local, global: new DurableObjectCounterStore(c.env.RATE_LIMITS), namespace: c.env.RATE_LIMITS };
+  return stores;
+}
 
 export const rateLimitStage: Stage = (c) => {
   const limits = c.runtime.rateLimits(c.targets);
@@ -23,7 +30,7 @@ export const rateLimitStage: Stage = (c) => {
       headers: c.request.headers,
       claims: c.user?.claims ?? null,
     },
-    { local, global: new DurableObjectCounterStore(c.env.RATE_LIMITS) },
+    storesFor(c),
     Date.now(),
   );
   // Local limits only: decided synchronously. A global limit waits for its Durable Object.
