@@ -26,10 +26,9 @@ async function listYamlFiles(dir: string): Promise<string[]> {
 
 /** Every policy file under `dir` as `{ <path relative to dir>: <YAML text> }`: the body of a push. */
 export async function policyFileTexts(dir: string): Promise<Record<string, string>> {
-  const sources = await readPolicySources([dir], dir);
-  const ioErrors = sources.errors.filter((e) => e.code === 'io');
-  if (ioErrors.length > 0) throw new Error(ioErrors.map((e) => `${e.file}: ${e.message}`).join('\n'));
-  return sources.texts;
+  const { texts, errors } = await readPolicyTexts([dir], dir);
+  if (errors.length > 0) throw new Error(errors.map((e) => `${e.file}: ${e.message}`).join('\n'));
+  return texts;
 }
 
 /** Paths as the user sees them: relative inside the working folder, absolute outside it. */
@@ -46,8 +45,19 @@ export interface PolicySources {
   errors: PolicyError[];
 }
 
-export async function readPolicySources(paths: string[], cwd = process.cwd()): Promise<PolicySources> {
-  const result: PolicySources = { files: [], texts: {}, documents: [], errors: [] };
+export interface PolicyTexts {
+  /** `{ <path as the user sees it>: <YAML text> }`, in the stable order files are read. */
+  texts: Record<string, string>;
+  /** Paths that are missing, unreadable, or folders without policy files. */
+  errors: PolicyError[];
+}
+
+/**
+ * The policy files the paths name, read but not parsed (what a push sends). `check`, when
+ * given, looks at each file as it is read; its errors take their place among the io errors.
+ */
+export async function readPolicyTexts(paths: string[], cwd = process.cwd(), check?: (name: string, text: string) => PolicyError[]): Promise<PolicyTexts> {
+  const result: PolicyTexts = { texts: {}, errors: [] };
   for (const input of paths) {
     const display = displayPath(cwd, input);
     let files: string[];
@@ -69,12 +79,20 @@ export async function readPolicySources(paths: string[], cwd = process.cwd()): P
         result.errors.push(ioError(name, `cannot read: ${(e as Error).message}`));
         continue;
       }
-      result.files.push(name);
       result.texts[name] = text;
-      const loaded = loadPolicyYaml(name, text);
-      result.documents.push(...loaded.documents);
-      result.errors.push(...loaded.errors);
+      if (check) result.errors.push(...check(name, text));
     }
   }
   return result;
+}
+
+/** The policy files the paths name, read and parsed, errors in the order they were met. */
+export async function readPolicySources(paths: string[], cwd = process.cwd()): Promise<PolicySources> {
+  const documents: SourceDocument[] = [];
+  const { texts, errors } = await readPolicyTexts(paths, cwd, (name, text) => {
+    const loaded = loadPolicyYaml(name, text);
+    documents.push(...loaded.documents);
+    return loaded.errors;
+  });
+  return { files: Object.keys(texts), texts, documents, errors };
 }

@@ -9,7 +9,7 @@ import { ControlApiError, controlApi, controlFailure, invalidPolicyLines, pushSn
 import type { ControlFlags, PushAnswer } from '../control-api.ts';
 import { CliError, EXIT_INVALID } from '../exit-codes.ts';
 import type { Io } from '../io.ts';
-import { readPolicySources } from '../policy-files.ts';
+import { readPolicyTexts } from '../policy-files.ts';
 import { exitAfterWaiting, waitTimeoutMs, withWaitOptions } from '../wait-for-nodes.ts';
 import type { WaitFlags } from '../wait-for-nodes.ts';
 
@@ -23,13 +23,9 @@ interface PushFlags extends ControlFlags, WaitFlags {
 
 /** `{ file name: YAML text }` for every policy file the paths name, or the io errors. */
 async function readFiles(paths: string[], io: Io): Promise<Record<string, string> | undefined> {
-  const sources = await readPolicySources(paths);
-  const ioErrors = sources.errors.filter((e) => e.code === 'io');
-  if (ioErrors.length > 0) {
-    for (const e of ioErrors) io.err(`${formatPolicyError(e)}\n`);
-    return undefined;
-  }
-  return sources.texts;
+  const { texts, errors } = await readPolicyTexts(paths);
+  for (const e of errors) io.err(`${formatPolicyError(e)}\n`);
+  return errors.length > 0 ? undefined : texts;
 }
 
 function metadata(opts: PushFlags): Record<string, string> {
