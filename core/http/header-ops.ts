@@ -22,7 +22,7 @@ export function applyHeaderOps(headers: Headers, ops: CompiledHeaderOps): void {
 }
 
 /** The comma-separated tokens of a header value, trimmed and lower-cased; empty ones dropped. */
-function tokens(value: string | null): string[] {
+export function headerTokens(value: string | null | undefined): string[] {
   const out: string[] = [];
   if (!value) return out;
   for (const part of value.split(',')) {
@@ -30,6 +30,11 @@ function tokens(value: string | null): string[] {
     if (t !== '') out.push(t.toLowerCase());
   }
   return out;
+}
+
+/** Whether a `TE` value asks for trailers, the one TE a proxy passes on (HTTP/2 allows only it; gRPC needs it). */
+export function keepsTrailers(te: string | null | undefined): boolean {
+  return headerTokens(te).some((t) => t === 'trailers' || t.startsWith('trailers;'));
 }
 
 /**
@@ -52,8 +57,8 @@ export function untrustedNames(headers: Headers): string[] | undefined {
  */
 export function stripUntrusted(headers: Headers, present: readonly string[] | undefined = untrustedNames(headers)): void {
   if (!present) return;
-  const keepTrailers = present.includes('te') && tokens(headers.get('te')).some((t) => t === 'trailers' || t.startsWith('trailers;'));
-  if (present.includes('connection')) for (const name of tokens(headers.get('connection'))) headers.delete(name);
+  const keepTrailers = present.includes('te') && keepsTrailers(headers.get('te'));
+  if (present.includes('connection')) for (const name of headerTokens(headers.get('connection'))) headers.delete(name);
   for (const name of present) headers.delete(name);
   if (keepTrailers) headers.set('te', 'trailers');
 }

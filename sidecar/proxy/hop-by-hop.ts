@@ -3,14 +3,11 @@
 // Connection and every header it names, Keep-Alive, Proxy-Connection, TE, Transfer-Encoding,
 // Upgrade) never cross the proxy, and the route's remove/set/add operations run in that order.
 import type { IncomingMessage } from 'node:http';
+import { headerTokens, keepsTrailers } from '../../core/http/header-ops.ts';
 import type { CompiledHeaderOps } from '../../core/policy/shared/header-ops.ts';
 
 const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'te', 'transfer-encoding', 'upgrade', 'host']);
 
-function connectionTokens(value: string | undefined): string[] {
-  if (!value) return [];
-  return value.split(',').map((t) => t.trim().toLowerCase()).filter((t) => t !== '');
-}
 
 /**
  * The request headers to send upstream, as a flat `[name, value, …]` list: the client's raw
@@ -27,9 +24,9 @@ export function forwardedRequestHeaders(raw: readonly string[], drop: ReadonlySe
     const value = raw[i + 1] as string;
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower)) {
-      if (lower === 'connection') (listed ??= []).push(...connectionTokens(value));
+      if (lower === 'connection') (listed ??= []).push(...headerTokens(value));
       else if (lower === 'host') host ??= value;
-      else if (lower === 'te' && connectionTokens(value).some((t) => t === 'trailers' || t.startsWith('trailers;'))) out.push('te', 'trailers');
+      else if (lower === 'te' && keepsTrailers(value)) out.push('te', 'trailers');
       continue;
     }
     if (drop.has(lower)) continue;
@@ -70,7 +67,7 @@ export function forwardedResponseHeaderList(raw: readonly (Buffer | string)[], o
   for (let i = 0; i < raw.length; i += 2) {
     const name = text(raw[i] as Buffer | string).toLowerCase();
     if (HOP_BY_HOP.has(name) && name !== 'host') {
-      if (name === 'connection') (listed ??= []).push(...connectionTokens(text(raw[i + 1] as Buffer | string)));
+      if (name === 'connection') (listed ??= []).push(...headerTokens(text(raw[i + 1] as Buffer | string)));
       continue;
     }
     out.push(name, text(raw[i + 1] as Buffer | string));
