@@ -21,8 +21,8 @@ import { InboundIdentity } from './inbound-identity.ts';
 import { InboundPolicy } from './inbound-policy.ts';
 import { replyError } from './json-reply.ts';
 import { listen } from './listener.ts';
-import { nextTraceparent } from './trace.ts';
-import { headerOf, reportWhenDone, startEntry, setTrace } from './request-log.ts';
+import { continueTrace } from '../../core/http/traceparent.ts';
+import { headerOf, headerView, reportWhenDone, setTrace, startEntry } from './request-log.ts';
 import { newPool } from './upstream-pools.ts';
 
 const INBOUND_DROP: ReadonlySet<string> = new Set([MESH_HEADERS.svid, MESH_HEADERS.peerId, MESH_HEADERS.principal, MESH_HEADERS.claims, 'x-forwarded-for', 'traceparent']);
@@ -97,7 +97,7 @@ export function startInbound(options: InboundOptions): Promise<ProxyListener> {
       return replyError(res, verdict.status, verdict.code, verdict.message, verdict.headers);
     }
 
-    const trace = nextTraceparent(req);
+    const trace = continueTrace(headerView(req));
     setTrace(entry, trace);
     const { list, host } = forwardedRequestHeaders(req.rawHeaders, INBOUND_DROP);
     if (host !== undefined) list.push('host', host);

@@ -19,12 +19,12 @@ import { EndpointPools } from './endpoint-pools.ts';
 import { applyHeaderOpsToList, forwardedRequestHeaders, pushForwardedFor } from './hop-by-hop.ts';
 import { replyError } from './json-reply.ts';
 import { listen } from './listener.ts';
-import { nextTraceparent } from './trace.ts';
+import { continueTrace } from '../../core/http/traceparent.ts';
 import { mirrorRequest } from './mirror.ts';
 import { resolveOutboundRoute } from './outbound-route.ts';
 import type { OutboundTarget } from './outbound-route.ts';
 import { requestBody } from './request-body.ts';
-import { reportWhenDone, startEntry, setTrace } from './request-log.ts';
+import { headerView, reportWhenDone, setTrace, startEntry } from './request-log.ts';
 import { exchange } from './upstream-exchange.ts';
 import { UpstreamPools } from './upstream-pools.ts';
 
@@ -90,7 +90,7 @@ async function handle(o: Outbound, req: IncomingMessage, res: ServerResponse): P
     return void res.end();
   }
 
-  const trace = nextTraceparent(req);
+  const trace = continueTrace(headerView(req));
   setTrace(entry, trace);
   const headers = upstreamHeaders(req, t, trace.traceparent);
   const upstreamPath = (rule.rewrite ? rewritePath(t.path, t.matchedPrefix, rule.rewrite) : t.path) + (t.query ? `?${t.query}` : '');

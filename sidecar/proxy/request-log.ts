@@ -2,7 +2,7 @@
 // (access log, metrics) once the response has ended.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessLogEntry, Direction, ProxyObserver } from '../types.ts';
-import type { HopTrace } from './trace.ts';
+import type { PropagatedTrace } from '../../core/http/traceparent.ts';
 
 export function startEntry(direction: Direction, req: IncomingMessage, authority: string, path: string): AccessLogEntry {
   return {
@@ -37,8 +37,8 @@ export function reportWhenDone(observer: ProxyObserver, entry: AccessLogEntry, r
   });
 }
 
-/** The trace of this hop (as trace.ts made it): trace id, this hop's span id, the caller's span id. */
-export function setTrace(entry: AccessLogEntry, trace: HopTrace): void {
+/** The trace of this hop (core's continueTrace): trace id, this hop's span id, the caller's span id. */
+export function setTrace(entry: AccessLogEntry, trace: PropagatedTrace): void {
   entry.traceId = trace.traceId;
   entry.spanId = trace.spanId;
   entry.parentSpanId = trace.parentSpanId;
