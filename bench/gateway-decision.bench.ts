@@ -33,9 +33,10 @@
 // ROUNDS rounds after a warm-up round; each median, p99 and rate is the best of its rounds.
 
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { authenticate } from '../core/authn/authenticate.ts';
+import { authenticate, forwardedClaims } from '../core/authn/authenticate.ts';
 import { sha256Hex } from '../core/authn/api-key.ts';
 import { VERIFIED_TOKENS_REMEMBERED } from '../core/authn/verify-jwt.ts';
+import { quantile } from './support/run-lanes.ts';
 import { JwksCache } from '../core/authn/jwks-cache.ts';
 import { compileDocuments } from '../core/compile/compile.ts';
 import { loadPolicyYaml } from '../core/policy/load-yaml.ts';
@@ -256,7 +257,8 @@ async function decide(runtime: SnapshotRuntime, r: BenchRequest, variant: Varian
   if (variant === 'JWT + edge token') {
     // As gateway/pipeline/edge-token.ts when its token cache misses: the forwarded claims, then one signature.
     const claims: Record<string, unknown> = {};
-    for (const name of ['sub', 'plan']) if (user.claims[name] !== undefined) claims[name] = user.claims[name];
+    const auth = runtime.authentication(targets);
+    for (const name of auth ? forwardedClaims(auth).claims : []) if (user.claims[name] !== undefined) claims[name] = user.claims[name];
     const token = await mintEdgeToken({
       gatewayId: 'spiffe://weft.local/ns/weft-system/sa/gateway',
       audience: formatSpiffeId(runtime.snapshot.body.mesh.trustDomain, 'default', 'api'),
@@ -265,11 +267,6 @@ async function decide(runtime: SnapshotRuntime, r: BenchRequest, variant: Varian
     });
     sink += token.length;
   }
-}
-
-function quantile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
 }
 
 async function round(runtime: SnapshotRuntime, requests: BenchRequest[], variant: Variant, count: number, start: number): Promise<{ us: Float64Array }> {

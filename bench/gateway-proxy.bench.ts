@@ -386,15 +386,16 @@ try {
     for (let done = 0; done < LATENCY_COUNT; done += LATENCY_BLOCK)
       for (const t of targets) (samples.get(t) as number[]).push(...(await measure(t, Math.min(LATENCY_BLOCK, LATENCY_COUNT - done), 1)).latencies);
     for (const t of targets) {
-      const lat = { latencies: (samples.get(t) as number[]).sort((x, y) => x - y), n: (samples.get(t) as number[]).length };
-      roundMedians.set(t, [...(roundMedians.get(t) ?? []), quantile(lat.latencies, 0.5)]);
+      const latencies = (samples.get(t) as number[]).sort((x, y) => x - y);
+      const median = quantile(latencies, 0.5);
+      roundMedians.set(t, [...(roundMedians.get(t) ?? []), median]);
       const thr = await measure(t, THROUGHPUT_COUNT, CONCURRENCY);
       const prior = best.get(t);
       best.set(t, {
-        median: Math.min(prior?.median ?? Infinity, quantile(lat.latencies, 0.5)),
-        p99: Math.min(prior?.p99 ?? Infinity, quantile(lat.latencies, 0.99)),
+        median: Math.min(prior?.median ?? Infinity, median),
+        p99: Math.min(prior?.p99 ?? Infinity, quantile(latencies, 0.99)),
         rate: Math.max(prior?.rate ?? 0, (thr.n / thr.wallMs) * 1000),
-        latencyN: Math.max(prior?.latencyN ?? 0, lat.n),
+        latencyN: Math.max(prior?.latencyN ?? 0, latencies.length),
         rateN: Math.max(prior?.rateN ?? 0, thr.n),
       });
     }

@@ -3,7 +3,7 @@
 // `op` checks its own answer and throws on anything unexpected.
 
 /** The `q` quantile (0 < q ≤ 1) of ascending `sorted`, nearest-rank; NaN when empty. */
-export function quantile(sorted: readonly number[], q: number): number {
+export function quantile(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
 }

@@ -88,7 +88,7 @@ export class WorkerInspector {
   }
 }
 
-export function selfTimes(profile: CpuProfile): FunctionTime[] {
+function selfTimes(profile: CpuProfile): FunctionTime[] {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const ms = new Map<string, number>();
   let busy = 0;

@@ -46,7 +46,7 @@ export async function validateAndPush(api: ControlApi, dir: string, say: (line: 
 }
 
 /** `stopped`: true once weft dev is stopping. timeoutMs defaults to 30 s. */
-export type ConvergenceOptions = Partial<Omit<FollowOptions, 'pollMs'>>;
+type ConvergenceOptions = Partial<Omit<FollowOptions, 'pollMs'>>;
 
 /** Follows convergence of `version` (bounded), one line per node as it applies or refuses it. */
 export async function reportConvergence(api: ControlApi, version: string, say: (line: string) => void, options: ConvergenceOptions = {}): Promise<boolean> {

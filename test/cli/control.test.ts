@@ -5,12 +5,11 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { policyFileTexts } from '../../cli/policy-files.ts';
-import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { POLICIES, REPO, useTempDir, WEFT, weft } from '../fixtures/cli/weft.ts';
-import { freePort } from '../support/basics.ts';
+import { freePort, listenOn } from '../support/basics.ts';
 
 let dir: string;
 useTempDir('weft-control-', (d) => {
@@ -70,8 +69,7 @@ describe('weft control', () => {
   }, 120_000);
 
   it('says which port is busy and which flag changes it', async () => {
-    const busy = createServer();
-    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
+    const busy = await listenOn();
     const { port } = busy.address() as AddressInfo;
     try {
       const r = await weft(['control', '--port', String(port), '--state', join(dir, 's2'), '--secrets', join(dir, 'x2')]);

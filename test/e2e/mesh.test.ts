@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_API_KEY, demoJwt } from '../../cli/dev/dev-token.ts';
 import { weft } from '../fixtures/cli/weft.ts';
-import { alive, call, startDevMesh, until } from '../support/dev-mesh.ts';
+import { waitFor } from '../support/basics.ts';
+import { alive, call, startDevMesh } from '../support/dev-mesh.ts';
 import type { DevMesh, Reply } from '../support/dev-mesh.ts';
 
 interface Page {
@@ -159,13 +160,13 @@ describe('the mesh from weft dev', () => {
     const before = mesh.output().length;
     const version = await currentVersion();
     await writeFile(file, good.replace('timeout: 1s', 'timeout: soon'));
-    await until('the validation errors', () => mesh.output().slice(before).includes('nothing was pushed'), 30_000);
+    await waitFor('the validation errors', () => mesh.output().slice(before).includes('nothing was pushed'), 30_000);
     expect(mesh.output().slice(before)).toMatch(/routes\.yaml:\d+:\d+/);
     expect(await currentVersion()).toBe(version);
 
     const fixed = mesh.output().length;
     await writeFile(file, good.replace('timeout: 1s', 'timeout: 2s'));
-    await until('the push and its convergence', () => /converged: \d+ of \d+ live nodes/.test(mesh.output().slice(fixed)), 60_000);
+    await waitFor('the push and its convergence', () => /converged: \d+ of \d+ live nodes/.test(mesh.output().slice(fixed)), 60_000);
     const pushed = mesh.output().slice(fixed);
     expect(pushed).toContain('~ Route default/details');
     expect(pushed).toMatch(/✓ gateway-\S+\s+gateway/);
@@ -264,7 +265,7 @@ describe('the mesh from weft dev', () => {
     const old = mesh.children().find((c) => c.argv.includes('sidecar') && c.argv.includes('productpage-v1'));
     expect(old).toBeDefined();
     process.kill(old!.pid, 'SIGKILL');
-    await until('the old sidecar to be gone', () => !alive(old!.pid), 10_000);
+    await waitFor('the old sidecar to be gone', () => !alive(old!.pid), 10_000);
     const env = { ...process.env };
     delete env.WEFT_SIDECAR_JOIN_TOKEN;
     const child = spawn(old!.argv[0] as string, old!.argv.slice(1), { cwd: mesh.dir, stdio: ['ignore', 'pipe', 'pipe'], env });
@@ -273,7 +274,7 @@ describe('the mesh from weft dev', () => {
     child.stdout?.setEncoding('utf8').on('data', (s: string) => (log += s));
     child.stderr?.setEncoding('utf8').on('data', (s: string) => (log += s));
     const admin = `http://127.0.0.1:${mesh.ports('productpage-v1').admin}`;
-    await until('the restarted sidecar to be ready', async () => (await call(`${admin}/ready`).catch(() => undefined))?.status === 200 || child.exitCode !== null, 60_000);
+    await waitFor('the restarted sidecar to be ready', async () => (await call(`${admin}/ready`).catch(() => undefined))?.status === 200 || child.exitCode !== null, 60_000);
     expect(child.exitCode, log).toBeNull();
     const config = JSON.parse((await call(`${admin}/config`)).body) as { control: { connected: boolean }; snapshot: { version: string; fromDisk: boolean } };
     expect(config.snapshot).toMatchObject({ version: before, fromDisk: true });
@@ -294,7 +295,7 @@ describe('the mesh from weft dev', () => {
 
   it('a second weft dev in the same folder reuses the keys and state, and works', async () => {
     if (restarted?.pid && alive(restarted.pid)) process.kill(restarted.pid, 'SIGKILL'); // the sidecar this file started itself
-    await until('the restarted sidecar to be gone', () => !restarted?.pid || !alive(restarted.pid), 10_000);
+    await waitFor('the restarted sidecar to be gone', () => !restarted?.pid || !alive(restarted.pid), 10_000);
     const first = mesh;
     mesh = await startDevMesh({ again: first });
     expect(mesh.output()).toContain('reusing dev keys and admin token in .weft/control/');
@@ -307,7 +308,7 @@ describe('the mesh from weft dev', () => {
     const file = join(mesh.dir, 'policies/bookinfo/routes.yaml');
     const saved = mesh.output().length;
     await writeFile(file, (await readFile(file, 'utf8')).replace('timeout: 2s', 'timeout: 3s'));
-    await until('the push and its convergence', () => /converged: \d+ of \d+ live nodes|not converged/.test(mesh.output().slice(saved)), 60_000);
+    await waitFor('the push and its convergence', () => /converged: \d+ of \d+ live nodes|not converged/.test(mesh.output().slice(saved)), 60_000);
     expect(mesh.output().slice(saved)).toMatch(/converged: 7 of 7 live nodes applied/);
     expect(await mesh.interrupt()).toBe(0);
   }, 180_000);

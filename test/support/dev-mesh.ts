@@ -65,11 +65,6 @@ export function call(url: string, options: { method?: string; headers?: Record<s
   });
 }
 
-/** Polls `probe` until it is true (waitFor with weft dev's bound: 150 s unless given). */
-export async function until(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 150_000): Promise<void> {
-  await waitFor(what, probe, timeoutMs);
-}
-
 /** `roots` and every process below them (children of children too). */
 function descendantsOf(roots: number[]): number[] {
   const out: number[] = [];
@@ -152,10 +147,10 @@ export async function startDevMesh(options: { prefix?: string; readyTimeoutMs?: 
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await until('weft dev to be up', () => out.includes('weft dev is up') || child.exitCode !== null, options.readyTimeoutMs ?? 150_000);
+    await waitFor('weft dev to be up', () => out.includes('weft dev is up') || child.exitCode !== null, options.readyTimeoutMs ?? 150_000);
     if (child.exitCode !== null) throw new Error(`weft dev exited with code ${child.exitCode}:\n${out}`);
     const readyMs = Date.now() - started;
-    await until('weft dev to watch policies/', () => out.includes('watching policies/'), 10_000);
+    await waitFor('weft dev to watch policies/', () => out.includes('watching policies/'), 10_000);
     children(); // remember every command line while all of them run
     return {
       dir,
