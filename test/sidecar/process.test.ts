@@ -67,6 +67,14 @@ async function registered(instanceId: string): Promise<boolean> {
   return (doc.endpoints['default/reviews'] ?? []).some((e) => e.instanceId === instanceId);
 }
 
+/** Whether the sidecar's own endpoints view (admin /endpoints) lists `instanceId` under reviews. */
+async function seesItself(adminPort: number, instanceId: string): Promise<boolean> {
+  const res = await fetch(`http://127.0.0.1:${adminPort}/endpoints`);
+  if (res.status !== 200) return false;
+  const doc = (await res.json()) as { services: { service: string; instances: { instanceId: string }[] }[] };
+  return doc.services.some((s) => s.service === 'default/reviews' && s.instances.some((i) => i.instanceId === instanceId));
+}
+
 beforeAll(async () => {
   control = await startControl();
   await control.push(basicPolicy());
@@ -95,6 +103,10 @@ async function start(instanceId: string, command = MAIN, extra: Record<string, s
   });
   running.push(s);
   await until('endpoint registered in control', async () => ((await registered(instanceId)) ? true : undefined));
+  // The sidecar learns of its own registration by its endpoints long poll, a moment after
+  // control does. Until then its view of reviews may hold only an endpoint a previous test
+  // killed without deregistering (it lasts out its 30 s TTL), and a request would go there.
+  await until('the sidecar sees its own endpoint', async () => ((await seesItself(s.ports.admin, instanceId)) ? true : undefined));
   return s;
 }
 
@@ -165,7 +177,7 @@ describe('sidecar process', () => {
   it('`weft sidecar` runs the same sidecar and drains on SIGTERM', async () => {
     const s = await start('reviews-cli-1', [process.execPath, 'bin/weft.js', 'sidecar']);
     const r = await viaOutbound(s.ports.outbound, '/hello');
-    expect(r.status).toBe(200);
+    expect(r.status, r.body).toBe(200);
     expect(JSON.parse(r.body).headers['x-weft-peer-id']).toBe('spiffe://weft.local/ns/default/sa/reviews');
     process.kill(s.child.pid as number, 'SIGTERM');
     expect(await s.exited).toBe(0);
