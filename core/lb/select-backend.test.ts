@@ -3,7 +3,9 @@ import type { CompiledRule } from '../policy/route/compile.ts';
 import type { CompiledService } from '../policy/service/compile.ts';
 import { BUILTIN_RETRIES } from '../policy/shared/resilience.ts';
 import { endpoint, expectShares, seededRandom } from './picker-conformance.ts';
-import { endpointsFor, registeredEndpoint, selectBackend, staticEndpointId } from './select-backend.ts';
+import { createPicker } from './picker.ts';
+import type { LbAlgorithm } from './picker.ts';
+import { endpointsFor, pickEndpoint, registeredEndpoint, selectBackend, staticEndpointId } from './select-backend.ts';
 
 const rule = (backends: CompiledRule['backends']): CompiledRule => ({
   name: 'rule-0',
@@ -92,5 +94,49 @@ describe('endpointsFor', () => {
     expect(staticEndpointId('10.1.2.3', 80)).toBe('10.1.2.3:80');
     expect(staticEndpointId('::1', 80)).toBe('[::1]:80');
     expect(staticEndpointId('reviews.internal', 80)).toBe('reviews.internal:80');
+  });
+});
+
+describe('pickEndpoint: a retry goes to an endpoint not tried yet', () => {
+  const set = [endpoint('a'), endpoint('b', 3), endpoint('c'), endpoint('d', 0)];
+  const algorithms: LbAlgorithm[] = ['round-robin', 'least-request', 'random', 'consistent-hash'];
+
+  for (const algorithm of algorithms)
+    it(`${algorithm}: every retry picks an untried endpoint while one is left, then any`, () => {
+      const pool = { picker: createPicker(algorithm, seededRandom(7)), endpoints: set, outliers: undefined };
+      for (let request = 0; request < 200; request++) {
+        const tried: string[] = [];
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const ep = pickEndpoint(pool, {}, tried);
+          expect(ep?.weight).toBeGreaterThan(0);
+          expect(tried).not.toContain(ep?.id);
+          tried.push(ep?.id as string);
+        }
+        // a, b and c all tried: the fourth try may go to any of them, never to weight 0
+        expect(['a', 'b', 'c']).toContain(pickEndpoint(pool, {}, tried)?.id);
+      }
+    });
+
+  it('first tries still follow the weights', () => {
+    const pool = { picker: createPicker('random', seededRandom(8)), endpoints: set, outliers: undefined };
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 10_000; i++) {
+      const id = pickEndpoint(pool, {}, [])?.id as string;
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    expectShares(counts, set, 10_000);
+  });
+
+  it('a request with a consistent-hash key keeps its endpoint on retries (affinity, as in Istio)', () => {
+    const pool = { picker: createPicker('consistent-hash', seededRandom(9)), endpoints: set, outliers: undefined };
+    for (let k = 0; k < 50; k++) {
+      const first = pickEndpoint(pool, { hashKey: `user-${k}` }, [])?.id as string;
+      expect(pickEndpoint(pool, { hashKey: `user-${k}` }, [first])?.id).toBe(first);
+    }
+  });
+
+  it('one endpoint: retries go to it again', () => {
+    const pool = { picker: createPicker('round-robin', seededRandom(10)), endpoints: [endpoint('only')], outliers: undefined };
+    expect(pickEndpoint(pool, {}, ['only', 'only'])?.id).toBe('only');
   });
 });

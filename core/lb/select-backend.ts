@@ -4,7 +4,7 @@
 import type { CompiledBackend, CompiledRule } from '../policy/route/compile.ts';
 import type { CompiledService } from '../policy/service/compile.ts';
 import type { OutlierDetector } from './outlier-detector.ts';
-import type { LbEndpoint } from './picker.ts';
+import type { EndpointPicker, LbEndpoint, PickContext } from './picker.ts';
 import { pickWeighted } from './weighted.ts';
 
 /** The backend for one request, by weight; undefined for a redirect-only rule. */
@@ -58,4 +58,33 @@ export function endpointsFor(service: CompiledService, subset: string | null, re
 /** The endpoints a request may go to now: all of a pool's, minus those ejected as outliers. */
 export function healthyEndpoints(pool: { readonly endpoints: LbEndpoint[]; readonly outliers: OutlierDetector | undefined }): LbEndpoint[] {
   return pool.outliers ? pool.outliers.healthy(pool.endpoints) : pool.endpoints;
+}
+
+/** Times a retry asks the picker again for an endpoint it has not tried, before it narrows the set. */
+const REPICKS = 3;
+
+/**
+ * The endpoint for one try of a request. A retry goes to an endpoint the request has not
+ * tried yet whenever a healthy one is left: Envoy's previous_hosts retry predicate, which
+ * Istio sets on every route. The picker is asked again a few times, so its own state
+ * (round-robin turn, least-request draw) decides as usual, then over the untried endpoints
+ * only, so a fresh one is certain when there is one. As in Istio, a request with a
+ * consistent-hash key is the exception: its retries stay on the key's endpoint (affinity
+ * is why the hash was asked for; outlier ejection moves the key when that endpoint keeps
+ * failing). With every healthy endpoint tried, any may be picked again.
+ */
+export function pickEndpoint(
+  pool: { readonly picker: EndpointPicker; readonly endpoints: LbEndpoint[]; readonly outliers: OutlierDetector | undefined },
+  ctx: PickContext,
+  tried: readonly string[],
+): LbEndpoint | undefined {
+  const healthy = healthyEndpoints(pool);
+  const first = pool.picker.pick(healthy, ctx);
+  if (first === undefined || ctx.hashKey !== undefined || !tried.includes(first.id)) return first;
+  for (let i = 0; i < REPICKS; i++) {
+    const again = pool.picker.pick(healthy, ctx);
+    if (again !== undefined && !tried.includes(again.id)) return again;
+  }
+  const untried = healthy.filter((e) => !tried.includes(e.id));
+  return (untried.length > 0 ? pool.picker.pick(untried, ctx) : undefined) ?? first;
 }

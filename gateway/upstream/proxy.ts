@@ -5,7 +5,7 @@
 // response.
 import { readCookie } from '../../core/authn/authenticate.ts';
 import { classifyOutcome } from '../../core/lb/outlier-detector.ts';
-import { healthyEndpoints } from '../../core/lb/select-backend.ts';
+import { pickEndpoint } from '../../core/lb/select-backend.ts';
 import type { CompiledService } from '../../core/policy/service/compile.ts';
 import { deadlineAt, tryTimeoutMs } from '../../core/resilience/deadline.ts';
 import { RetryBudget } from '../../core/resilience/retry-budget.ts';
@@ -72,10 +72,12 @@ export const proxyStage: Stage = async (c) => {
   try {
     let timeout = tryTimeoutMs(deadline, rule.retries.perTryTimeoutMs, Date.now());
     let retrying = false;
+    const tried: string[] = [];
     for (let attempt = 1; ; attempt++) {
-      const ep = pool.picker.pick(healthyEndpoints(pool), { activeRequests: (id) => pool.active.get(id) ?? 0, hashKey: hashKey(c, service) });
+      const ep = pickEndpoint(pool, { activeRequests: (id) => pool.active.get(id) ?? 0, hashKey: hashKey(c, service) }, tried);
       if (!ep) return jsonError(503, 'no_endpoints', `${service.id} has no healthy endpoints`);
       c.upstream = `${ep.address}:${ep.port}`;
+      tried.push(ep.id);
       if (timeout <= 0) return jsonError(504, 'upstream_timeout', `no answer from ${service.id} within the route timeout of ${rule.timeoutMs} ms`);
       pool.active.set(ep.id, (pool.active.get(ep.id) ?? 0) + 1);
       const outcome = await tryOnce(c, upstreamUrl(c, service, ep), body, timeout);

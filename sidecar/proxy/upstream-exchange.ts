@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { readCookie } from '../../core/authn/authenticate.ts';
 import { classifyOutcome } from '../../core/lb/outlier-detector.ts';
-import { staticEndpointId } from '../../core/lb/select-backend.ts';
+import { pickEndpoint, staticEndpointId } from '../../core/lb/select-backend.ts';
 import type { CompiledRule } from '../../core/policy/route/compile.ts';
 import type { CompiledService } from '../../core/policy/service/compile.ts';
 import { deadlineAt, tryTimeoutMs } from '../../core/resilience/deadline.ts';
@@ -14,7 +14,6 @@ import { planRetry } from '../../core/resilience/retry-plan.ts';
 import type { RetryPlan } from '../../core/resilience/retry-plan.ts';
 import type { AccessLogEntry, ProxyObserver } from '../types.ts';
 import type { EndpointPool, EndpointPools } from './endpoint-pools.ts';
-import { healthyEndpoints } from '../../core/lb/select-backend.ts';
 import { forward } from './forward.ts';
 import type { ForwardOutcome } from './forward.ts';
 import { forwardedResponseHeaderList } from './hop-by-hop.ts';
@@ -72,8 +71,9 @@ export async function exchange(x: Exchange, pools: EndpointPools, upstreams: Ups
   try {
     let timeout = tryTimeoutMs(deadline, rule.retries.perTryTimeoutMs, Date.now());
     let retrying = false;
+    const tried: string[] = [];
     for (let attempt = 1; ; attempt++) {
-      const ep = pool.picker.pick(healthyEndpoints(pool), { activeRequests: pool.activeRequests, ...(key !== undefined ? { hashKey: key } : {}) });
+      const ep = pickEndpoint(pool, { activeRequests: pool.activeRequests, ...(key !== undefined ? { hashKey: key } : {}) }, tried);
       if (!ep) {
         entry.reason = 'no_endpoints';
         return replyError(res, 503, 'no_endpoints', `${service.id} has no healthy endpoints`);
@@ -89,6 +89,7 @@ export async function exchange(x: Exchange, pools: EndpointPools, upstreams: Ups
         return replyError(res, 503, 'circuit_open', `${service.id} is over its ${admitted.limit} limit; try again later`);
       }
       const at = staticEndpointId(ep.address, ep.port);
+      tried.push(ep.id);
       entry.upstream = at;
       pool.active.set(ep.id, (pool.active.get(ep.id) ?? 0) + 1);
       let plan = NO_RETRY;
