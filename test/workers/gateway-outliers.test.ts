@@ -4,30 +4,17 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { gw, PORTS, pushPolicy, route, upstream } from './gateway-support.ts';
 
+/** A Service whose two endpoints are the stable and canary upstreams; `spec` lines follow. */
+function stableAndCanary(name: string, ...spec: string[]): string {
+  const endpoints = [`    - { address: 127.0.0.1, port: ${PORTS.stable} }`, `    - { address: 127.0.0.1, port: ${PORTS.canary} }`];
+  return ['apiVersion: weft/v1', 'kind: Service', `metadata: { name: ${name} }`, 'spec:', '  endpoints:', ...endpoints, ...spec.map((l) => `  ${l}`)].join('\n');
+}
+
 beforeAll(async () => {
   await pushPolicy(
-    [
-      'apiVersion: weft/v1',
-      'kind: Service',
-      'metadata: { name: pool }',
-      'spec:',
-      '  endpoints:',
-      `    - { address: 127.0.0.1, port: ${PORTS.stable} }`,
-      `    - { address: 127.0.0.1, port: ${PORTS.canary} }`,
-      '  loadBalancer: { algorithm: round-robin }',
-      '  outlierDetection: { consecutiveGatewayErrors: 2, consecutive5xx: 2, baseEjectionTime: 1s, interval: 1s, maxEjectionPercent: 50 }',
-    ].join('\n'),
+    stableAndCanary('pool', 'loadBalancer: { algorithm: round-robin }', 'outlierDetection: { consecutiveGatewayErrors: 2, consecutive5xx: 2, baseEjectionTime: 1s, interval: 1s, maxEjectionPercent: 50 }'),
     route('pool', 'pool.example.com', '    - backends: [{ service: pool }]\n      retries: { attempts: 0 }'),
-    [
-      'apiVersion: weft/v1',
-      'kind: Service',
-      'metadata: { name: spread }',
-      'spec:',
-      '  endpoints:',
-      `    - { address: 127.0.0.1, port: ${PORTS.stable} }`,
-      `    - { address: 127.0.0.1, port: ${PORTS.canary} }`,
-      '  loadBalancer: { algorithm: random }',
-    ].join('\n'),
+    stableAndCanary('spread', 'loadBalancer: { algorithm: random }'),
     route(
       'spread',
       'spread.example.com',
