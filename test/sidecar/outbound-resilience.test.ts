@@ -45,7 +45,7 @@ beforeAll(async () => {
     service('budget0', ''),
     service('slow', ''),
     service('breaker', 'connectionLimits: { maxConnections: 1, maxPendingRequests: 0 }', [ups[0] as UpstreamServer]),
-    service('flaky', 'loadBalancer: { algorithm: round-robin }\noutlierDetection: { consecutiveGatewayErrors: 2, consecutive5xx: 2, baseEjectionTime: 500ms, interval: 10s, maxEjectionPercent: 50 }'),
+    service('flaky', 'loadBalancer: { algorithm: round-robin }\noutlierDetection: { consecutiveGatewayErrors: 2, consecutive5xx: 2, baseEjectionTime: 3s, interval: 10s, maxEjectionPercent: 50 }'),
     service('mirrored', '', [ups[0] as UpstreamServer]),
     service('shadow', '', [shadow]),
     doc('Service', 'dead', 'port: 9080\nendpoints:\n  - { address: 127.0.0.1, port: 1 }'),
@@ -83,18 +83,24 @@ describe('load balancing over three endpoints', () => {
 
   it('least-request avoids an endpoint busy with a slow request', async () => {
     // Two slow requests keep two endpoints busy; P2C then prefers the idle one. Its two
-    // random candidates include the idle endpoint 2 times in 3, so of 90 requests it should
-    // get about 60; a picker blind to load would send it about 30. Over 45 tells them apart
-    // (each way wrong about once in 2 000 runs).
-    const slow = [send(outbound.port, { host: 'lr', path: '/slow/4000' }), send(outbound.port, { host: 'lr', path: '/slow/4000' })];
-    for (let i = 0; i < 50 && (await hitsOf('/slow/4000')).reduce((a, b) => a + b, 0) < 2; i++) await new Promise((r) => setTimeout(r, 20));
-    const busy = (await hitsOf('/slow/4000')).map((n) => n > 0);
-    for (let i = 0; i < 90; i++) await send(outbound.port, { host: 'lr', path: '/lr-busy' });
-    const after = await hitsOf('/lr-busy');
-    await Promise.all(slow);
-    const toIdle = after.filter((_, i) => !busy[i]).reduce((a, b) => a + b, 0);
-    if (busy.filter(Boolean).length === 2) expect(toIdle).toBeGreaterThan(45);
-    else expect(after.reduce((a, b) => a + b, 0)).toBe(90); // both slow ones landed on one endpoint
+    // random candidates include the idle endpoint 2 times in 3, so of 150 requests it should
+    // get about 100; a picker blind to load would send it about 50. Over 75 tells them apart
+    // (binomial odds of either mistake: about 2 in 100 000 runs). The slow requests last
+    // 10 s, far longer than the 150 take even on a starved machine, and are then cancelled.
+    const cancel = new AbortController();
+    const slow = [0, 1].map(() => send(outbound.port, { host: 'lr', path: '/slow/10000', signal: cancel.signal }).catch(() => undefined));
+    try {
+      for (let i = 0; i < 50 && (await hitsOf('/slow/10000')).reduce((a, b) => a + b, 0) < 2; i++) await new Promise((r) => setTimeout(r, 20));
+      const busy = (await hitsOf('/slow/10000')).map((n) => n > 0);
+      for (let i = 0; i < 150; i++) await send(outbound.port, { host: 'lr', path: '/lr-busy' });
+      const after = await hitsOf('/lr-busy');
+      const toIdle = after.filter((_, i) => !busy[i]).reduce((a, b) => a + b, 0);
+      if (busy.filter(Boolean).length === 2) expect(toIdle).toBeGreaterThan(75);
+      else expect(after.reduce((a, b) => a + b, 0)).toBe(150); // both slow ones landed on one endpoint
+    } finally {
+      cancel.abort();
+      await Promise.all(slow);
+    }
   });
 
   it('random reaches every endpoint, roughly evenly', async () => {
@@ -199,8 +205,13 @@ describe('outlier detection', () => {
     for (let i = 0; i < 12; i++) expect((await send(outbound.port, { host: 'flaky', path: '/flaky' })).status).toBe(200);
     expect(await hits(bad, '/flaky')).toBe(during); // ejected: no traffic
     await fetch(`http://127.0.0.1:${bad.port}/__up`);
-    await new Promise((r) => setTimeout(r, 600)); // past baseEjectionTime
-    for (let i = 0; i < 12; i++) expect((await send(outbound.port, { host: 'flaky', path: '/flaky' })).status).toBe(200);
+    // Back after baseEjectionTime (3 s, long enough for the checks above on a slow machine):
+    // every answer stays 200 until the endpoint gets traffic again.
+    const backBy = Date.now() + 10_000;
+    while ((await hits(bad, '/flaky')) === during && Date.now() < backBy) {
+      expect((await send(outbound.port, { host: 'flaky', path: '/flaky' })).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 50));
+    }
     expect(await hits(bad, '/flaky')).toBeGreaterThan(during);
   });
 });

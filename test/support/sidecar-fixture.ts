@@ -193,7 +193,7 @@ export interface Reply {
 /** One request to a listener on 127.0.0.1:port, as an app would send it (Host names the destination). */
 export async function send(
   port: number,
-  o: { path?: string; host?: string; method?: string; headers?: Record<string, string>; body?: string | Buffer; absoluteForm?: boolean } = {},
+  o: { path?: string; host?: string; method?: string; headers?: Record<string, string>; body?: string | Buffer; absoluteForm?: boolean; signal?: AbortSignal } = {},
 ): Promise<Reply> {
   const path = o.path ?? '/';
   const r = await getGlobalDispatcher().request({
@@ -202,6 +202,7 @@ export async function send(
     method: (o.method ?? 'GET') as 'GET',
     headers: { ...(o.host ? { host: o.host } : {}), ...o.headers },
     body: o.body ?? null,
+    ...(o.signal ? { signal: o.signal } : {}),
   });
   const text = await r.body.text();
   let json: Record<string, unknown> | undefined;
