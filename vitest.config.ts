@@ -35,7 +35,7 @@ export default defineConfig(async () => {
                   bindings: {
                     SNAPSHOT_CHECK_SECONDS: '0',
                     GATEWAY_NODE_ID: 'gw-test',
-                    JWKS_TTL_SECONDS: '1',
+                    JWKS_TTL_SECONDS: '3',
                     GATEWAY_SIGNING_KEY: JSON.stringify(gatewayKey.privateJwk),
                     TEST_ADMIN_TOKEN: control.adminToken,
                     TEST_READ_TOKEN: control.readToken,

@@ -50,6 +50,9 @@ describe('status and convergence', () => {
 
     await post('/v1/status', { nodeId: 'ratings-1', kind: 'sidecar', appliedVersion: v1 }, bearer(ratings.controlToken.token));
     expect(await convergence(v1)).toMatchObject({ converged: true, nacked: [], pending: [] });
+    // reviews-1 reports again (as its periodic report would): staleness is 2 s in the test
+    // config, and a slow machine can take that long to get here since its first report.
+    await post('/v1/status', { nodeId: 'reviews-1', kind: 'sidecar', appliedVersion: v1 }, bearer(reviews.controlToken.token));
     const s = await status();
     expect(s.current).toBe(v1);
     expect(s.nodes.map((n) => [n.nodeId, n.service, n.converged, n.stale])).toEqual([
@@ -126,15 +129,19 @@ describe('endpoint registry', () => {
     const reviews = await joinAs('reviews');
     const t = reviews.controlToken.token;
     await post('/v1/endpoints', { instanceId: 'quiet', address: '127.0.0.1', port: 1, ttlSeconds: 1 }, bearer(t));
-    await post('/v1/endpoints', { instanceId: 'alive', address: '127.0.0.1', port: 2, ttlSeconds: 1 }, bearer(t));
+    const aliveSince = Date.now();
+    await post('/v1/endpoints', { instanceId: 'alive', address: '127.0.0.1', port: 2, ttlSeconds: 2 }, bearer(t));
     const before = await endpointsDoc(t);
-    expect(before.doc?.endpoints['default/reviews']?.length).toBe(2);
+    expect(before.doc?.endpoints['default/reviews']?.map((e) => e.instanceId).sort()).toEqual(['alive', 'quiet']);
     // A watcher is woken by the expiry alarm, not by polling.
     const waiting = endpointsDoc(t, { 'if-none-match': before.etag ?? '' }, '?wait=30');
     await sleep(600);
     await post('/v1/endpoints', { instanceId: 'alive', address: '127.0.0.1', port: 2, ttlSeconds: 5 }, bearer(t)); // heartbeat
     const after = await waiting;
     expect(after.doc?.endpoints['default/reviews']?.map((e) => e.instanceId)).toEqual(['alive']);
+    // Past alive's first TTL (2 s): the heartbeat kept it.
+    await sleep(Math.max(0, aliveSince + 2300 - Date.now()));
+    expect((await endpointsDoc(t)).doc?.endpoints['default/reviews']?.map((e) => e.instanceId)).toEqual(['alive']);
   });
 
   it('deregisters on shutdown; unknown instances are 404', async () => {

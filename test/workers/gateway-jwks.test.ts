@@ -1,6 +1,7 @@
 // An issuer's JWKS outage at the edge: tokens keep being accepted from the cached keys while
-// the issuer is down (stale-while-revalidate within the grace period). JWKS_TTL_SECONDS is 1
-// in the test config, so the outage outlasts the fresh period.
+// the issuer is down (stale-while-revalidate within the grace period). JWKS_TTL_SECONDS is 3
+// in the test config (room for the first two requests on a slow machine), and the outage
+// outlasts it.
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { CryptoKey } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -42,7 +43,7 @@ describe('remote JWKS', () => {
     expect(((await upstream('mirror', '/__hits')) as Record<string, number>)['/jwks.json']).toBe(1);
 
     await upstream('mirror', '/__down');
-    await new Promise((r) => setTimeout(r, 1200)); // past the fresh period: a refresh is due, and fails
+    await new Promise((r) => setTimeout(r, 3200)); // past the fresh period: a refresh is due, and fails
     for (let i = 0; i < 3; i++) expect((await gw('https://jwks.example.com/c', { headers: await auth() })).status).toBe(200);
     expect(((await upstream('mirror', '/__hits')) as Record<string, number>)['/jwks.json']).toBeGreaterThan(1);
     await upstream('mirror', '/__up');
