@@ -19,6 +19,7 @@ import type { V4MiniflareOptions } from 'miniflare';
 import { generateControlSecrets } from '../../cli/control/dev-secrets.ts';
 import type { DevCredentials } from '../../cli/control/dev-secrets.ts';
 import type { ControlClientOptions } from '../../sidecar/control/control-client.ts';
+import { freePort } from './basics.ts';
 import { bundleWorker } from './bundle-worker.ts';
 import { CONTROL_BUNDLE_DIR } from './gateway-global-setup.ts';
 
@@ -105,7 +106,9 @@ export async function startControl(options: { vars?: Record<string, string>; cre
   const stateDir = mkdtempSync(join(tmpdir(), 'weft-control-harness-'));
   const vars = { STATUS_STALE_AFTER_SECONDS: '5', ENDPOINT_TTL_SECONDS: '3', MAX_BODY_BYTES: '5242880', ...options.vars };
   let mf: InstanceType<typeof Miniflare> | undefined;
-  let port = 0;
+  // Fixed from the first boot and drawn below the ephemeral range, so that after stop() no
+  // other server's listen(0) can take it before start() binds it again.
+  let port = await freePort();
 
   async function boot(): Promise<void> {
     const config: V4MiniflareOptions = {

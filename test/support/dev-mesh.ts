@@ -7,37 +7,20 @@ import { readFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import type { Agent, IncomingHttpHeaders } from 'node:http';
-import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BOOKINFO } from '../../cli/dev/demo-apps.ts';
 import { instancePorts } from '../../cli/dev/ports.ts';
 import type { InstancePorts } from '../../cli/dev/ports.ts';
-import { listenOn, waitFor } from './basics.ts';
+import { freeRange, listenOn, waitFor } from './basics.ts';
 import { alive, childPids } from './process-stats.ts';
 
-export { alive, listenOn };
+export { alive, freeRange, listenOn };
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url)).replace(/[\\/]$/, '');
 const WEFT_BIN = join(REPO, 'bin/weft.js');
 
-/** The first of `count` consecutive free ports (a few bounded attempts). */
-export async function freeRange(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 12000); // below the ephemeral range, which workerd draws from
-    const held: Server[] = [];
-    try {
-      for (let i = 0; i < count; i++) held.push(await listenOn(base + i));
-      return base;
-    } catch {
-      // taken: try another range
-    } finally {
-      await Promise.all(held.map((s) => new Promise((r) => s.close(r))));
-    }
-  }
-  throw new Error('no free port range');
-}
 
 export interface Reply {
   status: number;
