@@ -1,6 +1,6 @@
 // Two whole sidecars (startSidecar: control client, inbound, outbound) against the real control
-// Worker, with a Mesh whose X.509-SVIDs live 3 s: productpage's app calls reviews through both
-// sidecars over mutual TLS while both renew their SVIDs (new key and certificate every ~1.5 s)
+// Worker, with a Mesh whose X.509-SVIDs live 6 s: productpage's app calls reviews through both
+// sidecars over mutual TLS while both renew their SVIDs (new key and certificate every ~3 s)
 // on the live listeners and pools. A bounded load loop runs across several renewals on each
 // side; not one request fails, and the hops were mTLS (metrics).
 import { X509Certificate } from 'node:crypto';
@@ -56,7 +56,7 @@ beforeAll(async () => {
   control = await startControl();
   app = await startUpstream('app');
   await control.push({
-    'mesh.yaml': doc('Mesh', 'weft', 'trustDomain: weft.local\nidentity: { x509SvidTtl: 3s }\nmtls: { mode: strict }'),
+    'mesh.yaml': doc('Mesh', 'weft', 'trustDomain: weft.local\nidentity: { x509SvidTtl: 6s }\nmtls: { mode: strict }'),
     'services.yaml': [doc('Service', 'productpage', 'port: 9080'), doc('Service', 'reviews', 'port: 9080')].join('---\n'),
   });
   [reviews, productpage] = await Promise.all([sidecar('reviews'), sidecar('productpage')]);
