@@ -104,4 +104,26 @@ describe('untrustedNames', () => {
     stripUntrusted(copy, present);
     expect(entries(copy)).toEqual([['accept', '*/*']]);
   });
+
+  describe('with connection-level headers the server writes itself (workerd)', () => {
+    const serverWrites = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+    it("leaves a Node upstream's usual Connection, Keep-Alive and Transfer-Encoding to the server: nothing to do", () => {
+      const h = new Headers({ connection: 'keep-alive', 'keep-alive': 'timeout=5', 'transfer-encoding': 'chunked', 'content-type': 'text/html' });
+      expect(untrustedNames(h, serverWrites)).toBeUndefined();
+    });
+
+    it('still removes a header that Connection names, and the identity headers', () => {
+      const h = new Headers({ connection: 'keep-alive, x-secret', 'keep-alive': 'timeout=5', 'x-secret': '1', 'x-weft-principal': 'spiffe://evil', 'proxy-connection': 'keep-alive', accept: '*/*' });
+      const present = untrustedNames(h, serverWrites);
+      expect(present?.sort()).toEqual(['connection', 'proxy-connection', 'x-weft-principal']);
+      const copy = new Headers(h);
+      stripUntrusted(copy, present);
+      expect(entries(copy)).toEqual([['accept', '*/*']]); // keep-alive too: Connection names it
+    });
+
+    it('a Connection that names only absent or server-written headers needs nothing', () => {
+      expect(untrustedNames(new Headers({ connection: 'close, x-gone, upgrade' }), serverWrites)).toBeUndefined();
+    });
+  });
 });

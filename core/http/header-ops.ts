@@ -41,10 +41,25 @@ export function keepsTrailers(te: string | null | undefined): boolean {
  * The names stripUntrusted acts on (hop-by-hop and client identity headers), or undefined
  * when there are none: one pass over the names, nothing allocated in the common case. Names
  * from a Headers iterator are lower-case.
+ *
+ * `serverWrites`: connection-level headers the HTTP server in front drops from a response and
+ * writes itself (workerd does so for Connection, Keep-Alive, TE, Trailer, Transfer-Encoding
+ * and Upgrade). Those are left to it; a header that Connection names is still acted on
+ * (`connection` is then listed) unless the server drops that one too.
  */
-export function untrustedNames(headers: Headers): string[] | undefined {
+export function untrustedNames(headers: Headers, serverWrites?: ReadonlySet<string>): string[] | undefined {
   let present: string[] | undefined;
-  for (const name of headers.keys()) if (HOP_BY_HOP.has(name) || isIdentityName(name)) (present ??= []).push(name);
+  let connection = false;
+  for (const name of headers.keys()) {
+    if (serverWrites?.has(name)) connection ||= name === 'connection';
+    else if (HOP_BY_HOP.has(name) || isIdentityName(name)) (present ??= []).push(name);
+  }
+  if (connection)
+    for (const named of headerTokens(headers.get('connection')))
+      if (!serverWrites?.has(named) && headers.has(named)) {
+        (present ??= []).push('connection');
+        break;
+      }
   return present;
 }
 

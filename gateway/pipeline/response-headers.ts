@@ -4,11 +4,20 @@
 import { applyHeaderOps, noHeaderOps, stripUntrusted, untrustedNames } from '../../core/http/header-ops.ts';
 import type { GatewayContext } from './context.ts';
 
+/**
+ * Connection-level headers workerd's HTTP server drops from a Worker's response and writes
+ * itself (seen on the wire; test/e2e/mesh.test.ts checks an upstream's Keep-Alive never
+ * reaches the client). Left to it, the Connection, Keep-Alive and Transfer-Encoding every
+ * Node upstream sends no longer cost a copy of every response. A header that Connection
+ * names is still removed here.
+ */
+const WORKERD_WRITES: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
 export function finishResponse(c: GatewayContext, response: Response): Response {
   const ops = c.match?.rule.responseHeaders;
   const withOps = ops !== undefined && !noHeaderOps(ops);
   const added = c.responseHeaders.length > 0;
-  const untrusted = untrustedNames(response.headers);
+  const untrusted = untrustedNames(response.headers, WORKERD_WRITES);
   if (!withOps && !added && !untrusted) return response;
   // One copy, whose headers (unlike a fetch response's) can be changed.
   const out = new Response(response.body, response);
