@@ -129,8 +129,8 @@ describe('JwksCache', () => {
     // Stale, served without waiting; several callers start only one refresh.
     expect(kids(await cache.get(jwks.url))).toEqual(['k1']);
     expect(kids(await cache.get(jwks.url))).toEqual(['k1']);
-    await vi.waitFor(() => expect(jwks.hits()).toBe(2));
-    await vi.waitFor(async () => expect(kids(await cache.get(jwks.url))).toEqual(['k1', 'k2']));
+    await vi.waitFor(() => expect(jwks.hits()).toBe(2), { timeout: 10_000 });
+    await vi.waitFor(async () => expect(kids(await cache.get(jwks.url))).toEqual(['k1', 'k2']), { timeout: 10_000 });
     expect(jwks.hits()).toBe(2);
   });
 
@@ -157,7 +157,7 @@ describe('JwksCache', () => {
 
     c.set(61_000);
     expect(kids(await cache.get(jwks.url))).toEqual(['k1']);
-    await vi.waitFor(() => expect(jwks.hits()).toBe(2));
+    await vi.waitFor(() => expect(jwks.hits()).toBe(2), { timeout: 10_000 });
     c.set(300_000);
     expect(kids(await cache.get(jwks.url))).toEqual(['k1']);
     c.set(659_000);
@@ -282,7 +282,7 @@ describe('JwksCache', () => {
     keys = [k2.publicJwk];
     c.set(61_000);
     await cache.get(jwks.url);
-    await vi.waitFor(async () => expect(kids(await cache.get(jwks.url))).toEqual(['k2']));
+    await vi.waitFor(async () => expect(kids(await cache.get(jwks.url))).toEqual(['k2']), { timeout: 10_000 });
     expect(await verifyJwt(token, provider, deps)).toMatchObject({ ok: false, code: 'unknown_key' });
   });
 });

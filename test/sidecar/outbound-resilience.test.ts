@@ -184,8 +184,8 @@ describe('timeouts', () => {
 
 describe('circuit breaker', () => {
   it('opens (503 circuit_open) over maxConnections, and closes when load drops', async () => {
-    const first = send(outbound.port, { host: 'breaker', path: '/slow/600' });
-    for (let i = 0; i < 100 && (await hits(ups[0] as UpstreamServer, '/slow/600')) === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    const first = send(outbound.port, { host: 'breaker', path: '/slow/2000' });
+    for (let i = 0; i < 100 && (await hits(ups[0] as UpstreamServer, '/slow/2000')) === 0; i++) await new Promise((r) => setTimeout(r, 10));
     const refused = await send(outbound.port, { host: 'breaker', path: '/b' });
     expect(refused.status).toBe(503);
     expect((refused.json?.error as { code: string }).code).toBe('circuit_open');
