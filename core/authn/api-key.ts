@@ -3,6 +3,7 @@
 // no string compare), so response timing says nothing about how close a guess was. A key
 // once accepted is remembered per configured list (one list per snapshot), so a busy client
 // is not hashed again on every request; see `accepted`.
+import { setBounded } from '../collections/bounded-map.ts';
 
 export interface ApiKeyEntry {
   name: string;
@@ -68,7 +69,6 @@ export async function verifyApiKey(presented: string, keys: readonly ApiKeyEntry
   if (!found) return { ok: false };
   let known = accepted.get(keys);
   if (!known) accepted.set(keys, (known = new Map()));
-  known.set(presented, found);
-  if (known.size > ACCEPTED_KEYS_REMEMBERED) known.delete(known.keys().next().value as string);
+  setBounded(known, presented, found, ACCEPTED_KEYS_REMEMBERED);
   return okResult(found);
 }

@@ -6,6 +6,7 @@
 // client sending the same token on every request pays one signature check, not one each time.
 import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import type { JSONWebKeySet, JWTPayload, JWTVerifyOptions, ProtectedHeaderParameters } from 'jose';
+import { setBounded } from '../collections/bounded-map.ts';
 import type { CompiledJwtProvider } from '../policy/authentication/compile.ts';
 import { JWT_ALGORITHMS } from './jwt-algorithms.ts';
 import { JwksUnavailableError } from './jwks-cache.ts';
@@ -104,8 +105,7 @@ async function rememberedResult(token: string, provider: CompiledJwtProvider, de
 function remember(provider: CompiledJwtProvider, token: string, entry: Remembered): void {
   let tokens = verifiedTokens.get(provider);
   if (!tokens) verifiedTokens.set(provider, (tokens = new Map()));
-  tokens.set(token, entry);
-  if (tokens.size > VERIFIED_TOKENS_REMEMBERED) tokens.delete(tokens.keys().next().value as string);
+  setBounded(tokens, token, entry, VERIFIED_TOKENS_REMEMBERED);
 }
 
 function fail(code: JwtRejectionCode, message: string): JwtVerifyResult {
@@ -127,8 +127,7 @@ export function unverifiedIssuer(token: string): string | null {
   const known = issuers.get(token);
   if (known !== undefined) return known;
   const iss = decodeIssuer(token);
-  issuers.set(token, iss);
-  if (issuers.size > ISSUERS_REMEMBERED) issuers.delete(issuers.keys().next().value as string);
+  setBounded(issuers, token, iss, ISSUERS_REMEMBERED);
   return iss;
 }
 

@@ -2,6 +2,8 @@
 // lifetime is left (by default half), so a busy proxy signs once per key per half-lifetime
 // instead of once per request, and a receiver never gets a token about to expire. Bounded:
 // past `maxEntries` the oldest entries go first. The same idea as Envoy/SPIRE JWT-SVID caches.
+import { setBounded } from '../collections/bounded-map.ts';
+
 export interface CachedToken {
   token: string;
   issuedAt: number;
@@ -32,12 +34,7 @@ export class TokenCache {
     const hit = this.fresh(key);
     if (hit !== undefined) return hit;
     const fresh = await mint();
-    this.#entries.delete(key);
-    this.#entries.set(key, fresh);
-    while (this.#entries.size > this.#maxEntries) {
-      const oldest = this.#entries.keys().next().value as string;
-      this.#entries.delete(oldest);
-    }
+    setBounded(this.#entries, key, fresh, this.#maxEntries);
     return fresh.token;
   }
 

@@ -9,6 +9,7 @@
 // ring would exceed 16 384 points, so a ring is ~200 KB and builds in a few ms, on the
 // request that first sees a new endpoint set. Crossing that bound re-scales the ring,
 // which moves more keys than one endpoint's share.
+import { setBounded } from '../collections/bounded-map.ts';
 import { hash53 } from './hash.ts';
 import type { EndpointPicker, LbEndpoint, PickContext } from './picker.ts';
 import { pickWeighted } from './weighted.ts';
@@ -87,11 +88,8 @@ export class ConsistentHashPicker implements EndpointPicker {
 
   #ring(endpoints: readonly LbEndpoint[]): Ring {
     const sig = signature(endpoints);
-    let ring = this.#rings.get(sig);
-    if (ring) this.#rings.delete(sig);
-    else ring = buildRing(endpoints);
-    this.#rings.set(sig, ring);
-    if (this.#rings.size > RING_CACHE) this.#rings.delete(this.#rings.keys().next().value as string);
+    const ring = this.#rings.get(sig) ?? buildRing(endpoints);
+    setBounded(this.#rings, sig, ring, RING_CACHE);
     return ring;
   }
 

@@ -15,6 +15,7 @@
 // Verification results are cached per token until the token expires (the same string always
 // verifies the same way; expiry is checked again on every hit), so a busy keep-alive caller
 // costs one signature check per token, not per request.
+import { setBounded } from '../../core/collections/bounded-map.ts';
 import type { EdgeUser } from '../../core/identity/edge-token.ts';
 import { verifyEdgeToken } from '../../core/identity/edge-token.ts';
 import { verifyJwtSvid } from '../../core/identity/jwt-svid.ts';
@@ -45,9 +46,8 @@ class VerifiedTokens<T> {
     const hit = this.#entries.get(key);
     if (hit && (!hit.ok || Date.now() < hit.expiresAt)) return hit;
     const fresh = await verify();
-    if (this.#entries.size >= MAX_CACHED) this.#entries.delete(this.#entries.keys().next().value as string);
     // Refusals are cached too, but not those about time: expiries are not re-checked on them.
-    if (fresh.ok || fresh.cacheable) this.#entries.set(key, fresh);
+    if (fresh.ok || fresh.cacheable) setBounded(this.#entries, key, fresh, MAX_CACHED);
     return fresh;
   }
 }
