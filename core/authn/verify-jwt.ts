@@ -67,7 +67,7 @@ interface Remembered {
   /** `exp`, seconds since the epoch. */
   exp: number;
   /** The key set that verified it: a different one (rotated remote JWKS) means verify again. */
-  keys: object;
+  keys: JSONWebKeySet;
 }
 
 /**
@@ -90,16 +90,21 @@ const verifiedTokens = new WeakMap<CompiledJwtProvider, Map<string, Remembered>>
 async function rememberedResult(token: string, provider: CompiledJwtProvider, deps: VerifyJwtDeps): Promise<JwtVerifyResult | undefined> {
   const remembered = verifiedTokens.get(provider)?.get(token);
   if (!remembered || remembered.exp <= Math.floor(deps.now() / 1000) - Math.max(0, provider.clockSkewMs) / 1000) return undefined;
-  let keySet: object | null = provider.jwks;
-  if (!keySet && provider.jwksUri) {
-    try {
-      keySet = await deps.jwks.get(provider.jwksUri, { ...(remembered.kid !== undefined ? { kid: remembered.kid } : {}), ...(deps.waitUntil ? { waitUntil: deps.waitUntil } : {}) });
-    } catch {
-      return undefined; // the full check reports it
-    }
+  let keySet: JSONWebKeySet | undefined;
+  try {
+    keySet = await currentKeySet(provider, remembered.kid, deps);
+  } catch {
+    return undefined; // the full check reports it
   }
   if (keySet !== remembered.keys) return undefined;
   return { ok: true, issuer: remembered.issuer, subject: remembered.subject, claims: { ...remembered.claims } };
+}
+
+/** The provider's key set as it is now: inline, or its remote JWKS through the cache (which may throw); undefined when it has neither. */
+async function currentKeySet(provider: CompiledJwtProvider, kid: string | undefined, deps: VerifyJwtDeps): Promise<JSONWebKeySet | undefined> {
+  if (provider.jwks) return provider.jwks as JSONWebKeySet;
+  if (!provider.jwksUri) return undefined;
+  return deps.jwks.get(provider.jwksUri, { ...(kid !== undefined ? { kid } : {}), ...(deps.waitUntil ? { waitUntil: deps.waitUntil } : {}) });
 }
 
 function remember(provider: CompiledJwtProvider, token: string, entry: Remembered): void {
@@ -169,12 +174,10 @@ export async function verifyJwt(token: string, provider: CompiledJwtProvider, de
   if (header.kid !== undefined && typeof header.kid !== 'string') return fail('malformed', 'the token header kid is not a string');
 
   let keys: KeyResolver;
-  let keySet: JSONWebKeySet;
+  let keySet: JSONWebKeySet | undefined;
   try {
-    if (provider.jwks) keySet = provider.jwks as JSONWebKeySet;
-    else if (provider.jwksUri)
-      keySet = await deps.jwks.get(provider.jwksUri, { ...(header.kid !== undefined ? { kid: header.kid } : {}), ...(deps.waitUntil ? { waitUntil: deps.waitUntil } : {}) });
-    else return fail('unknown_key', `provider ${provider.name} has neither jwks nor jwksUri`);
+    keySet = await currentKeySet(provider, header.kid, deps);
+    if (!keySet) return fail('unknown_key', `provider ${provider.name} has neither jwks nor jwksUri`);
     keys = localSet(keySet);
   } catch (e) {
     if (e instanceof JwksUnavailableError) return fail('jwks_unavailable', `the signing keys of ${provider.issuer} are unavailable: ${e.message}`);
