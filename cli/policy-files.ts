@@ -52,11 +52,8 @@ export interface PolicyTexts {
   errors: PolicyError[];
 }
 
-/**
- * The policy files the paths name, read but not parsed (what a push sends). `check`, when
- * given, looks at each file as it is read; its errors take their place among the io errors.
- */
-export async function readPolicyTexts(paths: string[], cwd = process.cwd(), check?: (name: string, text: string) => PolicyError[]): Promise<PolicyTexts> {
+/** The policy files the paths name, read but not parsed (what a push sends); a file named twice is read once. */
+export async function readPolicyTexts(paths: string[], cwd = process.cwd()): Promise<PolicyTexts> {
   const result: PolicyTexts = { texts: {}, errors: [] };
   for (const input of paths) {
     const display = displayPath(cwd, input);
@@ -80,19 +77,19 @@ export async function readPolicyTexts(paths: string[], cwd = process.cwd(), chec
         continue;
       }
       result.texts[name] = text;
-      if (check) result.errors.push(...check(name, text));
     }
   }
   return result;
 }
 
-/** The policy files the paths name, read and parsed, errors in the order they were met. */
+/** The policy files the paths name, read and parsed: io errors, then each file's YAML errors. */
 export async function readPolicySources(paths: string[], cwd = process.cwd()): Promise<PolicySources> {
   const documents: SourceDocument[] = [];
-  const { texts, errors } = await readPolicyTexts(paths, cwd, (name, text) => {
+  const { texts, errors } = await readPolicyTexts(paths, cwd);
+  for (const [name, text] of Object.entries(texts)) {
     const loaded = loadPolicyYaml(name, text);
     documents.push(...loaded.documents);
-    return loaded.errors;
-  });
+    errors.push(...loaded.errors);
+  }
   return { files: Object.keys(texts), texts, documents, errors };
 }
