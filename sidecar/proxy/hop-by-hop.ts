@@ -3,11 +3,11 @@
 // Connection and every header it names, Keep-Alive, Proxy-Connection, TE, Transfer-Encoding,
 // Upgrade) never cross the proxy, and the route's remove/set/add operations run in that order.
 import type { IncomingMessage } from 'node:http';
-import { headerTokens, keepsTrailers } from '../../core/http/header-ops.ts';
+import { HOP_BY_HOP as CORE_HOP_BY_HOP, headerTokens, keepsTrailers } from '../../core/http/header-ops.ts';
 import type { CompiledHeaderOps } from '../../core/policy/shared/header-ops.ts';
 
-const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'te', 'transfer-encoding', 'upgrade', 'host']);
-
+/** Core's hop-by-hop headers, and `Host` (the caller sets the one to send). */
+const HOP_BY_HOP: ReadonlySet<string> = new Set([...CORE_HOP_BY_HOP, 'host']);
 
 /**
  * The request headers to send upstream, as a flat `[name, value, …]` list: the client's raw
