@@ -33,7 +33,7 @@
 // ROUNDS rounds after a warm-up round; each median, p99 and rate is the best of its rounds.
 
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { authenticate, forwardedClaims } from '../core/authn/authenticate.ts';
+import { authenticate, forwardedClaimValues } from '../core/authn/authenticate.ts';
 import { sha256Hex } from '../core/authn/api-key.ts';
 import { VERIFIED_TOKENS_REMEMBERED } from '../core/authn/verify-jwt.ts';
 import { quantile } from './support/run-lanes.ts';
@@ -256,9 +256,7 @@ async function decide(runtime: SnapshotRuntime, r: BenchRequest, variant: Varian
   sink += found.route.id.length + Object.keys(outcome.headers).length;
   if (variant === 'JWT + edge token') {
     // As gateway/pipeline/edge-token.ts when its token cache misses: the forwarded claims, then one signature.
-    const claims: Record<string, unknown> = {};
-    const auth = runtime.authentication(targets);
-    for (const name of auth ? forwardedClaims(auth).claims : []) if (user.claims[name] !== undefined) claims[name] = user.claims[name];
+    const claims = forwardedClaimValues(runtime.authentication(targets), user.claims);
     const token = await mintEdgeToken({
       gatewayId: 'spiffe://weft.local/ns/weft-system/sa/gateway',
       audience: formatSpiffeId(runtime.snapshot.body.mesh.trustDomain, 'default', 'api'),

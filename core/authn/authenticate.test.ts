@@ -7,7 +7,7 @@ import { makeIssuerKey as makeKey } from '../../test/support/jwt-test-keys.ts';
 import type { TestIssuerKey as Key } from '../../test/support/jwt-test-keys.ts';
 import type { CompiledAuthentication, CompiledJwtProvider, TokenSource } from '../policy/authentication/compile.ts';
 import { sha256Hex } from './api-key.ts';
-import { authenticate } from './authenticate.ts';
+import { authenticate, forwardedClaimValues } from './authenticate.ts';
 import type { AuthnResult } from './authenticate.ts';
 import { JwksCache } from './jwks-cache.ts';
 
@@ -318,5 +318,13 @@ describe('authenticate: JWT and API keys together', () => {
     expect(await authenticate(auth, request({ authorization: `Bearer ${ACME_KEY}` }), deps)).toMatchObject({ status: 'authenticated', principal: { kind: 'api-key', name: 'acme' } });
     expect(await authenticate(auth, request({ authorization: `Bearer ${await sign(es)}` }), deps)).toMatchObject({ status: 'authenticated', principal: { kind: 'jwt' } });
     expectRejected(await authenticate(auth, request({ authorization: 'Bearer nope' }), deps), 'invalid_api_key');
+  });
+});
+
+describe('forwardedClaimValues (what the edge token carries)', () => {
+  it("the user's values of the forwarded claims, nested names resolved, absent ones left out", () => {
+    const auth = config({ jwt: [jwtProvider({ forwardClaims: [{ claim: 'plan', header: 'x-plan' }, { claim: 'org.id', header: 'x-org-id' }, { claim: 'missing', header: 'x-missing' }] })] });
+    expect(forwardedClaimValues(auth, { sub: 'ana', plan: 'pro', org: { id: 7 }, secret: 's' })).toEqual({ plan: 'pro', 'org.id': 7 });
+    expect(forwardedClaimValues(undefined, { plan: 'pro' })).toEqual({});
   });
 });

@@ -132,6 +132,17 @@ export function forwardedClaims(auth: CompiledAuthentication): ForwardedClaims {
   return forwarded;
 }
 
+/** A user's values of the claims an Authentication forwards (nested names resolved), for the edge token. */
+export function forwardedClaimValues(auth: CompiledAuthentication | undefined, userClaims: Record<string, unknown>): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  if (!auth) return values;
+  for (const name of forwardedClaims(auth).claims) {
+    const value = resolveClaim(userClaims, name);
+    if (value !== undefined) values[name] = value;
+  }
+  return values;
+}
+
 export async function authenticate(auth: CompiledAuthentication, request: AuthnRequest, deps: AuthnDeps): Promise<AuthnResult> {
   const claimHeaders = forwardedClaims(auth).headers;
 

@@ -3,8 +3,7 @@
 // service's SPIFFE ID, subject = the user (`iss/sub` or `apikey/<name>`), plus the claims the
 // route forwards. Sidecars verify it offline against the trust bundle. A token is reused for
 // the same user and audience while more than half its lifetime is left (TokenCache).
-import { forwardedClaims } from '../../core/authn/authenticate.ts';
-import { resolveClaim } from '../../core/authn/claims.ts';
+import { forwardedClaimValues } from '../../core/authn/authenticate.ts';
 import { DEFAULT_EDGE_TOKEN_TTL_MS, EDGE_TOKEN_HEADER, mintEdgeToken } from '../../core/identity/edge-token.ts';
 import { TokenCache } from '../../core/identity/token-cache.ts';
 import { edgeSigner, readyEdgeSigner } from '../identity/edge-signer.ts';
@@ -14,17 +13,6 @@ import type { GatewayContext, Stage } from './context.ts';
 
 /** Per isolate. */
 const tokens = new TokenCache();
-/** The user's values of the claims the route's Authentication forwards. */
-function userClaims(c: GatewayContext, user: NonNullable<GatewayContext['user']>): Record<string, unknown> {
-  const claims: Record<string, unknown> = {};
-  const auth = c.runtime.authentication(c.targets);
-  if (!auth) return claims;
-  for (const name of forwardedClaims(auth).claims) {
-    const value = resolveClaim(user.claims, name);
-    if (value !== undefined) claims[name] = value;
-  }
-  return claims;
-}
 
 /**
  * One token per (key, audience, user, forwarded claims), reused for half its minute. The
@@ -59,7 +47,7 @@ export const edgeTokenStage: Stage = (c) => {
   const user = c.user;
   if (!user || !c.backend) return undefined;
   const audience = c.runtime.spiffeIds.get(c.backend.service.id) as string;
-  const claims = userClaims(c, user);
+  const claims = forwardedClaimValues(c.runtime.authentication(c.targets), user.claims);
   // The common case, synchronously: a certified key and a token with half its life left.
   const signer = readyEdgeSigner();
   const cached = signer && tokens.fresh(cacheKey(signer, audience, user.requestPrincipal, claims));
