@@ -41,9 +41,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { V4MiniflareOptions } from 'miniflare';
 import { generateControlSecrets } from '../cli/control/dev-secrets.ts';
+import { freePort } from '../test/support/basics.ts';
 import { bundleWorker } from '../test/support/bundle-worker.ts';
 import { quantile, runLanes } from './support/run-lanes.ts';
-import { freePort } from './support/sidecar-processes.ts';
 import { WorkerInspector } from './support/workerd-profile.ts';
 
 // No telemetry, no Request.cf download: the bench needs nothing but 127.0.0.1.
@@ -378,7 +378,7 @@ try {
   // bare-proxy median (their requests interleaved in blocks), then the median of those, so that a quiet
   // moment for one target and a busy one for the other does not decide it.
   const best = new Map<Target, Best>();
-  const roundMedians = new Map<Target, number[]>();
+  const roundMedians = new Map<Target, number[]>(targets.map((t) => [t, []]));
   for (let round = 0; round < ROUNDS; round++) {
     // Latency: the targets take turns in blocks of LATENCY_BLOCK sequential requests, so all
     // four see the same moments of the machine.
@@ -388,7 +388,7 @@ try {
     for (const t of targets) {
       const latencies = (samples.get(t) as number[]).sort((x, y) => x - y);
       const median = quantile(latencies, 0.5);
-      roundMedians.set(t, [...(roundMedians.get(t) ?? []), median]);
+      (roundMedians.get(t) as number[]).push(median);
       const thr = await measure(t, THROUGHPUT_COUNT, CONCURRENCY);
       const prior = best.get(t);
       best.set(t, {
