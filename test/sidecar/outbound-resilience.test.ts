@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOutbound } from '../../sidecar/proxy/outbound.ts';
 import type { ProxyListener } from '../../sidecar/types.ts';
+import { waitFor } from '../support/basics.ts';
 import { doc } from '../support/compile-yaml.ts';
 import { createMeshKeys, fixedSidecarView, meshYaml, RecordingObserver, seenHeaders, send } from '../support/sidecar-fixture.ts';
 import { startUpstream } from '../support/upstream-server.ts';
@@ -90,7 +91,7 @@ describe('load balancing over three endpoints', () => {
     const cancel = new AbortController();
     const slow = [0, 1].map(() => send(outbound.port, { host: 'lr', path: '/slow/10000', signal: cancel.signal }).catch(() => undefined));
     try {
-      for (let i = 0; i < 50 && (await hitsOf('/slow/10000')).reduce((a, b) => a + b, 0) < 2; i++) await new Promise((r) => setTimeout(r, 20));
+      await waitFor('both slow requests at an upstream', async () => (await hitsOf('/slow/10000')).reduce((a, b) => a + b, 0) >= 2, 10_000);
       const busy = (await hitsOf('/slow/10000')).map((n) => n > 0);
       for (let i = 0; i < 150; i++) await send(outbound.port, { host: 'lr', path: '/lr-busy' });
       const after = await hitsOf('/lr-busy');
@@ -185,7 +186,7 @@ describe('timeouts', () => {
 describe('circuit breaker', () => {
   it('opens (503 circuit_open) over maxConnections, and closes when load drops', async () => {
     const first = send(outbound.port, { host: 'breaker', path: '/slow/2000' });
-    for (let i = 0; i < 100 && (await hits(ups[0] as UpstreamServer, '/slow/2000')) === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await waitFor('the slow request at the upstream', async () => (await hits(ups[0] as UpstreamServer, '/slow/2000')) > 0, 10_000);
     const refused = await send(outbound.port, { host: 'breaker', path: '/b' });
     expect(refused.status).toBe(503);
     expect((refused.json?.error as { code: string }).code).toBe('circuit_open');
@@ -207,12 +208,13 @@ describe('outlier detection', () => {
     await fetch(`http://127.0.0.1:${bad.port}/__up`);
     // Back after baseEjectionTime (3 s, long enough for the checks above on a slow machine):
     // every answer stays 200 until the endpoint gets traffic again.
-    const backBy = Date.now() + 10_000;
-    while ((await hits(bad, '/flaky')) === during && Date.now() < backBy) {
-      expect((await send(outbound.port, { host: 'flaky', path: '/flaky' })).status).toBe(200);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(await hits(bad, '/flaky')).toBeGreaterThan(during);
+    const statuses: number[] = [];
+    await waitFor('the endpoint back after its ejection', async () => {
+      if ((await hits(bad, '/flaky')) > during) return true;
+      statuses.push((await send(outbound.port, { host: 'flaky', path: '/flaky' })).status);
+      return false;
+    }, 10_000);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
   });
 });
 

@@ -2,6 +2,7 @@
 // the "sidecar started" log line on stderr says which, and /ready says when it can serve.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { waitFor } from '../support/basics.ts';
 
 export interface RunningSidecar {
   child: ChildProcess;
@@ -39,14 +40,9 @@ export function spawnSidecar(command: string[], flags: Record<string, string>, e
   return { child, started, exited };
 }
 
-/** Polls `probe` every 100 ms, at most `attempts` times. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, attempts = 300): Promise<T> {
-  for (let i = 0; i < attempts; i++) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`gave up waiting for ${what}`);
+/** Polls `probe` until it answers (basics.ts waitFor), for about `attempts` × 100 ms. */
+export function until<T>(what: string, probe: () => Promise<T | undefined | false>, attempts = 300): Promise<T> {
+  return waitFor(what, probe, attempts * 100);
 }
 
 /** Spawns the sidecar and waits until its /ready answers 200. */

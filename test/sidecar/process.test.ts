@@ -106,7 +106,7 @@ async function start(instanceId: string, command = MAIN, extra: Record<string, s
   // The sidecar learns of its own registration by its endpoints long poll, a moment after
   // control does. Until then its view of reviews may hold only an endpoint a previous test
   // killed without deregistering (it lasts out its 30 s TTL), and a request would go there.
-  await until('the sidecar sees its own endpoint', async () => ((await seesItself(s.ports.admin, instanceId)) ? true : undefined));
+  await until('the sidecar sees its own endpoint', () => seesItself(s.ports.admin, instanceId));
   return s;
 }
 
