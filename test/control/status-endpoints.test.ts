@@ -129,8 +129,8 @@ describe('endpoint registry', () => {
     const reviews = await joinAs('reviews');
     const t = reviews.controlToken.token;
     await post('/v1/endpoints', { instanceId: 'quiet', address: '127.0.0.1', port: 1, ttlSeconds: 1 }, bearer(t));
-    const aliveSince = Date.now();
     await post('/v1/endpoints', { instanceId: 'alive', address: '127.0.0.1', port: 2, ttlSeconds: 2 }, bearer(t));
+    const aliveSince = Date.now(); // registered by now: 2.3 s from here is past its first TTL
     const before = await endpointsDoc(t);
     expect(before.doc?.endpoints['default/reviews']?.map((e) => e.instanceId).sort()).toEqual(['alive', 'quiet']);
     // A watcher is woken by the expiry alarm, not by polling.
