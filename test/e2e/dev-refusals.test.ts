@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { POLICIES, weft } from '../fixtures/cli/weft.ts';
-import { freeRange, listenOn } from '../support/dev-mesh.ts';
+import { freeRange, listenOn } from '../support/basics.ts';
 
 describe('weft dev refuses to start', () => {
   it('names the busy port and the flag that moves it, and starts nothing', async () => {

@@ -106,9 +106,9 @@ export async function startControl(options: { vars?: Record<string, string>; cre
   const stateDir = mkdtempSync(join(tmpdir(), 'weft-control-harness-'));
   const vars = { STATUS_STALE_AFTER_SECONDS: '5', ENDPOINT_TTL_SECONDS: '3', MAX_BODY_BYTES: '5242880', ...options.vars };
   let mf: InstanceType<typeof Miniflare> | undefined;
-  // Fixed from the first boot and drawn below the ephemeral range, so that after stop() no
-  // other server's listen(0) can take it before start() binds it again.
-  let port = await freePort();
+  // Drawn below the ephemeral range and kept for every boot, so that after stop() no other
+  // server's listen(0) can take it before start() binds it again.
+  const port = await freePort();
 
   async function boot(): Promise<void> {
     const config: V4MiniflareOptions = {
@@ -137,7 +137,6 @@ export async function startControl(options: { vars?: Record<string, string>; cre
       throw e;
     }
     mf = instance;
-    port = Number((await instance.unsafeGetDirectURL('weft-control')).port);
   }
 
   await boot();

@@ -13,14 +13,13 @@ import { fileURLToPath } from 'node:url';
 import { BOOKINFO } from '../../cli/dev/demo-apps.ts';
 import { instancePorts } from '../../cli/dev/ports.ts';
 import type { InstancePorts } from '../../cli/dev/ports.ts';
-import { freeRange, listenOn, waitFor } from './basics.ts';
+import { freeRange, waitFor } from './basics.ts';
 import { alive, childPids } from './process-stats.ts';
 
-export { alive, freeRange, listenOn };
+export { alive };
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url)).replace(/[\\/]$/, '');
 const WEFT_BIN = join(REPO, 'bin/weft.js');
-
 
 export interface Reply {
   status: number;
