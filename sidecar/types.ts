@@ -6,6 +6,7 @@ import { EDGE_TOKEN_HEADER } from '../core/identity/edge-token.ts';
 import { SVID_HEADER } from '../core/identity/jwt-svid.ts';
 import type { EndpointsDocument } from '../core/endpoints/endpoints-document.ts';
 import type { SnapshotRuntime } from '../core/runtime/snapshot-runtime.ts';
+import type { CounterStore } from '../core/ratelimit/counter-store.ts';
 
 /** This workload: who the sidecar speaks for. */
 export interface WorkloadSelf {
@@ -65,6 +66,8 @@ export interface SidecarView {
   jwtSvid(audience: string): Promise<string>;
   /** The X.509-SVID, key and CA bundle for mutual TLS; undefined while there is none (or it has expired). */
   tls(): WorkloadTls | undefined;
+  /** The mesh-wide counter for `global` rate limits (a quota leased from control); absent in fixed test views, where they count per proxy. */
+  readonly globalCounters?: CounterStore;
 }
 
 export type Direction = 'inbound' | 'outbound';
@@ -76,7 +79,7 @@ export interface AccessLogEntry {
   /** Host (or authority) the request named. */
   authority: string;
   path: string;
-  /** `Route:ns/name#rule`, or null when no route matched. */
+  /** `ns/name#rule`, or null when no route matched. */
   route: string | null;
   /** Destination service id (`ns/name`) outbound; this workload's service inbound. */
   service: string | null;

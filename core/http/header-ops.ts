@@ -15,7 +15,7 @@ export function noHeaderOps(ops: CompiledHeaderOps): boolean {
 }
 
 /** Removes `ops.remove`, then sets `ops.set` (replacing), then appends `ops.add`. */
-export function applyHeaderOps(headers: Headers, ops: CompiledHeaderOps): void {
+export function applyHeaderOps(headers: { set(name: string, value: string): void; append(name: string, value: string): void; delete(name: string): void }, ops: CompiledHeaderOps): void {
   for (const name of ops.remove) headers.delete(name);
   for (const [name, value] of Object.entries(ops.set)) headers.set(name, value);
   for (const [name, value] of Object.entries(ops.add)) headers.append(name, value);

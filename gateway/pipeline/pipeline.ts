@@ -1,45 +1,20 @@
-// The gateway's request pipeline, in order. Each stage is a small unit (one file); a stage
-// that answers ends the pipeline. The response then gets the route's response headers, the
-// CORS and rate-limit headers, and one JSON access-log line; the request's span (trace.ts)
-// ends, and is exported after the response.
+// The gateway adapter: the Worker's Request becomes core's request view and context, core's
+// edge stages decide (core/pipeline/pipelines.ts), and the answer (a stage's, or the
+// upstream's Response) gets the rule's response headers, the CORS and rate-limit headers,
+// and one JSON access-log line; the request's span (trace.ts) ends, and is exported after
+// the response.
+import { stripUntrusted } from '../../core/http/header-ops.ts';
+import { answerBody } from '../../core/pipeline/answer.ts';
+import type { Answer } from '../../core/pipeline/answer.ts';
+import type { PipelineContext, RequestView } from '../../core/pipeline/context.ts';
+import { createContext } from '../../core/pipeline/create-context.ts';
+import { EDGE_STAGES, runStages } from '../../core/pipeline/pipelines.ts';
 import type { SnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
 import type { GatewayEnv } from '../env.ts';
-import { proxyStage } from '../upstream/proxy.ts';
 import { writeAccessLog } from './access-log.ts';
-import { authenticateStage } from './authenticate.ts';
-import { authorizeStage } from './authorize.ts';
-import { stripUntrusted } from '../../core/http/header-ops.ts';
-import { clientHeadersStage } from './client-headers.ts';
-import type { GatewayContext, Stage } from './context.ts';
-import { corsStage } from './cors.ts';
-import { faultStage } from './fault.ts';
-import { matchRouteStage } from './match-route.ts';
-import { normalizePathStage } from './normalize-path.ts';
-import { pickBackendStage } from './pick-backend.ts';
-import { edgeTokenStage } from './edge-token.ts';
-import { meshIdentityStage } from './mesh-identity.ts';
-import { rateLimitStage } from './rate-limit.ts';
-import { redirectStage } from './redirect.ts';
-import { requestHeadersStage } from './request-headers.ts';
+import { EdgePieces } from './edge-pieces.ts';
 import { finishResponse } from './response-headers.ts';
 import { endRequestSpan, startRequestSpan } from './trace.ts';
-
-export const STAGES: readonly Stage[] = [
-  normalizePathStage, // 1. one normalization for routing and access policy; bad paths 400
-  matchRouteStage, // 2. route match; no match 404
-  corsStage, // 3. CORS preflight and headers
-  authenticateStage, // 4. JWT / API key; 401
-  authorizeStage, // 5. access policy; 403
-  rateLimitStage, // 6. local and global limits; 429
-  faultStage, // 7. fault injection (delay, abort)
-  redirectStage, //    redirect
-  clientHeadersStage, //    forwarding headers (x-forwarded-*, traceparent); untrusted ones were cut on entry
-  requestHeadersStage, //    rewrite, request header operations
-  pickBackendStage, // 8. weighted backend (canary)
-  edgeTokenStage, //    edge token for an authenticated user, for that backend
-  meshIdentityStage, //    the gateway's own JWT-SVID for that backend (x-weft-svid)
-  proxyStage, // 9. endpoint pick, upstream fetch (timeouts, retries, mirror)
-];
 
 function untrustedStripped(headers: Headers): Headers {
   const copy = new Headers(headers);
@@ -56,41 +31,65 @@ function rawPathOf(url: string): string {
   return end < 0 ? url.slice(slash) : url.slice(slash, slash + end);
 }
 
-export async function runPipeline(request: Request, env: GatewayEnv, ctx: ExecutionContext, runtime: SnapshotRuntime): Promise<Response> {
-  const url = new URL(request.url);
-  const span = startRequestSpan(request, env); // the SERVER span; its context is the upstream traceparent
-  const c: GatewayContext = {
-    request,
-    env,
-    ctx,
-    runtime,
-    startedAt: Date.now(),
-    url,
+function requestView(request: Request, url: URL): RequestView {
+  return {
+    method: request.method,
     host: url.hostname.toLowerCase().replace(/\.$/, ''), // `example.com.` is `example.com`
     rawPath: rawPathOf(request.url),
-    path: '',
+    rawQuery: url.search.slice(1),
+    query: url.searchParams,
+    headers: request.headers,
     clientIp: request.headers.get('cf-connecting-ip'),
-    traceparent: span.traceparent,
-    targets: [],
-    upstreamHeaders: untrustedStripped(request.headers),
-    responseHeaders: [],
-    upstreamPath: '',
-    upstreamHost: null,
+    scheme: url.protocol.slice(0, -1),
+    authority: url.host,
+    tlsPeer: null,
   };
-  let response: Response | undefined;
+}
+
+/** A stage's answer as a Response: the Weft JSON error, or a bodiless redirect / preflight. */
+export function answerResponse(a: Answer): Response {
+  const body = answerBody(a);
+  const headers = new Headers(a.headers);
+  if (body !== null) headers.set('content-type', 'application/json');
+  return new Response(body, { status: a.status, headers });
+}
+
+function finish(c: PipelineContext<Response>, pieces: EdgePieces, span: ReturnType<typeof startRequestSpan>, answer: Answer | undefined): Response {
+  if (answer) c.reason = answer.code;
+  const response = answer ? answerResponse(answer) : (c.delivered ?? answerResponse({ status: 500, code: 'internal', message: 'no stage answered', headers: {} }));
+  const final = finishResponse(c, response);
+  writeAccessLog(c, final);
+  endRequestSpan(c, pieces, span, { response: final }); // ends the span; its export runs after the response (waitUntil)
+  return final;
+}
+
+export function runPipeline(request: Request, env: GatewayEnv, ctx: ExecutionContext, runtime: SnapshotRuntime): Response | Promise<Response> {
+  const url = new URL(request.url);
+  const span = startRequestSpan(request, env); // the SERVER span; its context is the upstream traceparent
+  const pieces = new EdgePieces(request, env, ctx, url);
+  const c = createContext<Response>({
+    plane: 'edge',
+    runtime,
+    request: requestView(request, url),
+    pieces,
+    upstreamHeaders: untrustedStripped(request.headers),
+    traceparent: span.traceparent,
+    startedAt: Date.now(),
+  });
+  pieces.c = c;
+  let answer;
   try {
-    for (const stage of STAGES) {
-      // Most stages decide synchronously; only a promise is awaited (each await is a turn).
-      const r = stage(c);
-      response = r instanceof Promise ? await r : r;
-      if (response) break;
-    }
+    answer = runStages(EDGE_STAGES, c);
   } catch (error) {
-    endRequestSpan(c, span, { error });
+    endRequestSpan(c, pieces, span, { error });
     throw error;
   }
-  const final = finishResponse(c, response ?? new Response(null, { status: 500 }));
-  writeAccessLog(c, final);
-  endRequestSpan(c, span, { response: final }); // ends the span; its export runs after the response (waitUntil)
-  return final;
+  if (!(answer instanceof Promise)) return finish(c, pieces, span, answer);
+  return answer.then(
+    (a) => finish(c, pieces, span, a),
+    (error: unknown) => {
+      endRequestSpan(c, pieces, span, { error });
+      throw error;
+    },
+  );
 }

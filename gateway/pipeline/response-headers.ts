@@ -2,7 +2,8 @@
 // response header operations applied, CORS and rate-limit headers added. When none of that
 // changes anything, the upstream's response goes out as it came (no copy of it at all).
 import { applyHeaderOps, noHeaderOps, stripUntrusted, untrustedNames } from '../../core/http/header-ops.ts';
-import type { GatewayContext } from './context.ts';
+import type { PipelineContext } from '../../core/pipeline/context.ts';
+import { responseHeaderOps } from '../../core/pipeline/response-header-ops.ts';
 
 /**
  * Connection-level headers workerd's HTTP server drops from a Worker's response and writes
@@ -13,9 +14,9 @@ import type { GatewayContext } from './context.ts';
  */
 const WORKERD_WRITES: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
-export function finishResponse(c: GatewayContext, response: Response): Response {
-  const ops = c.match?.rule.responseHeaders;
-  const withOps = ops !== undefined && !noHeaderOps(ops);
+export function finishResponse(c: PipelineContext<Response>, response: Response): Response {
+  const ops = responseHeaderOps(c);
+  const withOps = ops !== null && !noHeaderOps(ops);
   const added = c.responseHeaders.length > 0;
   const untrusted = untrustedNames(response.headers, WORKERD_WRITES);
   if (!withOps && !added && !untrusted) return response;

@@ -8,7 +8,8 @@ import type { Attributes } from '@opentelemetry/api';
 import type { GatewayEnv } from '../env.ts';
 import { endServerSpan, startServerSpan } from '../telemetry/tracing.ts';
 import type { ServerSpan } from '../telemetry/tracing.ts';
-import type { GatewayContext } from './context.ts';
+import type { PipelineContext } from '../../core/pipeline/context.ts';
+import type { EdgePieces } from './edge-pieces.ts';
 
 export type RequestSpan = ServerSpan;
 
@@ -19,18 +20,18 @@ export function startRequestSpan(request: Request, env: GatewayEnv): RequestSpan
   return startServerSpan(request.headers, env, 'gateway.request');
 }
 
-function requestAttributes(c: GatewayContext): Attributes {
+function requestAttributes(c: PipelineContext): Attributes {
   const method = c.request.method.toUpperCase();
   const a: Attributes = {
     'http.request.method': KNOWN_METHODS.has(method) ? method : '_OTHER',
-    'url.scheme': c.url.protocol.replace(':', ''),
-    'url.path': c.rawPath,
-    'server.address': c.host,
+    'url.scheme': c.request.scheme,
+    'url.path': c.request.rawPath,
+    'server.address': c.request.host,
     'weft.snapshot.version': c.runtime.version,
   };
   if (!KNOWN_METHODS.has(method)) a['http.request.method_original'] = c.request.method;
-  if (c.clientIp) a['client.address'] = c.clientIp;
-  if (c.match) a['http.route'] = `${c.match.route.id}#${c.match.rule.name}`;
+  if (c.request.clientIp) a['client.address'] = c.request.clientIp;
+  if (c.routeLabel) a['http.route'] = c.routeLabel;
   if (c.upstream) a['weft.upstream'] = c.upstream;
   if (c.user) a['enduser.id'] = c.user.requestPrincipal;
   return a;
@@ -41,8 +42,8 @@ function requestAttributes(c: GatewayContext): Attributes {
  * hands its export to `waitUntil`. A 5xx answer or a thrown error marks it as an error
  * (server-span rule of the HTTP conventions; a 4xx is the client's).
  */
-export function endRequestSpan(c: GatewayContext, s: RequestSpan, outcome: { response: Response } | { error: unknown }): void {
-  if (!s.span.isRecording()) return endServerSpan(s, {}, c.ctx);
+export function endRequestSpan(c: PipelineContext, pieces: EdgePieces, s: RequestSpan, outcome: { response: Response } | { error: unknown }): void {
+  if (!s.span.isRecording()) return endServerSpan(s, {}, pieces.ctx);
   const attributes = requestAttributes(c);
   if ('response' in outcome) {
     const status = outcome.response.status;
@@ -57,5 +58,5 @@ export function endRequestSpan(c: GatewayContext, s: RequestSpan, outcome: { res
     s.span.recordException(error);
     s.span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
   }
-  endServerSpan(s, attributes, c.ctx);
+  endServerSpan(s, attributes, pieces.ctx);
 }

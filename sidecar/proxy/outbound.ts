@@ -1,32 +1,27 @@
 // The outbound proxy: the app's calls to other mesh services (`HTTP_PROXY=http://127.0.0.1:15001`
-// or a plain `Host: reviews` request). The pipeline, in order:
-//   1. destination service (registry-only) and path normalization   outbound-route.ts
-//   2. mesh route match, or the service's direct rule               outbound-route.ts
-//   3. fault injection (delay, abort), redirect                     here
-//   4. headers: hop-by-hop cut, identity headers the app sent cut, forwarding and trace
-//      headers, rewrite, the rule's request header operations       here / hop-by-hop.ts
-//   5. weighted backend (canary, header routing), this workload's JWT-SVID for it
-//   6. body (buffered when replayable), mirror copy                 request-body.ts / mirror.ts
-//   7. endpoint, circuit breaker, upstream exchange with timeouts and retries
-//                                                                   upstream-exchange.ts
+// or a plain `Host: reviews` request). An adapter: the Node request becomes core's request
+// view and context, core's outbound stages decide (core/pipeline/pipelines.ts: destination,
+// path, route, fault, redirect, headers, backend, identity, attempts), and MeshPieces moves
+// the bytes. The app's hop-by-hop and identity headers are cut on entry.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { redirectLocation, rewritePath } from '../../core/http/redirect-rewrite.ts';
-import { selectBackend } from '../../core/lb/select-backend.ts';
-import { decideFault } from '../../core/resilience/fault.ts';
+import { continueTrace } from '../../core/http/traceparent.ts';
+import { refuse } from '../../core/pipeline/answer.ts';
+import type { Stage } from '../../core/pipeline/context.ts';
+import { createContext } from '../../core/pipeline/create-context.ts';
+import { hostOnly } from '../../core/pipeline/destination.ts';
+import { outboundStages, runStages } from '../../core/pipeline/pipelines.ts';
+import { splitPathAndQuery } from '../../core/route/normalize-path.ts';
 import type { ProxyListener, ProxyObserver, SidecarView } from '../types.ts';
 import { MESH_HEADERS } from '../types.ts';
-import { EndpointPools } from './endpoint-pools.ts';
-import { applyHeaderOpsToList, forwardedRequestHeaders, pushForwardedFor } from './hop-by-hop.ts';
-import { replyError } from './json-reply.ts';
+import { writeAnswer } from './answer-writer.ts';
+import { HeaderList } from './header-list.ts';
+import { forwardedRequestHeaders } from './hop-by-hop.ts';
 import { listen } from './listener.ts';
-import { continueTrace } from '../../core/http/traceparent.ts';
-import { mirrorRequest } from './mirror.ts';
-import { resolveOutboundRoute } from './outbound-route.ts';
-import type { OutboundTarget } from './outbound-route.ts';
-import { requestBody } from './request-body.ts';
-import { headerView, reportWhenDone, setTrace, startEntry } from './request-log.ts';
-import { exchange } from './upstream-exchange.ts';
-import { UpstreamPools } from './upstream-pools.ts';
+import { createMeshPlane } from './mesh-plane.ts';
+import type { MeshPlane } from './mesh-plane.ts';
+import { MeshPieces } from './mesh-pieces.ts';
+import { headerView, lazyQuery, reportWhenDone } from './request-entry.ts';
+import type { EntrySource } from './request-entry.ts';
 
 /** Headers the app may not send on: identity is the sidecar's to assert (the edge token is the app's to propagate). */
 const OUTBOUND_DROP: ReadonlySet<string> = new Set([
@@ -39,92 +34,64 @@ const OUTBOUND_DROP: ReadonlySet<string> = new Set([
   'traceparent',
 ]);
 
-interface Outbound {
-  view: SidecarView;
-  observer: ProxyObserver;
-  pools: EndpointPools;
-  upstreams: UpstreamPools;
+/** Request target of an HTTP_PROXY request (`http://reviews/x`) or an origin-form one (`/x` + Host). */
+function splitTarget(req: IncomingMessage): { authority: string; target: string } {
+  const url = req.url ?? '/';
+  if (url.startsWith('/')) return { authority: req.headers.host ?? '', target: url };
+  const scheme = url.indexOf('://');
+  if (scheme < 0) return { authority: req.headers.host ?? '', target: url };
+  const slash = url.indexOf('/', scheme + 3);
+  const end = slash < 0 ? url.length : slash;
+  const q = url.indexOf('?', scheme + 3);
+  const cut = q >= 0 && q < end ? q : end;
+  return { authority: url.slice(scheme + 3, cut), target: slash < 0 || cut < end ? `/${url.slice(cut)}` : url.slice(slash) };
 }
 
-function upstreamHeaders(req: IncomingMessage, t: OutboundTarget, traceparent: string): string[] {
-  const { list } = forwardedRequestHeaders(req.rawHeaders, OUTBOUND_DROP);
-  list.push('host', t.rule.rewrite?.host ?? t.authority);
-  pushForwardedFor(list, req);
-  if (req.headers['x-forwarded-proto'] === undefined) list.push('x-forwarded-proto', 'http');
-  list.push('traceparent', traceparent);
-  applyHeaderOpsToList(list, t.rule.requestHeaders);
-  return list;
-}
-
-async function handle(o: Outbound, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const startedAt = Date.now();
-  const entry = startEntry('outbound', req, '', '');
-  reportWhenDone(o.observer, entry, res, performance.now());
-  const runtime = o.view.runtime();
+async function handle(plane: MeshPlane, stages: readonly Stage[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { authority, target } = splitTarget(req);
+  const { path: rawPath, query } = splitPathAndQuery(target);
+  const source: EntrySource = { authority, path: rawPath };
+  reportWhenDone('outbound', plane.observer, req, res, source);
+  const runtime = plane.view.runtime();
   if (!runtime) {
-    entry.reason = 'no_snapshot';
-    return replyError(res, 503, 'no_snapshot', 'the sidecar has no policy snapshot yet');
+    source.reason = 'no_snapshot';
+    return writeAnswer(res, refuse('no_snapshot', 'the sidecar has no policy snapshot yet'));
   }
-  const routed = resolveOutboundRoute(runtime, o.view.self.namespace, req);
-  entry.authority = routed.ok ? routed.target.authority : routed.authority;
-  entry.path = routed.ok ? routed.target.path : routed.path;
-  if (!routed.ok) {
-    entry.reason = routed.code;
-    return replyError(res, routed.status, routed.code, routed.message);
-  }
-  const t = routed.target;
-  const rule = t.rule;
-  entry.service = t.serviceId;
-  if (t.route) entry.route = `Route:${t.route.id}#${rule.name}`;
-
-  if (rule.fault) {
-    const { delayMs, abortStatus } = decideFault(rule.fault, Math.random);
-    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
-    if (abortStatus !== null) {
-      entry.reason = 'fault_injected';
-      return replyError(res, abortStatus, 'fault_injected', 'fault injected by route policy');
-    }
-  }
-  if (rule.redirect) {
-    res.writeHead(rule.redirect.statusCode, { location: redirectLocation(rule.redirect, `http://${t.authority}${t.path}${t.query ? `?${t.query}` : ''}`), 'content-length': 0 });
-    return void res.end();
-  }
-
+  const headers = new HeaderList(forwardedRequestHeaders(req.rawHeaders, OUTBOUND_DROP).list);
+  const pieces = new MeshPieces(plane, req, res, headers, authority);
   const trace = continueTrace(headerView(req));
-  setTrace(entry, trace);
-  const headers = upstreamHeaders(req, t, trace.traceparent);
-  const upstreamPath = (rule.rewrite ? rewritePath(t.path, t.matchedPrefix, rule.rewrite) : t.path) + (t.query ? `?${t.query}` : '');
-
-  const backend = selectBackend(rule, Math.random);
-  const service = backend && runtime.services.get(backend.service);
-  if (!backend || !service) {
-    entry.reason = 'no_backend';
-    return replyError(res, 503, 'no_backend', 'the route has no backend with weight > 0');
+  source.trace = trace;
+  const c = createContext<void>({
+    plane: 'outbound',
+    runtime,
+    request: {
+      method: req.method ?? 'GET',
+      host: hostOnly(authority),
+      rawPath,
+      rawQuery: query,
+      query: lazyQuery(query),
+      headers: headerView(req),
+      clientIp: req.socket.remoteAddress ?? null,
+      scheme: 'http',
+      authority,
+      tlsPeer: null,
+    },
+    pieces,
+    upstreamHeaders: headers,
+    traceparent: trace.traceparent,
+    startedAt: Date.now(),
+  });
+  pieces.c = c;
+  source.c = c;
+  const answer = await runStages(stages, c);
+  if (answer) {
+    c.reason = answer.code;
+    writeAnswer(res, answer, c.responseHeaders);
   }
-  entry.service = service.id;
-  try {
-    // The destination's SPIFFE ID (our SVID's audience), from the snapshot: its trust domain is ours (the watcher refuses others).
-    headers.push(MESH_HEADERS.svid, await o.view.jwtSvid(runtime.spiffeIds.get(service.id) as string));
-  } catch (e) {
-    // With an X.509-SVID the sidecar hops are mTLS and need no JWT-SVID (a control outage
-    // longer than a JWT-SVID's life must not stop them); without one there is no identity.
-    if (!o.view.tls()) {
-      entry.reason = 'no_identity';
-      return replyError(res, 503, 'no_identity', `this workload has no identity to call ${service.id} with: ${(e as Error).message}`);
-    }
-  }
-
-  const { body, replayable } = await requestBody(req);
-  const pool = o.pools.pool(runtime.version, service, backend.subset, o.view.endpoints());
-  if (rule.mirror && replayable && Math.random() * 100 < rule.mirror.percent)
-    mirrorRequest(o.view, runtime, rule.mirror, { method: req.method ?? 'GET', path: upstreamPath, headers, body, timeoutMs: rule.timeoutMs }, o.pools, o.upstreams);
-  await exchange({ req, res, entry, startedAt, rule, service, pool, path: upstreamPath, headers, body, replayable }, o.pools, o.upstreams, o.observer);
 }
 
 export function startOutbound(options: { view: SidecarView; observer: ProxyObserver; host?: string; port: number }): Promise<ProxyListener> {
-  const upstreams = new UpstreamPools(() => options.view.tls());
-  const pools = new EndpointPools();
-  pools.onRebuild = () => upstreams.retireUnused();
-  const o: Outbound = { view: options.view, observer: options.observer, pools, upstreams };
-  return listen(options.host ?? '127.0.0.1', options.port, (req, res) => handle(o, req, res), () => upstreams.close());
+  const plane = createMeshPlane('outbound', options.view, options.observer);
+  const stages = outboundStages(options.view.self.namespace);
+  return listen(options.host ?? '127.0.0.1', options.port, (req, res) => handle(plane, stages, req, res), () => plane.upstreams.close());
 }

@@ -1,16 +1,17 @@
 // Per destination service (and subset): the load-balancing state that must outlive a request
 // (picker position or ring, in-flight counts for least-request, outlier ejections), rebuilt
-// only when the snapshot or the endpoints document changes; and per service the circuit
-// breaker and the retry budget, which count requests in flight and so live across versions.
-import type { EndpointsDocument } from '../../core/endpoints/endpoints-document.ts';
-import { CircuitBreaker } from '../../core/lb/circuit-breaker.ts';
-import { OutlierDetector } from '../../core/lb/outlier-detector.ts';
-import { createPicker } from '../../core/lb/picker.ts';
-import type { EndpointPicker, LbEndpoint } from '../../core/lb/picker.ts';
-import { endpointsFor, registeredEndpoint } from '../../core/lb/select-backend.ts';
-import type { CompiledService } from '../../core/policy/service/compile.ts';
-import { RetryBudget } from '../../core/resilience/retry-budget.ts';
-import type { CompiledRetries } from '../../core/policy/shared/resilience.ts';
+// only when the snapshot or the registered-endpoints version changes; and per service the
+// circuit breaker and the retry budget, which count requests in flight and so live across
+// versions. One per gateway isolate, one per sidecar listener.
+import type { EndpointsDocument } from '../endpoints/endpoints-document.ts';
+import type { CompiledRetries } from '../policy/shared/resilience.ts';
+import type { CompiledService } from '../policy/service/compile.ts';
+import { RetryBudget } from '../resilience/retry-budget.ts';
+import { CircuitBreaker } from './circuit-breaker.ts';
+import { OutlierDetector } from './outlier-detector.ts';
+import { createPicker } from './picker.ts';
+import type { EndpointPicker, LbEndpoint } from './picker.ts';
+import { endpointsFor, registeredEndpoint } from './select-backend.ts';
 
 export interface EndpointPool {
   service: CompiledService;
@@ -19,12 +20,12 @@ export interface EndpointPool {
   active: Map<string, number>;
   activeRequests: (id: string) => number;
   outliers: OutlierDetector | undefined;
-  /** Ids of the endpoints that are sidecar inbound ports (registered with control): reached over mTLS. */
-  sidecars: ReadonlySet<string>;
+  /** Ids of the endpoints that are registered instances (sidecar inbound ports, reached over mTLS). */
+  registered: ReadonlySet<string>;
 }
 
 /** Registered endpoints are sidecars (a static endpoint at a registered address:port is the same sidecar). */
-function sidecarIds(endpoints: readonly LbEndpoint[], registered: readonly { address: string; port: number }[]): Set<string> {
+function registeredIds(endpoints: readonly LbEndpoint[], registered: readonly { address: string; port: number }[]): Set<string> {
   if (registered.length === 0) return new Set();
   const at = new Set(registered.map((r) => `${r.address}|${r.port}`));
   return new Set(endpoints.filter((e) => at.has(`${e.address}|${e.port}`)).map((e) => e.id));
@@ -35,8 +36,15 @@ export class EndpointPools {
   #version = '';
   readonly #breakers = new Map<string, { limits: string; breaker: CircuitBreaker }>();
   readonly #budgets = new Map<string, { key: string; budget: RetryBudget }>();
+  readonly #now: () => number;
+  readonly #random: () => number;
   /** Called when the endpoint sets were rebuilt (the connection pools may retire old origins). */
   onRebuild: () => void = () => undefined;
+
+  constructor(clock: { now: () => number; random: () => number } = { now: Date.now, random: Math.random }) {
+    this.#now = clock.now;
+    this.#random = clock.random;
+  }
 
   pool(snapshotVersion: string, service: CompiledService, subset: string | null, registered: EndpointsDocument | undefined): EndpointPool {
     const version = `${snapshotVersion}/${registered?.version ?? ''}`;
@@ -54,11 +62,11 @@ export class EndpointPools {
       pool = {
         service,
         endpoints,
-        sidecars: sidecarIds(endpoints, instances),
-        picker: createPicker(service.loadBalancer.algorithm, Math.random),
+        registered: registeredIds(endpoints, instances),
+        picker: createPicker(service.loadBalancer.algorithm, this.#random),
         active,
         activeRequests: (id) => active.get(id) ?? 0,
-        outliers: service.outlierDetection ? new OutlierDetector(service.outlierDetection, Date.now) : undefined,
+        outliers: service.outlierDetection ? new OutlierDetector(service.outlierDetection, this.#now) : undefined,
       };
       this.#pools.set(key, pool);
     }
@@ -75,8 +83,7 @@ export class EndpointPools {
   budget(serviceId: string, retries: CompiledRetries): RetryBudget {
     const key = `${retries.budget.percent}/${retries.budget.minRetriesPerSecond}`;
     let entry = this.#budgets.get(serviceId);
-    if (!entry || entry.key !== key) this.#budgets.set(serviceId, (entry = { key, budget: new RetryBudget(retries.budget, Date.now) }));
+    if (!entry || entry.key !== key) this.#budgets.set(serviceId, (entry = { key, budget: new RetryBudget(retries.budget, this.#now) }));
     return entry.budget;
   }
 }
-

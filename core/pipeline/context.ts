@@ -1,0 +1,108 @@
+// What a data plane knows about one request as it moves through core's stages: the same
+// object at the edge, in a sidecar's outbound and in its inbound. The adapter (gateway/,
+// sidecar/) fills the request view from its runtime's request and hands in its pieces; the
+// stages decide and record; the adapter writes the answer or moves the bytes.
+import type { CompiledRoute, CompiledRule } from '../policy/route/compile.ts';
+import type { CompiledService } from '../policy/service/compile.ts';
+import type { CompiledTarget } from '../policy/shared/resolve-targets.ts';
+import type { SnapshotRuntime } from '../runtime/snapshot-runtime.ts';
+import type { Answer } from './answer.ts';
+import type { PlanePieces } from './pieces.ts';
+
+/** Which data plane runs the stages: the gateway, or a sidecar's outbound or inbound listener. */
+export type Plane = 'edge' | 'outbound' | 'inbound';
+
+export interface HeaderReader {
+  get(name: string): string | null;
+}
+
+/** The upstream request's headers as stages edit them (a Web Headers, or the sidecar's flat list). */
+export interface MutableHeaders extends HeaderReader {
+  set(name: string, value: string): void;
+  append(name: string, value: string): void;
+  delete(name: string): void;
+}
+
+/** The request as it arrived, read-only. */
+export interface RequestView {
+  /** As sent (compare upper-cased). */
+  method: string;
+  /** What routes match on: lower-case, no port, no trailing dot (at the edge the Host; outbound the destination's mesh host; inbound this workload's). */
+  host: string;
+  /** The path exactly as sent, before normalization. */
+  rawPath: string;
+  /** The query string without `?` ('' when none). */
+  rawQuery: string;
+  query: HeaderReader;
+  headers: HeaderReader;
+  /** The address this hop saw (CF-Connecting-IP at the edge, the socket's peer in a sidecar). */
+  clientIp: string | null;
+  /** `http` or `https`, as the client reached this hop. */
+  scheme: string;
+  /** The authority as the client named it (`host[:port]`), for redirects. */
+  authority: string;
+  /** Inbound over mutual TLS: the verified client certificate's SPIFFE ID; else null. */
+  tlsPeer: string | null;
+}
+
+export interface AuthenticatedUser {
+  /** `iss/sub`, or `apikey/<name>`. */
+  requestPrincipal: string;
+  claims: Record<string, unknown>;
+  /** The API key name the request authenticated with, if any (per-key limits count it). */
+  apiKey: string | null;
+}
+
+export interface RouteMatch {
+  /** null for the implicit rule of a service no mesh route governs (outbound). */
+  route: CompiledRoute | null;
+  rule: CompiledRule;
+  params: Record<string, string>;
+  /** The prefix the rule matched on, for a prefix rewrite. */
+  matchedPrefix: string | null;
+}
+
+export interface PipelineContext<R = unknown> {
+  readonly plane: Plane;
+  readonly runtime: SnapshotRuntime;
+  readonly request: RequestView;
+  readonly pieces: PlanePieces<R>;
+  /** Clock reading when the request arrived (ms): the route timeout's deadline counts from here. */
+  readonly startedAt: number;
+  /** W3C traceparent of this hop, sent upstream. */
+  readonly traceparent: string;
+  /** The normalized path: what routing and access policy see. */
+  path: string;
+  /** The service the request is addressed to: outbound its destination, inbound this workload's own. */
+  service: string | null;
+  match?: RouteMatch;
+  /** The matched rule as the access log names it (`ns/name#rule`). */
+  routeLabel: string | null;
+  /** Policy targets of the request: policies attach to these. */
+  targets: CompiledTarget[];
+  /** Verified caller SPIFFE ID (inbound), else null. */
+  peer: string | null;
+  user?: AuthenticatedUser;
+  /** The backend picked for this request. */
+  backend?: { service: CompiledService; subset: string | null };
+  upstreamHeaders: MutableHeaders;
+  /** Path sent upstream (after rewrite), without the query. */
+  upstreamPath: string;
+  /** Host a rewrite asks for, else null (the adapter sends the client's). */
+  upstreamHost: string | null;
+  /**
+   * Headers every answer to this request carries (CORS, rate limits), in order: a `vary`
+   * value is appended to the response's, any other replaces it.
+   */
+  responseHeaders: [name: string, value: string][];
+  /** `address:port` of the last endpoint tried, for the log. */
+  upstream: string | null;
+  retries: number;
+  /** The error code the request was answered with by a stage, for the log and metrics. */
+  reason: string | null;
+  /** The adapter's own result of the try that was passed to the client (the gateway's Response). */
+  delivered?: R;
+}
+
+/** A stage either answers (ending the pipeline) or lets the request go on; sync when it can (each await is a turn). */
+export type Stage = (c: PipelineContext) => Answer | undefined | Promise<Answer | undefined>;

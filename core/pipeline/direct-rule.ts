@@ -1,0 +1,33 @@
+// The implicit rule for a known service that no mesh route governs: all traffic straight to
+// the service, under the Mesh's default timeout and retries. Built once per snapshot and service.
+import type { CompiledRule } from '../policy/route/compile.ts';
+import type { SnapshotRuntime } from '../runtime/snapshot-runtime.ts';
+
+const NO_OPS = { set: {}, add: {}, remove: [] };
+
+const defaultRules = new WeakMap<SnapshotRuntime, Map<string, CompiledRule>>();
+
+export function directRule(runtime: SnapshotRuntime, serviceId: string): CompiledRule {
+  let rules = defaultRules.get(runtime);
+  if (!rules) defaultRules.set(runtime, (rules = new Map()));
+  let rule = rules.get(serviceId);
+  if (!rule) {
+    const defaults = runtime.snapshot.body.mesh.defaults;
+    rule = {
+      name: 'direct',
+      matches: [],
+      backends: [{ service: serviceId, subset: null, port: null, weight: 100 }],
+      redirect: null,
+      rewrite: null,
+      requestHeaders: NO_OPS,
+      responseHeaders: NO_OPS,
+      mirror: null,
+      timeoutMs: defaults.timeoutMs,
+      retries: { ...defaults.retries, perTryTimeoutMs: Math.min(defaults.retries.perTryTimeoutMs, defaults.timeoutMs) },
+      fault: null,
+      cors: null,
+    };
+    rules.set(serviceId, rule);
+  }
+  return rule;
+}

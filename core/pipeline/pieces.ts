@@ -1,0 +1,89 @@
+// What an adapter hands the stages: its clock and randomness, its counter stores, its
+// identity material, its byte mover (`tryOnce`), and where it reports what happened. Every
+// decision stays in core; these only read, count, sign or move bytes.
+import type { JwksCache } from '../authn/jwks-cache.ts';
+import type { EndpointsDocument } from '../endpoints/endpoints-document.ts';
+import type { EndpointPools } from '../lb/endpoint-pools.ts';
+import type { LbEndpoint } from '../lb/picker.ts';
+import type { CompiledService } from '../policy/service/compile.ts';
+import type { CounterStore } from '../ratelimit/counter-store.ts';
+import type { Answer } from './answer.ts';
+import type { PipelineContext } from './context.ts';
+
+export type UpstreamFailure = 'timeout' | 'connect-failure' | 'reset';
+
+/** One try's outcome, as the adapter's byte mover saw it. */
+export type TryOutcome<R> =
+  /** The response went (or goes) to the client: the gateway's Response, or a sidecar's written head. `complete` false: its body broke off. */
+  | { kind: 'committed'; status: number; value: R; complete?: boolean }
+  /** The response was dropped, at commit()'s request, to retry. */
+  | { kind: 'dropped'; status: number }
+  /** No response head: the try failed. `wrongPeer`: the mTLS server was not the destination service. */
+  | { kind: 'failed'; error: UpstreamFailure; message: string; wrongPeer?: boolean }
+  /** The client went away before a response: nobody to answer or retry for. */
+  | { kind: 'abandoned' };
+
+export interface TryRequest {
+  service: CompiledService;
+  endpoint: LbEndpoint;
+  /** Whether the endpoint is a registered sidecar (reached over mTLS when the adapter can). */
+  registered: boolean;
+  /** Limit on the wait for the response head, ms; 0 = none. */
+  timeoutMs: number;
+  /** Whether a response with this status goes to the client (else drop it: a retry follows). */
+  commit(status: number): boolean;
+}
+
+/** Counters the planes keep; each must be cheap and never throw. */
+export interface PipelineObserver {
+  retry?(c: PipelineContext, service: string): void;
+  upstreamError?(c: PipelineContext, service: string, kind: UpstreamFailure, wrongPeer: boolean): void;
+  ejection?(service: string, endpoint: string): void;
+  circuitOpen?(service: string, limit: 'maxConnections' | 'maxPendingRequests'): void;
+  rateLimited?(c: PipelineContext, policy: string): void;
+  /** A counter store failed and its limit was skipped (fail open). */
+  rateLimitStoreFailed?(policy: string, limit: string, error: unknown): void;
+}
+
+/** A caller's JWT-SVID or edge token checked by the adapter's (cached) verifier. */
+export type Verified<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
+
+export interface PlanePieces<R = unknown> {
+  now(): number;
+  random(): number;
+  sleep(ms: number): Promise<void>;
+  /** `local`: this proxy's buckets; `global`: the mesh-wide or edge-wide counter. */
+  counters: { local: CounterStore; global: CounterStore };
+  /** End-user authentication: the JWKS cache, and the Workers waitUntil that keeps a background refresh alive. */
+  authn: { jwks: JwksCache; waitUntil?: (p: Promise<unknown>) => void };
+  pools: EndpointPools;
+  /** The registered endpoints document in force (a promise only while it first loads). */
+  registered(): EndpointsDocument | undefined | Promise<EndpointsDocument | undefined>;
+  /** Readies the request body for the tries: whether it may be sent more than once (buffered). */
+  body(): boolean | Promise<boolean>;
+  /** One try against one endpoint. */
+  tryOnce(t: TryRequest): Promise<TryOutcome<R>>;
+  /** A fire-and-forget shadow copy of the request to `endpoint` (its answer is discarded). */
+  mirror(service: CompiledService, endpoint: LbEndpoint, registered: boolean): void;
+  /**
+   * This plane's identity for a call to `audience` (the backend's SPIFFE ID), set on the
+   * upstream headers: the gateway's edge token and JWT-SVID, a sidecar's JWT-SVID.
+   */
+  identity(c: PipelineContext, audience: string): Answer | undefined | Promise<Answer | undefined>;
+  /** A sidecar inbound's caller checks; absent elsewhere. */
+  inbound?: InboundPieces;
+  observer: PipelineObserver;
+}
+
+export interface InboundPieces {
+  /** Verifies a caller's JWT-SVID addressed to this workload: the caller's SPIFFE ID. */
+  verifySvid(token: string): Promise<Verified<string>>;
+  /** Verifies an edge token addressed to this workload or, delegated one hop, to the verified `caller`. */
+  verifyEdgeToken(token: string, caller: string | null): Promise<Verified<{ requestPrincipal: string; claims: Record<string, unknown> }>>;
+  /** Passes the request to the app beside this sidecar (one try, no retries: the caller's sidecar retried). */
+  toApp(): Promise<TryOutcome<unknown>>;
+  /** The gateway's SPIFFE ID (the edge tokens' issuer), '' when the trust bundle names none. */
+  edgeIssuer(): string;
+  /** Whether this sidecar serves mutual TLS now (it holds an X.509-SVID). */
+  mtlsCapable(): boolean;
+}

@@ -1,0 +1,133 @@
+// The last stage of every route to a backend: the endpoint pick (the service's load balancer
+// over healthy endpoints, a retry going to an endpoint not tried yet), the circuit breaker,
+// and the tries through the adapter's byte mover with per-try and overall timeouts and
+// retries (conditions, idempotent methods only unless allowed, backoff with jitter, within
+// the retry budget). Outcomes feed outlier detection. Only a replayable body is retried or
+// mirrored; a response is retried only before anything of it reached the client.
+import { classifyOutcome } from '../../lb/outlier-detector.ts';
+import { hashKeyOf } from '../../lb/hash-key.ts';
+import type { EndpointPool } from '../../lb/endpoint-pools.ts';
+import { healthyEndpoints, pickEndpoint, staticEndpointId } from '../../lb/select-backend.ts';
+import { deadlineAt, tryTimeoutMs } from '../../resilience/deadline.ts';
+import { planRetry } from '../../resilience/retry-plan.ts';
+import type { RetryPlan } from '../../resilience/retry-plan.ts';
+import type { RetryBudget } from '../../resilience/retry-budget.ts';
+import { refuse } from '../answer.ts';
+import type { Answer } from '../answer.ts';
+import type { PipelineContext, Stage } from '../context.ts';
+import type { TryOutcome } from '../pieces.ts';
+
+const NO_RETRY: RetryPlan = { retry: false, reason: 'not-retriable' };
+
+export const attemptsStage: Stage = (c) => {
+  if (!c.backend || !c.match) return undefined;
+  const registered = c.pieces.registered();
+  return registered instanceof Promise ? registered.then((doc) => withPool(c, doc)) : withPool(c, registered);
+};
+
+function withPool(c: PipelineContext, registered: Parameters<PipelineContext['pieces']['pools']['pool']>[3]): Answer | undefined | Promise<Answer | undefined> {
+  const { service, subset } = c.backend as NonNullable<PipelineContext['backend']>;
+  const pool = c.pieces.pools.pool(c.runtime.version, service, subset, registered);
+  if (pool.endpoints.length === 0) return refuse('no_endpoints', `${service.id}${subset ? `/${subset}` : ''} has no endpoints`);
+  const replayable = c.pieces.body();
+  return replayable instanceof Promise ? replayable.then((r) => attempts(c, pool, r)) : attempts(c, pool, replayable);
+}
+
+function mirror(c: PipelineContext): void {
+  const m = c.match?.rule.mirror;
+  if (!m || c.pieces.random() * 100 >= m.percent) return;
+  const service = c.runtime.services.get(m.service);
+  const registered = c.pieces.registered();
+  if (!service || registered instanceof Promise) return;
+  const pool = c.pieces.pools.pool(c.runtime.version, service, m.subset, registered);
+  const ep = pool.picker.pick(healthyEndpoints(pool), { activeRequests: pool.activeRequests });
+  if (ep) c.pieces.mirror(service, ep, pool.registered.has(ep.id));
+}
+
+function recordOutcome(c: PipelineContext, pool: EndpointPool, endpointId: string, at: string, o: TryOutcome<unknown>): void {
+  const outliers = pool.outliers;
+  if (!outliers || o.kind === 'abandoned') return;
+  const was = outliers.isEjected(endpointId);
+  outliers.record(endpointId, classifyOutcome(o.kind === 'failed' ? { error: o.error } : { status: o.status }));
+  if (!was && outliers.isEjected(endpointId)) c.pieces.observer.ejection?.(pool.service.id, at);
+}
+
+async function attempts(c: PipelineContext, pool: EndpointPool, replayable: boolean): Promise<Answer | undefined> {
+  const rule = (c.match as NonNullable<PipelineContext['match']>).rule;
+  const service = pool.service;
+  const { pieces } = c;
+  if (replayable) mirror(c);
+  const method = c.request.method.toUpperCase();
+  const key = hashKeyOf(service, c.request);
+  const deadline = deadlineAt(c.startedAt, rule.timeoutMs);
+  const retries = rule.retries.attempts > 0 && replayable;
+  const budget: RetryBudget | undefined = retries ? pieces.pools.budget(service.id, rule.retries) : undefined;
+  const breaker = pieces.pools.breaker(service);
+  const plan = (attempt: number, outcome: { status: number } | { error: 'timeout' | 'connect-failure' | 'reset' }): RetryPlan =>
+    retries ? planRetry({ method, attempt, retries: rule.retries, outcome, deadline, now: pieces.now(), random: pieces.random, ...(budget ? { budget } : {}) }) : NO_RETRY;
+  budget?.requestStarted();
+  try {
+    let timeout = tryTimeoutMs(deadline, rule.retries.perTryTimeoutMs, pieces.now());
+    let retrying = false;
+    const tried: string[] = [];
+    for (let attempt = 1; ; attempt++) {
+      const ep = pickEndpoint(pool, { activeRequests: pool.activeRequests, ...(key !== undefined ? { hashKey: key } : {}) }, tried);
+      if (!ep) return refuse('no_endpoints', `${service.id} has no healthy endpoints`);
+      if (timeout <= 0) return refuse('upstream_timeout', `no answer from ${service.id} within the route timeout of ${rule.timeoutMs} ms`);
+      const admitted = breaker.acquire();
+      if (!admitted.admitted) {
+        pieces.observer.circuitOpen?.(service.id, admitted.limit);
+        return refuse('circuit_open', `${service.id} is over its ${admitted.limit} limit; try again later`);
+      }
+      const at = staticEndpointId(ep.address, ep.port);
+      tried.push(ep.id);
+      c.upstream = at;
+      pool.active.set(ep.id, (pool.active.get(ep.id) ?? 0) + 1);
+      let next = NO_RETRY;
+      let outcome: TryOutcome<unknown>;
+      try {
+        outcome = await pieces.tryOnce({
+          service,
+          endpoint: ep,
+          registered: pool.registered.has(ep.id),
+          timeoutMs: timeout,
+          commit: (status) => {
+            next = plan(attempt, { status });
+            return !next.retry;
+          },
+        });
+      } finally {
+        breaker.release();
+        pool.active.set(ep.id, (pool.active.get(ep.id) ?? 1) - 1);
+        if (retrying) budget?.retryFinished();
+      }
+      recordOutcome(c, pool, ep.id, at, outcome);
+      if (outcome.kind === 'abandoned') {
+        c.reason = 'client_closed';
+        return undefined;
+      }
+      if (outcome.kind === 'committed') {
+        c.delivered = outcome.value;
+        return undefined;
+      }
+      if (outcome.kind === 'failed') {
+        pieces.observer.upstreamError?.(c, service.id, outcome.error, outcome.wrongPeer === true);
+        next = plan(attempt, { error: outcome.error });
+        if (!next.retry)
+          return outcome.error === 'timeout'
+            ? refuse('upstream_timeout', `${service.id}: ${outcome.message}`)
+            : refuse('upstream_unavailable', `${service.id} is unreachable (${outcome.error}: ${outcome.message})`);
+      }
+      // `next` may have been set inside commit(), which control-flow analysis cannot see.
+      const retry = next as RetryPlan;
+      if (!retry.retry) return refuse('upstream_unavailable', `${service.id}: the response was dropped and no retry is left`);
+      pieces.observer.retry?.(c, service.id);
+      c.retries++;
+      if (retry.delayMs > 0) await pieces.sleep(retry.delayMs);
+      timeout = retry.tryTimeoutMs;
+      retrying = true;
+    }
+  } finally {
+    budget?.requestFinished();
+  }
+}

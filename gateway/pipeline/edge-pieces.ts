@@ -1,0 +1,133 @@
+// The gateway's pieces for core's stages: Workers `fetch` moves the bytes, counters live in
+// the isolate (local) and in a Durable Object per key (global), endpoints and the JWKS cache
+// are per isolate, identity comes from the edge signer and control. One instance per request,
+// methods on the prototype (no closures made per request).
+import { JwksCache } from '../../core/authn/jwks-cache.ts';
+import { EDGE_TOKEN_HEADER } from '../../core/identity/edge-token.ts';
+import { SVID_HEADER } from '../../core/identity/jwt-svid.ts';
+import { EndpointPools } from '../../core/lb/endpoint-pools.ts';
+import type { LbEndpoint } from '../../core/lb/picker.ts';
+import type { Answer } from '../../core/pipeline/answer.ts';
+import type { PipelineContext } from '../../core/pipeline/context.ts';
+import type { PipelineObserver, PlanePieces, TryOutcome, TryRequest } from '../../core/pipeline/pieces.ts';
+import type { CompiledService } from '../../core/policy/service/compile.ts';
+import { MemoryCounterStore } from '../../core/ratelimit/memory-counter-store.ts';
+import { REPLAYABLE_BODY_BYTES } from '../../core/resilience/retry-plan.ts';
+import type { EndpointsDocument } from '../../core/endpoints/endpoints-document.ts';
+import type { GatewayEnv } from '../env.ts';
+import { edgeIdentity } from '../identity/edge-identity.ts';
+import { DurableObjectCounterStore } from '../rate-limit/global-rate-limiter.ts';
+import { registeredEndpoints } from '../snapshot/endpoints-holder.ts';
+
+/** Per isolate: load-balancing state, local buckets, the JWKS cache. */
+const pools = new EndpointPools();
+const local = new MemoryCounterStore();
+let stores: { local: MemoryCounterStore; global: DurableObjectCounterStore; namespace: GatewayEnv['RATE_LIMITS'] } | undefined;
+let jwks: JwksCache | undefined;
+
+function jwksCache(env: GatewayEnv): JwksCache {
+  const seconds = (v: string | undefined) => (v && Number(v) > 0 ? Number(v) * 1000 : undefined);
+  const ttlMs = seconds(env.JWKS_TTL_SECONDS);
+  const graceMs = seconds(env.JWKS_GRACE_SECONDS);
+  jwks ??= new JwksCache({ fetch: (input, init) => fetch(input, init), ...(ttlMs ? { ttlMs, minRefreshIntervalMs: Math.min(ttlMs, 30_000) } : {}), ...(graceMs ? { graceMs } : {}) });
+  return jwks;
+}
+
+const observer: PipelineObserver = {
+  rateLimitStoreFailed: (policy, limit, error) => console.error(JSON.stringify({ level: 'warn', msg: 'rate-limit store failed; limit skipped', policy, limit, error: String(error) })),
+};
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class EdgePieces implements PlanePieces<Response> {
+  readonly request: Request;
+  readonly env: GatewayEnv;
+  readonly ctx: ExecutionContext;
+  readonly url: URL;
+  readonly counters: { local: MemoryCounterStore; global: DurableObjectCounterStore };
+  readonly authn: { jwks: JwksCache; waitUntil: (p: Promise<unknown>) => void };
+  readonly pools = pools;
+  readonly observer = observer;
+  readonly now = Date.now;
+  readonly random = Math.random;
+  readonly sleep = sleep;
+  /** Set once the context exists (the pieces are made first). */
+  c!: PipelineContext<Response>;
+  #body: ArrayBuffer | ReadableStream | null = null;
+
+  constructor(request: Request, env: GatewayEnv, ctx: ExecutionContext, url: URL) {
+    this.request = request;
+    this.env = env;
+    this.ctx = ctx;
+    this.url = url;
+    if (stores?.namespace !== env.RATE_LIMITS) stores = { local, global: new DurableObjectCounterStore(env.RATE_LIMITS), namespace: env.RATE_LIMITS };
+    this.counters = stores;
+    this.authn = { jwks: jwksCache(env), waitUntil: (p) => ctx.waitUntil(p) };
+  }
+
+  registered(): EndpointsDocument | undefined | Promise<EndpointsDocument | undefined> {
+    return registeredEndpoints(this.env, this.ctx);
+  }
+
+  /** A body up to 1 MiB (declared) is buffered, so it can be retried and mirrored; a larger or unsized one streams once. */
+  body(): boolean | Promise<boolean> {
+    const r = this.request;
+    const method = r.method.toUpperCase();
+    if (method === 'GET' || method === 'HEAD' || r.body === null) return true;
+    const declared = Number(r.headers.get('content-length') ?? 'NaN');
+    if (!(Number.isFinite(declared) && declared <= REPLAYABLE_BODY_BYTES)) {
+      this.#body = r.body;
+      return false;
+    }
+    return r.arrayBuffer().then((b) => {
+      this.#body = b;
+      return true;
+    });
+  }
+
+  #url(service: CompiledService, ep: LbEndpoint): string {
+    const host = ep.address.includes(':') ? `[${ep.address}]` : ep.address;
+    return `${service.protocol}://${host}:${ep.port}${this.c.upstreamPath}${this.url.search}`;
+  }
+
+  async tryOnce(t: TryRequest): Promise<TryOutcome<Response>> {
+    const ms = t.timeoutMs > 0 ? t.timeoutMs : 300_000;
+    try {
+      const response = await fetch(this.#url(t.service, t.endpoint), {
+        method: this.request.method,
+        headers: this.c.upstreamHeaders as Headers,
+        body: this.#body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(Math.max(1, ms)),
+      });
+      if (t.commit(response.status)) return { kind: 'committed', status: response.status, value: response };
+      await response.body?.cancel();
+      return { kind: 'dropped', status: response.status };
+    } catch (e) {
+      const name = (e as Error).name;
+      if (name === 'TimeoutError' || name === 'AbortError') return { kind: 'failed', error: 'timeout', message: `upstream did not answer within ${ms} ms` };
+      const text = String(e);
+      return { kind: 'failed', error: /reset|closed/i.test(text) ? 'reset' : 'connect-failure', message: text };
+    }
+  }
+
+  /** The shadow copy: sent after the response path is decided (waitUntil); its answer and failures are discarded. */
+  mirror(service: CompiledService, endpoint: LbEndpoint): void {
+    const headers = new Headers(this.c.upstreamHeaders as Headers);
+    headers.set('x-weft-shadow', 'true');
+    // The edge token and the gateway's JWT-SVID are addressed to the primary service; a shadow
+    // must not be able to replay them.
+    headers.delete(EDGE_TOKEN_HEADER);
+    headers.delete(SVID_HEADER);
+    const body = this.#body instanceof ArrayBuffer ? this.#body : null;
+    this.ctx.waitUntil(
+      fetch(this.#url(service, endpoint), { method: this.request.method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(this.c.match?.rule.timeoutMs ?? 10_000) })
+        .then((r) => r.body?.cancel())
+        .catch(() => undefined),
+    );
+  }
+
+  identity(c: PipelineContext, audience: string): Answer | undefined | Promise<Answer | undefined> {
+    return edgeIdentity(c, this.env, audience);
+  }
+}

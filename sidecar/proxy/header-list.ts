@@ -1,0 +1,31 @@
+// The upstream request's headers as core's stages edit them, over the flat `[name, value, …]`
+// list undici sends (no Web Headers per request on the sidecar's hot path).
+import type { MutableHeaders } from '../../core/pipeline/context.ts';
+import { removeHeader, setHeader } from './hop-by-hop.ts';
+
+export class HeaderList implements MutableHeaders {
+  readonly list: string[];
+
+  constructor(list: string[]) {
+    this.list = list;
+  }
+
+  get(name: string): string | null {
+    const lower = name.toLowerCase();
+    const l = this.list;
+    for (let i = 0; i < l.length; i += 2) if ((l[i] as string).toLowerCase() === lower) return l[i + 1] as string;
+    return null;
+  }
+
+  set(name: string, value: string): void {
+    setHeader(this.list, name.toLowerCase(), value);
+  }
+
+  append(name: string, value: string): void {
+    this.list.push(name, value);
+  }
+
+  delete(name: string): void {
+    removeHeader(this.list, name.toLowerCase());
+  }
+}

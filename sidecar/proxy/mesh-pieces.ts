@@ -1,0 +1,135 @@
+// A sidecar's pieces for core's stages, one instance per request (methods on the prototype):
+// undici moves the bytes straight into the client's ServerResponse (forward.ts), a request
+// body is buffered when it may be retried, identity is this workload's JWT-SVID, and the
+// response head gets the rule's operations and the request's RateLimit-* headers.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { EndpointsDocument } from '../../core/endpoints/endpoints-document.ts';
+import { SVID_HEADER } from '../../core/identity/jwt-svid.ts';
+import type { LbEndpoint } from '../../core/lb/picker.ts';
+import { refuse } from '../../core/pipeline/answer.ts';
+import type { Answer } from '../../core/pipeline/answer.ts';
+import type { PipelineContext } from '../../core/pipeline/context.ts';
+import type { InboundPieces, PlanePieces, TryOutcome, TryRequest } from '../../core/pipeline/pieces.ts';
+import { responseHeaderOps } from '../../core/pipeline/response-header-ops.ts';
+import type { CompiledService } from '../../core/policy/service/compile.ts';
+import { forward } from './forward.ts';
+import type { ForwardOutcome } from './forward.ts';
+import type { HeaderList } from './header-list.ts';
+import { forwardedResponseHeaderList, setHeader } from './hop-by-hop.ts';
+import type { MeshPlane } from './mesh-plane.ts';
+import { mirrorRequest } from './mirror.ts';
+import { requestBody } from './request-body.ts';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class MeshPieces implements PlanePieces<void> {
+  readonly plane: MeshPlane;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly headers: HeaderList;
+  readonly counters: MeshPlane['counters'];
+  readonly authn: { jwks: MeshPlane['jwks'] };
+  readonly pools: MeshPlane['pools'];
+  readonly observer: MeshPlane['pipelineObserver'];
+  readonly now = Date.now;
+  readonly random = Math.random;
+  readonly sleep = sleep;
+  inbound?: InboundPieces;
+  /** Set once the context exists (the pieces are made first). */
+  c!: PipelineContext<void>;
+  /** The Host sent upstream when no rewrite names one: the authority the app named (outbound), the client's Host (inbound). */
+  host: string | undefined;
+  #body: Buffer | Readable | null = null;
+  #hostSet = false;
+
+  constructor(plane: MeshPlane, req: IncomingMessage, res: ServerResponse, headers: HeaderList, host: string | undefined) {
+    this.plane = plane;
+    this.req = req;
+    this.res = res;
+    this.headers = headers;
+    this.host = host;
+    this.counters = plane.counters;
+    this.authn = { jwks: plane.jwks };
+    this.pools = plane.pools;
+    this.observer = plane.pipelineObserver;
+  }
+
+  registered(): EndpointsDocument | undefined {
+    return this.plane.view.endpoints();
+  }
+
+  body(): Promise<boolean> {
+    return requestBody(this.req).then((b) => {
+      this.#body = b.body;
+      return b.replayable;
+    });
+  }
+
+  /** The response head as the client gets it: hop-by-hop cut, the rule's operations, the request's own headers. */
+  responseHeaders(raw: readonly (Buffer | string)[]): string[] {
+    const out = forwardedResponseHeaderList(raw, responseHeaderOps(this.c));
+    for (const [name, value] of this.c.responseHeaders) {
+      if (name === 'vary') out.push(name, value);
+      else setHeader(out, name, value);
+    }
+    return out;
+  }
+
+  #target(): { path: string; headers: string[] } {
+    const c = this.c;
+    if (!this.#hostSet) {
+      this.#hostSet = true;
+      const host = c.upstreamHost ?? this.host;
+      if (host !== undefined) this.headers.list.push('host', host);
+    }
+    return { path: c.request.rawQuery ? `${c.upstreamPath}?${c.request.rawQuery}` : c.upstreamPath, headers: this.headers.list };
+  }
+
+  #outcome(o: ForwardOutcome): TryOutcome<void> {
+    if (o.kind === 'sent') return { kind: 'committed', status: o.status, value: undefined, complete: o.complete };
+    if (o.kind === 'dropped') return o;
+    if (this.res.destroyed) return { kind: 'abandoned' }; // the client went away; nobody to answer
+    return o.wrongPeer ? { kind: 'failed', error: o.error, message: o.message, wrongPeer: true } : { kind: 'failed', error: o.error, message: o.message };
+  }
+
+  async tryOnce(t: TryRequest): Promise<TryOutcome<void>> {
+    const { service, endpoint: ep } = t;
+    const upstreams = this.plane.upstreams;
+    const upstream = upstreams.get(ep.address, ep.port, service.protocol, service.connectionLimits, t.registered ? service.id : undefined);
+    this.plane.observer.transport?.(this.plane.direction, upstreams.isMtls(upstream) ? 'mtls' : 'plaintext');
+    const { path, headers } = this.#target();
+    const o = await forward(
+      upstream,
+      { method: this.req.method ?? 'GET', path, headers, body: this.#body, timeoutMs: t.timeoutMs, commit: t.commit, responseHeaders: (raw) => this.responseHeaders(raw) },
+      this.res,
+    );
+    return this.#outcome(o);
+  }
+
+  mirror(service: CompiledService, endpoint: LbEndpoint, registered: boolean): void {
+    const c = this.c;
+    const { path, headers } = this.#target();
+    mirrorRequest(this.plane, c.runtime, service, endpoint, registered, { method: this.req.method ?? 'GET', path, headers, body: this.#body as Buffer | null, timeoutMs: c.match?.rule.timeoutMs ?? 10_000 });
+  }
+
+  /** This workload's JWT-SVID for the backend. With an X.509-SVID the hops are mTLS and need none (a control outage longer than a JWT-SVID's life must not stop them). */
+  identity(c: PipelineContext, audience: string): Promise<Answer | undefined> {
+    const view = this.plane.view;
+    return view.jwtSvid(audience).then(
+      (svid) => {
+        c.upstreamHeaders.set(SVID_HEADER, svid);
+        return undefined;
+      },
+      (e: unknown) => (view.tls() ? undefined : refuse('no_identity', `this workload has no identity to call ${c.backend?.service.id ?? audience} with: ${(e as Error).message}`)),
+    );
+  }
+
+  /** Inbound: the request to the app, streamed both ways. */
+  toApp(app: Parameters<typeof forward>[0]): Promise<TryOutcome<void>> {
+    const req = this.req;
+    const { path, headers } = this.#target();
+    const body = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined ? req : null;
+    return forward(app, { method: req.method ?? 'GET', path, headers, body, timeoutMs: 0, commit: () => true, responseHeaders: (raw) => this.responseHeaders(raw) }, this.res).then((o) => this.#outcome(o));
+  }
+}

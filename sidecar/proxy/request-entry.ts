@@ -1,0 +1,67 @@
+// What one request did, for the observer (access log, metrics): read from the pipeline's
+// context when the response has ended (finished or cut off).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PipelineContext } from '../../core/pipeline/context.ts';
+import type { PropagatedTrace } from '../../core/http/traceparent.ts';
+import type { AccessLogEntry, Direction, ProxyObserver } from '../types.ts';
+
+export interface EntrySource {
+  /** The context once the stages run; before that, the reason the sidecar answered itself. */
+  c?: PipelineContext<void>;
+  reason?: string;
+  authority: string;
+  path: string;
+  trace?: PropagatedTrace;
+}
+
+function entryOf(direction: Direction, req: IncomingMessage, res: ServerResponse, latencyMs: number, s: EntrySource): AccessLogEntry {
+  const c = s.c;
+  return {
+    direction,
+    method: req.method ?? 'GET',
+    authority: s.authority,
+    path: c?.path || s.path,
+    route: c?.routeLabel ?? null,
+    service: c ? (direction === 'outbound' ? (c.backend?.service.id ?? c.service) : c.service) : null,
+    status: res.statusCode,
+    latencyMs,
+    upstream: c?.upstream ?? null,
+    peer: c?.peer ?? null,
+    principal: c?.user?.requestPrincipal ?? null,
+    traceId: s.trace?.traceId ?? null,
+    spanId: s.trace?.spanId ?? null,
+    parentSpanId: s.trace?.parentSpanId ?? null,
+    retries: c?.retries ?? 0,
+    reason: c?.reason ?? s.reason ?? null,
+  };
+}
+
+/** Reports the request's entry when the response is done ('close' fires once per response). */
+export function reportWhenDone(direction: Direction, observer: ProxyObserver, req: IncomingMessage, res: ServerResponse, source: EntrySource): void {
+  const startedAt = performance.now();
+  res.on('close', () => {
+    try {
+      observer.request(entryOf(direction, req, res, Math.round((performance.now() - startedAt) * 1000) / 1000, source));
+    } catch {
+      // an observer must never break the data path
+    }
+  });
+}
+
+/** A header of a Node request as one string (repeated headers joined), or null. */
+export function headerOf(req: IncomingMessage, name: string): string | null {
+  const v = req.headers[name];
+  if (v === undefined) return null;
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+/** `{ get }` over a Node request's headers, as core's matchers and evaluators read them. */
+export function headerView(req: IncomingMessage): { get(name: string): string | null } {
+  return { get: (name) => headerOf(req, name.toLowerCase()) };
+}
+
+/** `{ get }` over a query string, parsed on first use. */
+export function lazyQuery(query: string): { get(name: string): string | null } {
+  let params: URLSearchParams | undefined;
+  return { get: (name) => (params ??= new URLSearchParams(query)).get(name) };
+}
