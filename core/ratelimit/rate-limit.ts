@@ -2,6 +2,7 @@
 // may pass all the limits that apply. Headers follow the IETF RateLimit header draft
 // (`ratelimit-limit`, `ratelimit-remaining`, `ratelimit-reset`) plus `retry-after` on a 429.
 import type { CompiledLimit, LimitKey } from '../policy/rate-limit/compile.ts';
+import { resolveClaim } from '../authn/claims.ts';
 import { parseIp } from '../policy/shared/cidr.ts';
 import type { CounterStore, TakeResult, TokenBucket } from './counter-store.ts';
 
@@ -51,17 +52,6 @@ function clientIpKey(ip: string): string {
   return `${groups.join(':')}::/64`;
 }
 
-function claimValue(claims: Record<string, unknown>, name: string): unknown {
-  if (Object.hasOwn(claims, name)) return claims[name];
-  // `org.id` reads nested claims, as Authentication's forwarded claims do
-  let at: unknown = claims;
-  for (const part of name.split('.')) {
-    if (typeof at !== 'object' || at === null || !Object.hasOwn(at, part)) return undefined;
-    at = (at as Record<string, unknown>)[part];
-  }
-  return at;
-}
-
 function claimString(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') return v;
@@ -81,7 +71,7 @@ export function limitKey(limit: CompiledLimit, ctx: LimitContext): string | unde
   else if (key === 'principal') value = ctx.principal;
   else if (key === 'request-principal') value = ctx.requestPrincipal;
   else if ('header' in key) value = ctx.headers.get(key.header);
-  else value = ctx.claims ? claimString(claimValue(ctx.claims, key.claim)) : undefined;
+  else value = claimString(resolveClaim(ctx.claims, key.claim));
   return value ? value : undefined;
 }
 

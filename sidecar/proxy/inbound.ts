@@ -24,7 +24,8 @@ import { InboundVerifiers } from './inbound-identity.ts';
 import { listen } from './listener.ts';
 import { createMeshPlane } from './mesh-plane.ts';
 import { MeshPieces } from './mesh-pieces.ts';
-import { headerView, lazyQuery, reportWhenDone } from './request-entry.ts';
+import { headerView, lazyQuery } from './header-view.ts';
+import { reportWhenDone } from './request-entry.ts';
 import type { EntrySource } from './request-entry.ts';
 import { newPool } from './upstream-pools.ts';
 

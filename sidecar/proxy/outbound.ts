@@ -20,7 +20,8 @@ import { listen } from './listener.ts';
 import { createMeshPlane } from './mesh-plane.ts';
 import type { MeshPlane } from './mesh-plane.ts';
 import { MeshPieces } from './mesh-pieces.ts';
-import { headerView, lazyQuery, reportWhenDone } from './request-entry.ts';
+import { headerView, lazyQuery } from './header-view.ts';
+import { reportWhenDone } from './request-entry.ts';
 import type { EntrySource } from './request-entry.ts';
 
 /** Headers the app may not send on: identity is the sidecar's to assert (the edge token is the app's to propagate). */

@@ -47,21 +47,3 @@ export function reportWhenDone(direction: Direction, observer: ProxyObserver, re
     }
   });
 }
-
-/** A header of a Node request as one string (repeated headers joined), or null. */
-export function headerOf(req: IncomingMessage, name: string): string | null {
-  const v = req.headers[name];
-  if (v === undefined) return null;
-  return Array.isArray(v) ? v.join(', ') : v;
-}
-
-/** `{ get }` over a Node request's headers, as core's matchers and evaluators read them. */
-export function headerView(req: IncomingMessage): { get(name: string): string | null } {
-  return { get: (name) => headerOf(req, name.toLowerCase()) };
-}
-
-/** `{ get }` over a query string, parsed on first use. */
-export function lazyQuery(query: string): { get(name: string): string | null } {
-  let params: URLSearchParams | undefined;
-  return { get: (name) => (params ??= new URLSearchParams(query)).get(name) };
-}

@@ -10,7 +10,7 @@ const base: AccessLogEntry = {
   method: 'GET',
   authority: 'reviews.default:9080',
   path: '/api/items',
-  route: 'Route:default/reviews#api',
+  route: 'default/reviews#api',
   service: 'default/reviews',
   status: 200,
   latencyMs: 0.423,

@@ -163,10 +163,10 @@ describe('sidecar admin API', () => {
     const version = await control.currentVersion();
     const lines = m.body.split('\n');
     const value = (prefix: string) => Number(lines.find((l) => l.startsWith(prefix))?.split(' ').pop());
-    expect(value('weft_sidecar_requests_total{direction="outbound",route="Route:default/reviews#api",service="default/reviews",code="200"}')).toBe(4);
-    expect(value('weft_sidecar_requests_total{direction="inbound",route="Route:default/reviews#api",service="default/reviews",code="200"}')).toBe(4);
-    expect(value('weft_sidecar_request_duration_seconds_bucket{le="0.0001",direction="outbound",route="Route:default/reviews#api",service="default/reviews"}')).toBeGreaterThanOrEqual(0);
-    expect(value('weft_sidecar_request_duration_seconds_count{direction="inbound",route="Route:default/reviews#api",service="default/reviews"}')).toBe(4);
+    expect(value('weft_sidecar_requests_total{direction="outbound",route="default/reviews#api",service="default/reviews",code="200"}')).toBe(4);
+    expect(value('weft_sidecar_requests_total{direction="inbound",route="default/reviews#api",service="default/reviews",code="200"}')).toBe(4);
+    expect(value('weft_sidecar_request_duration_seconds_bucket{le="0.0001",direction="outbound",route="default/reviews#api",service="default/reviews"}')).toBeGreaterThanOrEqual(0);
+    expect(value('weft_sidecar_request_duration_seconds_count{direction="inbound",route="default/reviews#api",service="default/reviews"}')).toBe(4);
     expect(value(`weft_sidecar_snapshot_info{version="${version}",from_disk="false"}`)).toBe(1);
     expect(value('weft_sidecar_snapshot_applied_timestamp_seconds')).toBeGreaterThan(0);
     expect(value('weft_sidecar_snapshot_rejected_total')).toBe(0);
@@ -184,7 +184,7 @@ describe('sidecar admin API', () => {
     });
     const outbound = lines.find((l) => l.direction === 'outbound');
     const inbound = lines.find((l) => l.direction === 'inbound');
-    expect(outbound).toMatchObject({ component: 'sidecar.access', method: 'GET', authority: 'reviews', route: 'Route:default/reviews#api', service: 'default/reviews', status: 200, upstream: `127.0.0.1:${sidecar.ports.inbound}`, retries: 0, reason: null });
+    expect(outbound).toMatchObject({ component: 'sidecar.access', method: 'GET', authority: 'reviews', route: 'default/reviews#api', service: 'default/reviews', status: 200, upstream: `127.0.0.1:${sidecar.ports.inbound}`, retries: 0, reason: null });
     expect(inbound).toMatchObject({ status: 200, peer: 'spiffe://weft.local/ns/default/sa/reviews', upstream: `127.0.0.1:${app.port}` });
     expect(inbound?.traceId).toBe(outbound?.traceId);
     expect(typeof outbound?.latencyMs).toBe('number');

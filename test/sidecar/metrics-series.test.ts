@@ -15,7 +15,7 @@ describe('sidecar request metrics', () => {
     const counter = new Counter({ name: 'weft_sidecar_requests_total', help: 'Requests answered, by direction, route, destination service and status code.', labelNames: ['direction', 'route', 'service', 'code'], registers: [reference] });
     const histogram = new Histogram({ name: 'weft_sidecar_request_duration_seconds', help: 'Time from request to response end, by direction, route and destination service.', labelNames: ['direction', 'route', 'service'], buckets: LATENCY_BUCKETS, registers: [reference] });
     const latencies = [0.05, 0.1, 0.3, 0.25, 1, 7, 20_000, 12_000, 0.5, 1000];
-    const routes = [null, 'Route:default/x#a', 'Route:default/"q\\"#b'];
+    const routes = [null, 'default/x#a', 'default/"q\\"#b'];
     let i = 0;
     for (const direction of ['outbound', 'inbound', 'outbound'] as const)
       for (const route of routes)

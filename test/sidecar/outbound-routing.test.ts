@@ -2,7 +2,7 @@
 // Host or absolute-form target, route match on path/header/method, weights, rewrite,
 // redirect, header operations, faults, hop-by-hop and identity headers.
 import { request as httpRequest } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startOutbound } from '../../sidecar/proxy/outbound.ts';
 import type { ProxyListener } from '../../sidecar/types.ts';
 import { doc } from '../support/compile-yaml.ts';
@@ -254,8 +254,8 @@ describe('outbound headers', () => {
   it('reports each request to the observer', async () => {
     const before = observer.requests.length;
     await send(outbound.port, { host: 'reviews', path: '/r', headers: { 'end-user': 'jason' } });
-    await new Promise((r) => setTimeout(r, 20));
-    const e = observer.requests.slice(before).at(-1);
-    expect(e).toMatchObject({ direction: 'outbound', method: 'GET', authority: 'reviews', path: '/r', route: 'Route:default/reviews#jason', service: 'default/reviews', status: 200, upstream: `127.0.0.1:${v2.port}`, retries: 0, reason: null });
+    // The observer hears of a request when its response has closed.
+    const e = await vi.waitFor(() => observer.requests.slice(before).at(-1) ?? expect.unreachable('no request reported yet'));
+    expect(e).toMatchObject({ direction: 'outbound', method: 'GET', authority: 'reviews', path: '/r', route: 'default/reviews#jason', service: 'default/reviews', status: 200, upstream: `127.0.0.1:${v2.port}`, retries: 0, reason: null });
   });
 });
