@@ -51,7 +51,7 @@ export default defineConfig(async () => {
                       compatibilityDate: '2026-11-01',
                       compatibilityFlags: ['nodejs_compat'],
                       kvNamespaces: { SNAPSHOTS: '00000000000000000000000000000000' },
-                      durableObjects: { CONTROL_STATE: 'ControlState' },
+                      durableObjects: { CONTROL_STATE: 'ControlState', RATE_LIMIT_LEASES: 'RateLimitLeases' },
                       bindings: controlVars,
                     },
                   ],

@@ -1,9 +1,12 @@
 // The control Worker's bindings (control/wrangler.toml) and secrets.
 import type { ControlState } from './state/control-state.ts';
+import type { RateLimitLeases } from './state/rate-limit-leases.ts';
 
 export interface ControlEnv {
   SNAPSHOTS: KVNamespace;
   CONTROL_STATE: DurableObjectNamespace<ControlState>;
+  /** Shards of the `global` rate-limit buckets sidecars lease from (POST /v1/ratelimit/leases). */
+  RATE_LIMIT_LEASES: DurableObjectNamespace<RateLimitLeases>;
   /** JSON array of private JWKs with `status`: next | active | retiring. */
   SIGNING_KEYS: string;
   /** JSON array of { certificatePem, privateKeyPem, status }. */

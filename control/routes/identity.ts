@@ -1,7 +1,8 @@
 // Identity authority (Citadel's role): join tokens made by admins, and SVIDs for workloads
-// that prove who they are with a join token or a still-valid JWT-SVID (renewal).
+// that prove who they are with a join token or a still-valid JWT-SVID (renewal). A workload
+// may say which service it runs as; a credential for another one is refused unused.
 import type { Hono } from 'hono';
-import { formatSpiffeId } from '../../core/identity/spiffe-id.ts';
+import { formatSpiffeId, parseSpiffeId } from '../../core/identity/spiffe-id.ts';
 import { parseDuration } from '../../core/policy/shared/duration.ts';
 import { sha256Hex } from '../../core/snapshot/canonical-json.ts';
 import { bearerToken, WWW_AUTHENTICATE } from '../auth/admin.ts';
@@ -33,10 +34,39 @@ const REFUSED: Record<string, string> = {
   used: 'the join token was already used (join tokens are single-use)',
 };
 
+/** The workload the caller says it is (`service`, `namespace` default `default`), if it says. */
+function claimedWorkload(body: Record<string, unknown>): { namespace: string; service: string } | undefined {
+  if (body.service === undefined && body.namespace === undefined) return undefined;
+  const { service, namespace = 'default' } = body;
+  if (typeof service !== 'string' || !DNS_LABEL.test(service)) throw new HttpError(400, 'bad_request', 'service must be a DNS label (the service this workload runs as)');
+  if (typeof namespace !== 'string' || !DNS_LABEL.test(namespace)) throw new HttpError(400, 'bad_request', 'namespace must be a DNS label');
+  return { namespace, service };
+}
+
+/**
+ * Refuses a credential that proves another workload than the one the caller says it is,
+ * before anything is issued or a join token is used, so the token stays good for its own
+ * service (a sidecar started with another service's token must not burn it).
+ */
+function requireClaimed(claimed: { namespace: string; service: string } | undefined, spiffeId: string, credential: 'join token' | 'SVID'): void {
+  if (!claimed) return;
+  const proven = parseSpiffeId(spiffeId);
+  if (proven?.namespace === claimed.namespace && proven.service === claimed.service) return;
+  const provenName = proven?.namespace && proven.service ? `${proven.namespace}/${proven.service}` : spiffeId;
+  const wanted = `${claimed.namespace}/${claimed.service}`;
+  const advice = credential === 'join token' ? `; the token was not used: start ${wanted} with a join token made for it` : '';
+  throw new HttpError(403, 'wrong_service', `this ${credential} is for ${provenName} (${spiffeId}), not ${wanted}, the service this workload says it is${advice}`);
+}
+
 async function svidInputs(request: Request, env: ControlEnv) {
   const body = request.headers.get('content-length') === '0' || !request.body ? {} : await readJsonBody(request, maxBodyBytes(env));
   const mesh = await currentMesh(env);
-  return { request: readSvidRequest(body), auth: await authority(env), ttl: { jwtMs: mesh.identity.jwtSvidTtlMs, x509Ms: mesh.identity.x509SvidTtlMs } };
+  return {
+    request: readSvidRequest(body),
+    claimed: claimedWorkload(body),
+    auth: await authority(env),
+    ttl: { jwtMs: mesh.identity.jwtSvidTtlMs, x509Ms: mesh.identity.x509SvidTtlMs },
+  };
 }
 
 export function registerIdentityRoutes(app: App): void {
@@ -70,7 +100,8 @@ export function registerIdentityRoutes(app: App): void {
       const hash = await sha256Hex(token);
       const checked = await state.checkJoinToken(hash);
       if (!checked.ok) throw new HttpError(401, 'invalid_join_token', REFUSED[checked.reason] as string, undefined, WWW_AUTHENTICATE);
-      const { request, auth, ttl } = await svidInputs(c.req.raw, c.env);
+      const { request, claimed, auth, ttl } = await svidInputs(c.req.raw, c.env);
+      requireClaimed(claimed, checked.spiffeId, 'join token');
       // Issue first (a bad CSR must not burn the token), then use the token atomically.
       const issued = await issueSvids(auth, checked.spiffeId, request, ttl);
       const redeemed = await state.redeemJoinToken(hash);
@@ -82,7 +113,8 @@ export function registerIdentityRoutes(app: App): void {
       throw new HttpError(401, 'unauthenticated', 'expected a join token (wjt_…) or a JWT-SVID for this control plane', undefined, WWW_AUTHENTICATE);
     const caller = await authenticate(c.req.raw, c.env, { workload: true });
     if (caller.kind !== 'workload') throw new HttpError(403, 'forbidden', 'SVIDs are issued to workloads');
-    const { request, auth, ttl } = await svidInputs(c.req.raw, c.env);
+    const { request, claimed, auth, ttl } = await svidInputs(c.req.raw, c.env);
+    requireClaimed(claimed, caller.spiffeId, 'SVID');
     return c.json(await issueSvids(auth, caller.spiffeId, request, ttl));
   });
 }

@@ -4,6 +4,7 @@
 import type { Hono } from 'hono';
 import { authenticate } from '../auth/caller.ts';
 import type { ControlEnv } from '../env.ts';
+import { GATEWAY_NAMESPACE, GATEWAY_SERVICE } from '../gateway-rpc.ts';
 import { HttpError } from '../http/http-error.ts';
 import { readJsonBody } from '../http/read-body.ts';
 import { controlState } from '../state/control-state.ts';
@@ -14,11 +15,21 @@ type App = Hono<{ Bindings: ControlEnv }>;
 const VERSION = /^[0-9a-f]{64}$/;
 const NODE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Validates a status report; the identity fields come from the caller's SVID, never the body. */
+/**
+ * Validates a status report; the identity fields come from the caller's SVID, never the body.
+ * Only the gateway's own identity reports kind `gateway`: a workload calling itself a gateway
+ * would count as an edge node in `weft status` and in what `weft push --wait` waits on.
+ */
 export function readStatusReport(body: Record<string, unknown>, caller: { spiffeId: string; namespace: string; service: string }): NodeStatus {
   const { nodeId, kind, appliedVersion, rejected, lastKnownGood, time } = body;
   if (typeof nodeId !== 'string' || !NODE_ID.test(nodeId)) throw new HttpError(400, 'bad_request', 'nodeId must be 1-128 characters of A-Z a-z 0-9 . _ : -');
   if (kind !== 'gateway' && kind !== 'sidecar') throw new HttpError(400, 'bad_request', 'kind must be "gateway" or "sidecar"');
+  if (kind === 'gateway' && (caller.namespace !== GATEWAY_NAMESPACE || caller.service !== GATEWAY_SERVICE))
+    throw new HttpError(
+      403,
+      'reserved_identity',
+      `kind "gateway" is reserved for the gateway's identity (ns/${GATEWAY_NAMESPACE}/sa/${GATEWAY_SERVICE}); ${caller.spiffeId} is a workload and reports kind "sidecar"`,
+    );
   if (appliedVersion !== undefined && appliedVersion !== null && (typeof appliedVersion !== 'string' || !VERSION.test(appliedVersion)))
     throw new HttpError(400, 'bad_request', 'appliedVersion must be a snapshot version (64 hex characters) or null');
   let rejectedValue: NodeStatus['rejected'] = null;

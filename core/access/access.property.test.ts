@@ -1,7 +1,8 @@
 // Properties of access decisions on random policy sets and requests (small vocabularies so
 // rules and requests collide often): a deny policy can only take access away, an allow rule
 // added where allow policies already apply can only give it, and the order policies come in
-// never changes whether a request is allowed.
+// never changes whether a request is allowed; a deny that stops a path stops every case
+// variant of it.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CompiledAccessPolicy, CompiledAccessRule } from '../policy/access-policy/compile.ts';
@@ -165,6 +166,19 @@ describe('access decision properties', () => {
     fc.assert(
       fc.property(policiesArb, targetsArb, requestArb, (policies, targets, request) => {
         expect(allowed([...policies].reverse(), targets, request)).toBe(allowed(policies, targets, request));
+      }),
+      RUNS,
+    );
+  });
+
+  it('a deny that stops a path stops every case variant of it', () => {
+    const flips = fc.array(fc.boolean(), { minLength: 32, maxLength: 32 });
+    fc.assert(
+      fc.property(policiesArb, targetsArb, requestArb, flips, (policies, targets, request, flip) => {
+        const decision = createAccessEvaluator(policies).decide(targets, request);
+        if (decision.allowed || !decision.reason.startsWith('deny rule')) return;
+        const variant = [...request.path].map((ch, i) => (flip[i % flip.length] ? ch.toUpperCase() : ch.toLowerCase())).join('');
+        expect(createAccessEvaluator(policies).decide(targets, { ...request, path: variant })).toMatchObject({ allowed: false, policy: decision.policy });
       }),
       RUNS,
     );

@@ -224,7 +224,23 @@ const rows: Row[] = [
   { name: 'path suffix', policies: [deny('default/d', [{ to: { paths: ['*.php'] } }])], request: req({ path: '/wp/index.php' }), expect: 'default/d' },
   { name: 'path suffix no match', policies: [deny('default/d', [{ to: { paths: ['*.php'] } }])], request: req({ path: '/index.phpx' }), expect: true },
   { name: 'path "*" matches all', policies: [allow('default/a', [{ to: { paths: ['*'] } }])], request: req({ path: '/' }), expect: true },
-  { name: 'paths are case-sensitive', policies: [deny('default/d', [{ to: { paths: ['/admin/*'] } }])], request: req({ path: '/Admin/x' }), expect: true },
+  // A backend may ignore case: a deny must catch every case variant, an allow must not widen.
+  { name: 'deny paths ignore case (prefix)', policies: [deny('default/d', [{ to: { paths: ['/admin/*'] } }])], request: req({ path: '/Admin/x' }), expect: 'default/d' },
+  { name: 'deny paths ignore case (bare prefix)', policies: [deny('default/d', [{ to: { paths: ['/admin/*'] } }])], request: req({ path: '/ADMIN' }), expect: 'default/d' },
+  { name: 'deny paths ignore case (exact)', policies: [deny('default/d', [{ to: { paths: ['/admin'] } }])], request: req({ path: '/aDmIn' }), expect: 'default/d' },
+  { name: 'deny paths ignore case (suffix)', policies: [deny('default/d', [{ to: { paths: ['*.php'] } }])], request: req({ path: '/wp/INDEX.PHP' }), expect: 'default/d' },
+  { name: 'deny paths ignore case (wildcard)', policies: [deny('default/d', [{ to: { paths: ['/v1/*/secrets'] } }])], request: req({ path: '/V1/acme/Secrets' }), expect: 'default/d' },
+  { name: 'deny paths ignore the pattern\'s case too', policies: [deny('default/d', [{ to: { paths: ['/Admin/*'] } }])], request: req({ path: '/admin/users' }), expect: 'default/d' },
+  { name: 'deny paths ignore the case of encoded bytes', policies: [deny('default/d', [{ to: { paths: ['/caf%C3%A9'] } }])], request: req({ path: '/CAF%C3%A9' }), expect: 'default/d' },
+  { name: 'deny paths ignoring case stay segment-wise', policies: [deny('default/d', [{ to: { paths: ['/admin/*'] } }])], request: req({ path: '/ADMINISTRATOR' }), expect: true },
+  { name: 'allow paths are case-sensitive (an allow never widens)', policies: [allow('default/a', [{ to: { paths: ['/public/*'] } }])], request: req({ path: '/PUBLIC/x' }), expect: 'default/a' },
+  { name: 'allow paths are case-sensitive (exact)', policies: [allow('default/a', [{ to: { paths: ['/v1/users'] } }])], request: req({ path: '/V1/Users' }), expect: 'default/a' },
+  {
+    name: 'a case variant denied by a deny is not saved by an allow that names it',
+    policies: [allow('default/a', [{ to: { paths: ['/ADMIN/*'] } }]), deny('default/d', [{ to: { paths: ['/admin/*'] } }])],
+    request: req({ path: '/ADMIN/x' }),
+    expect: 'default/d',
+  },
 
   // Methods and hosts.
   { name: 'method listed', policies: [allow('default/a', [{ to: { methods: ['GET', 'HEAD'] } }])], request: req({ method: 'HEAD' }), expect: true },

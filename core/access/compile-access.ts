@@ -13,6 +13,10 @@
 // matches in a deny policy and does not in an allow policy. IPv4-mapped IPv6 addresses
 // (`::ffff:10.1.2.3`, as Node reports IPv4 peers on dual-stack sockets) count as IPv4.
 //
+// Paths: a deny rule's paths match case-insensitively (ASCII; everything else is
+// percent-encoded by normalizePath), so a deny on `/admin/*` also stops `/ADMIN/x` on a
+// backend that ignores case. Allow rules match case-sensitively: an allow never widens.
+//
 // Everything is compiled once per snapshot: CIDRs parsed, path patterns classified, policies
 // indexed by target key, so a decision costs only the policies attached to the request's targets.
 import { cidrContains, parseCidr, parseIp } from '../policy/shared/cidr.ts';
@@ -55,6 +59,8 @@ interface RuleProgram {
   hosts: string[] | null;
   methods: string[] | null;
   paths: PathTest[] | null;
+  /** Whether `paths` test the lower-cased path (deny rules). */
+  pathsFolded: boolean;
   when: ({ kind: 'claim'; name: string; values: string[] } | { kind: 'header'; name: string; values: string[] })[];
 }
 
@@ -73,12 +79,14 @@ interface Facts {
   host: string;
   hostNoPort: string;
   method: string;
+  /** The path lower-cased, for deny rules' paths; computed on first use. */
+  foldedPath: string | null;
 }
 
 export function createAccessEvaluator(policies: readonly CompiledAccessPolicy[]): AccessEvaluator {
   const byTarget = new Map<string, PolicyProgram[]>();
   policies.forEach((policy, order) => {
-    const program: PolicyProgram = { id: policy.id, action: policy.action, rules: policy.rules.map(compileRule), order };
+    const program: PolicyProgram = { id: policy.id, action: policy.action, rules: policy.rules.map((r) => compileRule(r, policy.action)), order };
     for (const key of new Set(policy.targets.map(targetKey))) {
       const list = byTarget.get(key);
       if (list) list.push(program);
@@ -117,7 +125,8 @@ export function createAccessEvaluator(policies: readonly CompiledAccessPolicy[])
   };
 }
 
-function compileRule(rule: CompiledAccessRule): RuleProgram {
+function compileRule(rule: CompiledAccessRule, action: 'allow' | 'deny'): RuleProgram {
+  const fold = action === 'deny';
   const cidrs = (blocks: string[] | null): Cidr[] | null => (blocks === null ? null : blocks.flatMap((b) => parseCidr(b) ?? []));
   return {
     principals: rule.from.principals,
@@ -126,7 +135,8 @@ function compileRule(rule: CompiledAccessRule): RuleProgram {
     notIpBlocks: cidrs(rule.from.notIpBlocks),
     hosts: rule.to.hosts?.map(normalizeHost) ?? null,
     methods: rule.to.methods?.map((m) => m.toUpperCase()) ?? null,
-    paths: rule.to.paths?.map(compilePath) ?? null,
+    paths: rule.to.paths?.map((p) => compilePath(fold ? p.toLowerCase() : p)) ?? null,
+    pathsFolded: fold,
     when: rule.when.map((c) => ('claim' in c ? { kind: 'claim', name: c.claim, values: c.values } : { kind: 'header', name: c.header.toLowerCase(), values: c.values })),
   };
 }
@@ -181,7 +191,7 @@ export function clientIpBytes(text: string | null): Uint8Array | null {
 
 function factsOf(request: AccessRequest): Facts {
   const host = normalizeHost(request.host);
-  return { request, ip: clientIpBytes(request.clientIp), host, hostNoPort: stripPort(host), method: request.method.toUpperCase() };
+  return { request, ip: clientIpBytes(request.clientIp), host, hostNoPort: stripPort(host), method: request.method.toUpperCase(), foldedPath: null };
 }
 
 function anyMatch(patterns: string[], value: string): boolean {
@@ -204,7 +214,10 @@ function ruleMatches(rule: RuleProgram, facts: Facts, action: 'allow' | 'deny'):
   }
   if (rule.hosts !== null && !rule.hosts.some((h) => principalMatches(h, facts.host) || (facts.hostNoPort !== facts.host && principalMatches(h, facts.hostNoPort)))) return false;
   if (rule.methods !== null && !anyMatch(rule.methods, facts.method)) return false;
-  if (rule.paths !== null && !rule.paths.some((test) => test(r.path))) return false;
+  if (rule.paths !== null) {
+    const path = rule.pathsFolded ? (facts.foldedPath ??= r.path.toLowerCase()) : r.path;
+    if (!rule.paths.some((test) => test(path))) return false;
+  }
   for (const c of rule.when) {
     if (c.kind === 'header') {
       const value = r.headers.get(c.name);

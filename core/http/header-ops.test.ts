@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyHeaderOps, HOP_BY_HOP, stripUntrusted, untrustedNames } from './header-ops.ts';
+import { applyHeaderOps, foldHeaderName, HOP_BY_HOP, isIdentityHeaderName, stripUntrusted, untrustedNames } from './header-ops.ts';
 
 const entries = (h: Headers) => [...h.entries()];
 
@@ -81,6 +81,64 @@ describe('stripUntrusted: client identity headers', () => {
       ['authorization', 'Bearer t'],
       ['x-weftish', 'kept'],
     ]);
+  });
+});
+
+describe('identity header names as an app server may fold them', () => {
+  it.each([
+    'x-weft-principal',
+    'X-Weft-Principal',
+    'X_Weft_Principal',
+    'x-weft_claims',
+    'x_weft-peer-id',
+    'X_WEFT_SVID',
+    'x-weft-edge-token',
+    'x_weft_',
+    'x-forwarded-client-cert',
+    'X-Forwarded_Client_Cert',
+    'x_forwarded_client_cert',
+  ])('%s is an identity header', (name) => {
+    expect(isIdentityHeaderName(name)).toBe(true);
+  });
+
+  it.each(['x-weftish', 'x_weftx', 'x-wef-principal', 'weft-principal', 'x-forwarded-client-certs', 'x-forwarded-client', 'x-forwarded-for', 'authorization', ''])(
+    '%s is not',
+    (name) => {
+      expect(isIdentityHeaderName(name)).toBe(false);
+    },
+  );
+
+  it('foldHeaderName lower-cases and reads `_` as `-`', () => {
+    expect(foldHeaderName('X_Weft_Principal')).toBe('x-weft-principal');
+    expect(foldHeaderName('Accept')).toBe('accept');
+  });
+
+  it('agrees with folding the name first, for any name', () => {
+    const nameChar = fc.constantFrom(...'xXwWeEfFtT-_aArRcCdD'.split(''));
+    const name = fc.oneof(
+      fc.array(nameChar, { maxLength: 26 }).map((c) => c.join('')),
+      fc.tuple(fc.constantFrom('x-weft-', 'X_WEFT_', 'x-forwarded-client-cert', 'X_Forwarded-Client_Cert', 'x_weft'), fc.array(nameChar, { maxLength: 4 })).map(([p, c]) => p + c.join('')),
+    );
+    fc.assert(
+      fc.property(name, (n) => {
+        const folded = foldHeaderName(n);
+        expect(isIdentityHeaderName(n)).toBe(folded.startsWith('x-weft-') || folded === 'x-forwarded-client-cert');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('stripUntrusted removes the folded forms a client sends', () => {
+    const h = new Headers([
+      ['X_Weft_Principal', 'https://idp/root'],
+      ['x-weft_claims', '{"role":"admin"}'],
+      ['x_weft_peer_id', 'spiffe://weft.local/ns/default/sa/admin'],
+      ['X-Forwarded_Client_Cert', 'By=spiffe://x'],
+      ['accept', '*/*'],
+    ]);
+    expect(untrustedNames(h)?.sort()).toEqual(['x-forwarded_client_cert', 'x-weft_claims', 'x_weft_peer_id', 'x_weft_principal']);
+    stripUntrusted(h);
+    expect(entries(h)).toEqual([['accept', '*/*']]);
   });
 });
 

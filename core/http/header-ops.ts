@@ -1,6 +1,11 @@
 // Header hygiene and the route's header operations on a Web Headers object: hop-by-hop
 // headers never cross the proxy (RFC 9110 §7.6.1), identity headers never come from a
 // client, and policy's remove/set/add run in that order.
+//
+// Identity headers are recognised as an app server may read them, not only as sent: many
+// servers fold `_` into `-` and ignore case (CGI/WSGI/Rack environments turn both
+// `X-Weft-Principal` and `X_Weft_Principal` into HTTP_X_WEFT_PRINCIPAL), so a client's
+// `x_weft_principal` would otherwise pass the proxy and become the identity the app reads.
 import type { CompiledHeaderOps } from '../policy/shared/header-ops.ts';
 
 /** RFC 9110 §7.6.1: meaningful for one connection only, never forwarded. */
@@ -52,7 +57,7 @@ export function untrustedNames(headers: Headers, serverWrites?: ReadonlySet<stri
   let connection = false;
   for (const name of headers.keys()) {
     if (serverWrites?.has(name)) connection ||= name === 'connection';
-    else if (HOP_BY_HOP.has(name) || isIdentityName(name)) (present ??= []).push(name);
+    else if (HOP_BY_HOP.has(name) || isIdentityHeaderName(name)) (present ??= []).push(name);
   }
   if (connection)
     for (const named of headerTokens(headers.get('connection')))
@@ -65,7 +70,8 @@ export function untrustedNames(headers: Headers, serverWrites?: ReadonlySet<stri
 
 /**
  * Removes the hop-by-hop headers, every header the Connection header names, and client
- * identity claims (`x-weft-*`, `x-forwarded-client-cert`: identity is the proxy's to assert).
+ * identity claims (`x-weft-*`, `x-forwarded-client-cert`, any case, `_` for `-`: identity is
+ * the proxy's to assert; see isIdentityHeaderName).
  * `TE: trailers` survives as `te: trailers`: HTTP/2 allows exactly that value, and gRPC needs
  * it. A proxy runs this on every request and response, so `present` (what untrustedNames
  * found in these headers, or in the headers these were copied from) is all it looks at.
@@ -78,6 +84,32 @@ export function stripUntrusted(headers: Headers, present: readonly string[] | un
   if (keepTrailers) headers.set('te', 'trailers');
 }
 
-function isIdentityName(lowerCaseName: string): boolean {
-  return lowerCaseName.startsWith('x-weft-') || lowerCaseName === 'x-forwarded-client-cert';
+const IDENTITY_PREFIX = 'x-weft-';
+const CLIENT_CERT = 'x-forwarded-client-cert';
+
+/** A header name as a server that folds names reads it: lower-case, with `_` read as `-`. */
+export function foldHeaderName(name: string): string {
+  const lower = name.toLowerCase();
+  return lower.includes('_') ? lower.replaceAll('_', '-') : lower;
+}
+
+/**
+ * Whether a header name claims a mesh identity as an app server may read it: `x-weft-*` or
+ * `x-forwarded-client-cert`, in any case, with `_` for any `-`. Only the proxy asserts these;
+ * one a client sent is removed. Allocates nothing (it runs on every header of every request).
+ */
+export function isIdentityHeaderName(name: string): boolean {
+  return foldedStartsWith(name, IDENTITY_PREFIX) || (name.length === CLIENT_CERT.length && foldedStartsWith(name, CLIENT_CERT));
+}
+
+/** Whether foldHeaderName(name) starts with `folded` (lower-case, no `_`). */
+function foldedStartsWith(name: string, folded: string): boolean {
+  if (name.length < folded.length) return false;
+  for (let i = 0; i < folded.length; i++) {
+    let c = name.charCodeAt(i);
+    if (c === 0x5f) c = 0x2d; // `_` → `-`
+    else if (c >= 0x41 && c <= 0x5a) c += 0x20; // A-Z → a-z
+    if (c !== folded.charCodeAt(i)) return false;
+  }
+  return true;
 }

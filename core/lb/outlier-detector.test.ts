@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { endpoint } from './picker-conformance.ts';
+import { endpoint } from '../../test/conformance/endpoint-picker.cases.ts';
 import { classifyOutcome, MAX_EJECTION_MS, OutlierDetector } from './outlier-detector.ts';
 import type { CallOutcome, OutlierConfig } from './outlier-detector.ts';
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConsistentHashPicker } from './consistent-hash.ts';
 import { LeastRequestPicker } from './least-request.ts';
-import { countPicks, describePickerConformance, endpoint, expectShares, seededRandom } from './picker-conformance.ts';
+import { countPicks, describePickerConformance, endpoint, expectShares, seededRandom } from '../../test/conformance/endpoint-picker.cases.ts';
 import { createPicker } from './picker.ts';
 import type { LbEndpoint } from './picker.ts';
 import { RandomPicker } from './random-picker.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CompiledRule } from '../policy/route/compile.ts';
 import type { CompiledService } from '../policy/service/compile.ts';
 import { BUILTIN_RETRIES } from '../policy/shared/resilience.ts';
-import { endpoint, expectShares, seededRandom } from './picker-conformance.ts';
+import { endpoint, expectShares, seededRandom } from '../../test/conformance/endpoint-picker.cases.ts';
 import { createPicker } from './picker.ts';
 import type { LbAlgorithm } from './picker.ts';
 import { endpointsFor, pickEndpoint, registeredEndpoint, selectBackend, staticEndpointId } from './select-backend.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeCounterStoreConformance } from './counter-store-conformance.ts';
+import { describeCounterStoreConformance } from '../../test/conformance/counter-store.cases.ts';
 import { MemoryCounterStore } from './memory-counter-store.ts';
 
 describeCounterStoreConformance('memory', () => new MemoryCounterStore());

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createRouteMatcher } from './indexed-matcher.ts';
 import { createLinearMatcher } from './linear-matcher.ts';
-import { request } from './matcher-conformance.ts';
-import type { RequestSpec } from './matcher-conformance.ts';
+import { request } from '../../test/conformance/route-matcher.cases.ts';
+import type { RequestSpec } from '../../test/conformance/route-matcher.cases.ts';
 import type { MatchEntry, PathMatch, ValueMatch } from './types.ts';
 
 const SEGMENTS = ['a', 'b', 'c'];

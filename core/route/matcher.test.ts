@@ -1,4 +1,4 @@
-import { describeRouteMatcherConformance } from './matcher-conformance.ts';
+import { describeRouteMatcherConformance } from '../../test/conformance/route-matcher.cases.ts';
 import { createRouteMatcher } from './indexed-matcher.ts';
 import { createLinearMatcher } from './linear-matcher.ts';
 

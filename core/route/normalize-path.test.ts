@@ -77,7 +77,25 @@ const corpus: Row[] = [
   { input: '/a\nb', expected: { error: /control character 0x0A/ } },
   { input: '/a\tb', expected: { error: /control character 0x09/ } },
   { input: '/a\u007fb', expected: { error: /control character 0x7F/ } },
-  { input: '/a%00b', expected: '/a%00b', why: 'encoded controls stay encoded, never decoded' },
+  { input: '/a%00b', expected: { error: /encoded control character "%00"/ }, why: 'a backend that decodes %00 may cut the path there' },
+  { input: '/admin%00.png', expected: { error: /encoded control character "%00" at offset 6/ } },
+  { input: '/a%0d%0aX-Injected:%201', expected: { error: /encoded control character "%0d"/ }, why: 'an encoded CR LF never reaches a backend' },
+  { input: '/a%0A', expected: { error: /encoded control character "%0A"/ } },
+  { input: '/admin%09', expected: { error: /encoded control character "%09"/ }, why: 'an encoded trailing tab' },
+  { input: '/a%1F', expected: { error: /encoded control character "%1F"/ } },
+  { input: '/a%7f', expected: { error: /encoded control character "%7f"/ } },
+  { input: '/a%80', expected: '/a%80', why: 'bytes above ASCII are not control characters here' },
+  // spaces at a segment's start or end: backends that trim would read a different path
+  { input: '/admin%20', expected: { error: /segment "admin%20" starts or ends with a space/ } },
+  { input: '/admin%20/', expected: { error: /starts or ends with a space/ } },
+  { input: '/admin%20%20/users', expected: { error: /starts or ends with a space/ } },
+  { input: '/%20admin', expected: { error: /starts or ends with a space/ } },
+  { input: '/admin /users', expected: { error: /starts or ends with a space/ }, why: 'a raw space is the same byte to the backend' },
+  { input: '/a%20/../b', expected: { error: /starts or ends with a space/ }, why: 'refused even in a segment a dot segment removes' },
+  { input: '/a%20%2Fb', options: keepSlashes, expected: { error: /starts or ends with a space/ }, why: 'a kept %2F may still be a separator to the backend' },
+  { input: '/a%5C%20b', options: keepSlashes, expected: { error: /starts or ends with a space/ } },
+  { input: '/a%20%2Fb', options: decodeSlashes, expected: { error: /starts or ends with a space/ } },
+  { input: '/a%2520', expected: '/a%2520', why: 'an encoded percent followed by "20" is not a space' },
   // escapedSlashes: reject (default)
   { input: '/a%2Fb', expected: { error: /encoded slash "%2F".*escapedSlashes/ } },
   { input: '/a%2fb', expected: { error: /encoded slash "%2F"/ } },
@@ -151,6 +169,7 @@ describe('splitPathAndQuery', () => {
 const fragments = [
   '/', '//', 'a', 'B', 'é', '.', '..', '%2e', '%2E', '%2e%2e', '%2f', '%2F', '%5c', '\\', ';', '%3b',
   '%41', '%7e', '%7E', '%3a', '%25', '%C3%A9', '%zz', '%', ' ', '?', '~', '|', '{x}', '\n', '-',
+  '%00', '%0a', '%0D', '%09', '%1f', '%7F', '%20', '\t', '%2520',
 ];
 
 const pathArbitrary = fc
@@ -186,6 +205,22 @@ describe('normalizePath properties', () => {
         expect(path).not.toMatch(/%[0-9A-Fa-f]?[a-f]/);
         expect(path).not.toMatch(/%(4[1-9A-F]|5[0-9A]|6[1-9A-F]|7[0-9A]|3[0-9]|2D|2E|5F|7E)/);
         expect(path).not.toMatch(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('never lets a control character or a segment-edge space through, encoded or not', () => {
+    fc.assert(
+      fc.property(pathArbitrary, optionsArbitrary, (raw, options) => {
+        const result = normalizePath(raw, options);
+        if (!result.ok) return;
+        expect(result.path).not.toMatch(/%(?:[01][0-9A-F]|7F)/);
+        // Segments as a backend that decodes %2F / %5C into separators would see them.
+        for (const segment of result.path.split(/\/|%2F|%5C/)) {
+          expect(segment.startsWith('%20')).toBe(false);
+          expect(segment.endsWith('%20')).toBe(false);
+        }
       }),
       { numRuns: 2000 },
     );

@@ -3,9 +3,10 @@
 // to the backend (`/admin/../public`, `/%61dmin`, `/admin;x/`, `/admin%2F..`).
 //
 // The rules, applied in one left-to-right pass and then per segment:
-//  1. The path must start with `/` (the empty path is `/`). Raw control characters
-//     (0x00–0x1F, 0x7F) and malformed percent-encodings (`%zz`, `%4`, a trailing `%`) are
-//     errors.
+//  1. The path must start with `/` (the empty path is `/`). Control characters (0x00–0x1F,
+//     0x7F), raw or percent-encoded, and malformed percent-encodings (`%zz`, `%4`, a
+//     trailing `%`) are errors: a backend that decodes `%00` or `%0A` may cut the path there
+//     or read a new line, so `/admin%00.png` could reach `/admin`.
 //  2. Escaped slashes (`%2F`, `%5C`, and a raw `\`), per options.escapedSlashes:
 //     'reject' → error; 'keep' → kept encoded (`%2F`, `%5C`; a raw `\` becomes `%5C`);
 //     'decode' → a `/` that separates segments like any other.
@@ -19,6 +20,9 @@
 //  5. Dot segments are removed after decoding (so `%2e%2e` is `..`), never above the root.
 //  6. Duplicate slashes are merged. Empty segments are dropped before dot segments are
 //     resolved, so `/a//../b` is `/b` (as nginx and Tomcat read it), not `/a/b`.
+//  7. A segment that starts or ends with a space (raw or `%20`; next to a kept `%2F`/`%5C`
+//     counts) is an error: backends that trim path tokens (Spring's trimTokens, Windows file
+//     names) read `/admin%20` as `/admin`.
 // Case is preserved (paths are case-sensitive); a trailing slash is preserved. The output
 // is a fixed point: normalizing it again with the same options returns it unchanged.
 
@@ -59,6 +63,10 @@ const SLASH = 0x2f;
 const BACKSLASH = 0x5c;
 const SEMICOLON = 0x3b;
 const PERCENT = 0x25;
+// A space at a segment's start or end (a space is always `%20` here, and every `%` starts a
+// triplet, so this is exact); a kept `%2F`/`%5C` counts as a segment boundary, since the
+// backend may decode it into one.
+const EDGE_SPACE = /(?:^|%2F|%5C)%20|%20(?:%2F|%5C|$)/;
 
 function hexValue(code: number): number {
   if (code >= 0x30 && code <= 0x39) return code - 0x30;
@@ -147,6 +155,9 @@ export function normalizePath(rawPath: string, options: PathNormalizationOptions
           return invalid(`path has an invalid percent-encoding "${rawPath.slice(i, i + 3)}" at offset ${i}`);
         }
         const byte = (high << 4) | low;
+        if (byte < 0x20 || byte === 0x7f) {
+          return invalid(`path contains an encoded control character "${rawPath.slice(i, i + 3)}" at offset ${i}; a backend that decodes it may cut the path there or read a new line`);
+        }
         i += 2;
         if (byte === SLASH || byte === BACKSLASH) {
           if (escapedSlashes === 'reject') {
@@ -185,6 +196,11 @@ export function normalizePath(rawPath: string, options: PathNormalizationOptions
   const output: string[] = [];
   for (const segment of segments) {
     if (segment === '' || segment === '.') continue;
+    if (segment.includes('%20') && EDGE_SPACE.test(segment)) {
+      return invalid(
+        `path segment "${segment}" starts or ends with a space; backends that trim path segments would read it without, so it is rejected`,
+      );
+    }
     if (segment === '..') output.pop();
     else output.push(segment);
   }

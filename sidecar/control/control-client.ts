@@ -1,11 +1,14 @@
 // The sidecar's control-plane client: the live SidecarView. It gets and renews this workload's
 // identity, watches the signed snapshot and endpoints document (long polls), keeps the trust
-// bundle fresh, registers the inbound endpoint with heartbeats, reports status (ACK/NACK), and
-// keeps everything it trusts on disk as last-known-good so it starts, and keeps enforcing,
+// bundle fresh, registers the inbound endpoint with heartbeats, reports status (ACK/NACK), leases
+// `global` rate-limit tokens (globalCounters), and keeps everything it trusts on disk as last-known-good so it starts, and keeps enforcing,
 // while control is unreachable. See docs/control-api.md for the calls.
 import type { EndpointsDocument } from '../../core/endpoints/endpoints-document.ts';
 import { formatSpiffeId } from '../../core/identity/spiffe-id.ts';
 import type { SnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
+import { controlLeaseCall } from '../ratelimit/lease-call.ts';
+import { createLeasedCounterStore } from '../ratelimit/leased-counter-store.ts';
+import type { LeasedCounterStore } from '../ratelimit/leased-counter-store.ts';
 import { LkgStore } from '../state/lkg-store.ts';
 import { TlsMaterial } from '../tls/svid-material.ts';
 import type { TlsListener } from '../tls/svid-material.ts';
@@ -34,6 +37,8 @@ export interface ControlClient extends SidecarView {
   ready(): boolean;
   /** Called with each new mTLS material (renewed SVID, changed CA bundle); returns the unsubscribe function. */
   onTlsChange(listener: TlsListener): () => void;
+  /** The CounterStore for `global` rate limits: tokens leased from control, spent synchronously here. */
+  readonly globalCounters: LeasedCounterStore;
   /** Called with each snapshot applied from now on (the one in force is runtime()). */
   onSnapshot(listener: (runtime: SnapshotRuntime) => void): void;
   /** Stops the loops, deregisters the endpoint and sends a last status (best effort, about 2 s at most). */
@@ -152,6 +157,11 @@ export async function startControlClient(options: ControlClientOptions): Promise
     throw startupError(e);
   }
 
+  const globalCounters = createLeasedCounterStore({
+    lease: controlLeaseCall({ link, token: () => identity.controlToken(), nodeId: o.self.instanceId }),
+    backoff: o.backoff,
+    log: (entry) => log({ ...entry, component: 'sidecar.ratelimit' }),
+  });
   const loops: Promise<void>[] = [identity.run(), bundle.run(o.bundleRefreshMs, o.backoff), runWatch(snapshotWatch), runWatch(endpointsWatch), reporter.run()];
   if (registration) loops.push(registration.run());
   // A loop that fails unexpectedly is logged, never an unhandled rejection.
@@ -179,6 +189,7 @@ export async function startControlClient(options: ControlClientOptions): Promise
     runtime: (): SnapshotRuntime | undefined => snapshots.runtime,
     endpoints: (): EndpointsDocument | undefined => endpoints.document,
     bundle: (): TrustBundle | undefined => bundle.current,
+    globalCounters,
     jwtSvid: (audience: string) => identity.jwtSvid(audience),
     onSnapshot: (listener) => snapshots.onSnapshot(listener),
     tls: (): WorkloadTls | undefined => material.current(),
@@ -200,12 +211,14 @@ export async function startControlClient(options: ControlClientOptions): Promise
     },
     close: () => {
       closing ??= (async () => {
+        // Stops its timers now; its last call (unspent tokens back) runs beside deregistration.
+        const returned = globalCounters.close(CLOSE_BUDGET_MS);
         link.abort();
         identity.stop();
         const stopped = new AbortController();
         await Promise.race([Promise.allSettled(loops), sleep(LOOPS_STOP_MS, stopped.signal)]);
         stopped.abort();
-        await Promise.allSettled([registration?.deregister(CLOSE_BUDGET_MS), reporter.final(CLOSE_BUDGET_MS)]);
+        await Promise.allSettled([registration?.deregister(CLOSE_BUDGET_MS), reporter.final(CLOSE_BUDGET_MS), returned]);
         await identity.flush();
         await link.destroy();
         log({ level: 'info', msg: 'control client closed' });

@@ -1,19 +1,31 @@
 // Header hygiene on the sidecar's hot path, on Node's flat `rawHeaders` lists and plain
 // header objects (never a Web Headers per request): hop-by-hop headers (RFC 9110 §7.6.1:
 // Connection and every header it names, Keep-Alive, Proxy-Connection, TE, Transfer-Encoding,
-// Upgrade) never cross the proxy, and the route's remove/set/add operations run in that order.
+// Upgrade) never cross the proxy, identity headers the sender may not assert are cut, and the
+// route's remove/set/add operations run in that order.
 import type { IncomingMessage } from 'node:http';
-import { HOP_BY_HOP as CORE_HOP_BY_HOP, headerTokens, keepsTrailers } from '../../core/http/header-ops.ts';
+import { HOP_BY_HOP as CORE_HOP_BY_HOP, foldHeaderName, headerTokens, isIdentityHeaderName, keepsTrailers } from '../../core/http/header-ops.ts';
+import { EDGE_TOKEN_HEADER } from '../../core/identity/edge-token.ts';
 import type { CompiledHeaderOps } from '../../core/policy/shared/header-ops.ts';
 
 /** Core's hop-by-hop headers, and `Host` (the caller sets the one to send). */
 const HOP_BY_HOP: ReadonlySet<string> = new Set([...CORE_HOP_BY_HOP, 'host']);
 
 /**
+ * The mesh headers that cross a sidecar as sent, in exactly this spelling: the edge token (the
+ * app propagates it outbound; the inbound verifies it and hands it to the app so it can) and
+ * `x-weft-shadow` (marks a mirror copy, so the shadow app and its calls know). Every other
+ * identity header (isIdentityHeaderName: any case, `_` for `-`) is the sidecar's to assert.
+ */
+const MESH_PASSED: ReadonlySet<string> = new Set([EDGE_TOKEN_HEADER, 'x-weft-shadow']);
+
+/**
  * The request headers to send upstream, as a flat `[name, value, …]` list: the client's raw
- * headers minus hop-by-hop ones, minus `drop` (lower-case names, e.g. identity headers the
- * proxy asserts itself). `Host` is left out too; the caller sets the one to send. `TE:
- * trailers` survives (gRPC needs it).
+ * headers minus hop-by-hop ones, minus identity headers (`x-weft-*` but MESH_PASSED,
+ * `x-forwarded-client-cert`, in any case and with `_` for `-`), minus `drop` (lower-case
+ * names the proxy sets itself, e.g. `x-forwarded-for`; their `_` forms are dropped too, since
+ * an app server may fold them into the same name). `Host` is left out too; the caller sets
+ * the one to send. `TE: trailers` survives (gRPC needs it).
  */
 export function forwardedRequestHeaders(raw: readonly string[], drop: ReadonlySet<string>): { list: string[]; host: string | undefined } {
   let listed: string[] | undefined;
@@ -29,7 +41,8 @@ export function forwardedRequestHeaders(raw: readonly string[], drop: ReadonlySe
       else if (lower === 'te' && keepsTrailers(value)) out.push('te', 'trailers');
       continue;
     }
-    if (drop.has(lower)) continue;
+    if (drop.has(lower) || (isIdentityHeaderName(lower) && !MESH_PASSED.has(lower))) continue;
+    if (lower.includes('_') && drop.has(foldHeaderName(lower))) continue;
     out.push(name, value);
   }
   if (listed) for (const name of listed) if (name !== 'host') removeHeader(out, name);

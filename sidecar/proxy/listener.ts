@@ -1,7 +1,8 @@
 // The HTTP/1.1 listener both proxies run on: node:http, keep-alive, a count of requests in
 // flight, and a graceful close (stop accepting, let in-flight requests finish within the
 // grace period, then cut what is left). A handler that throws answers 500, never crashes.
-// With `mtls`, one port takes mutual TLS and plaintext (sidecar/tls/inbound-server.ts).
+// With `mtls`, one port takes mutual TLS and plaintext (sidecar/tls/inbound-server.ts). Either
+// way only HTTP/1.x requests reach the handler (require-http1.ts).
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,7 @@ import { createInboundServer } from '../tls/inbound-server.ts';
 import type { MtlsServerOptions } from '../tls/server-tls.ts';
 import type { ProxyListener } from '../types.ts';
 import { replyError } from './json-reply.ts';
+import { requireHttp1 } from './require-http1.ts';
 
 export type ProxyHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -29,7 +31,7 @@ export async function listen(host: string, port: number, handler: ProxyHandler, 
     });
   };
   if (mtls) return listenMtls(host, port, mtls, httpOptions, onRequest, () => inFlight, onClose);
-  const server = createServer(httpOptions, onRequest);
+  const server = createServer(httpOptions, requireHttp1(onRequest));
   // A request the app aborts mid-body is not an error worth a stack trace.
   server.on('clientError', (_e, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {

@@ -2,13 +2,15 @@
 // edge gateway, which cannot do mTLS from a Worker) plaintext HTTP. The first byte of each
 // connection decides: 0x16 starts a TLS handshake and the connection goes to the mTLS server,
 // anything else goes to the plain HTTP server. Both hand requests to the same handler, which
-// tells them apart with isMtls(req) and reads the verified peer with peerOf(req.socket).
+// tells them apart with isMtls(req) and reads the verified peer with peerOf(req.socket). On
+// both, only HTTP/1.x requests reach the handler (sidecar/proxy/require-http1.ts).
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, RequestListener, Server as HttpServer, ServerOptions as HttpServerOptions } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
 import type { Server as NetServer, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { requireHttp1 } from '../proxy/require-http1.ts';
 import { createMtlsServer } from './server-tls.ts';
 import type { MtlsServerOptions } from './server-tls.ts';
 
@@ -33,8 +35,9 @@ export function isMtls(req: IncomingMessage): boolean {
 }
 
 export function createInboundServer(o: MtlsServerOptions & { handler: RequestListener; http: HttpServerOptions }): InboundServer {
-  const mtls = createMtlsServer(o, o.handler, o.http);
-  const plain = createHttpServer(o.http, o.handler);
+  const handler = requireHttp1(o.handler);
+  const mtls = createMtlsServer(o, handler, o.http);
+  const plain = createHttpServer(o.http, handler);
   const net = createNetServer({ pauseOnConnect: true }, (socket: Socket) => {
     socket.setTimeout(FIRST_BYTE_TIMEOUT_MS, () => socket.destroy());
     socket.once('error', () => socket.destroy());

@@ -67,6 +67,43 @@ describe('join tokens and SVIDs', () => {
     expect((await requestSvid(token, { csr: own.csrPem })).status).toBe(200);
   });
 
+  it('a join token offered for another service is refused and stays good for its own service', async () => {
+    const token = await joinToken('reviews');
+    const wrong = await requestSvid(token, { service: 'ratings' });
+    expect(wrong.status).toBe(403);
+    expect(await wrong.json()).toEqual({
+      error: {
+        code: 'wrong_service',
+        message: `this join token is for default/reviews (${REVIEWS}), not default/ratings, the service this workload says it is; the token was not used: start default/ratings with a join token made for it`,
+      },
+    });
+    // Same service in another namespace is another workload.
+    expect((await requestSvid(token, { service: 'reviews', namespace: 'shop' })).status).toBe(403);
+    const right = await requestSvid(token, { service: 'reviews' });
+    expect(right.status).toBe(200);
+    expect(((await right.json()) as SvidBody).spiffeId).toBe(REVIEWS);
+    // Still single-use once redeemed by its own service.
+    expect((await requestSvid(token, { service: 'reviews' })).status).toBe(401);
+  });
+
+  it('a namespaced join token redeems for namespace + service; a bad claim is 400 and uses nothing', async () => {
+    const token = await joinToken('reviews', { namespace: 'shop' });
+    expect((await requestSvid(token, { service: 'reviews' })).status).toBe(403); // namespace defaults to default
+    expect((await requestSvid(token, { service: 'Reviews!' })).status).toBe(400);
+    expect((await requestSvid(token, { namespace: 'shop' })).status).toBe(400);
+    const res = await requestSvid(token, { service: 'reviews', namespace: 'shop' });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as SvidBody).spiffeId).toBe('spiffe://weft.local/ns/shop/sa/reviews');
+  });
+
+  it('renewal that says it is another service is refused', async () => {
+    const first = await joinAs('reviews', { service: 'reviews' });
+    const res = await requestSvid(first.controlToken.token, { service: 'ratings' });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({ error: { code: 'wrong_service', message: `this SVID is for default/reviews (${REVIEWS}), not default/ratings, the service this workload says it is` } });
+    expect((await requestSvid(first.controlToken.token, { service: 'reviews' })).status).toBe(200);
+  });
+
   it('renews with a still-valid SVID; the renewed identity is the same, other IDs are refused', async () => {
     const first = await joinAs('reviews');
     const csr = await createWorkloadCsr({ spiffeId: REVIEWS });

@@ -194,6 +194,22 @@ describe('gateway RPC entrypoint (service binding)', () => {
     expect(await rpc().endpointsDocument(verified.document.version)).toBeTypeOf('string');
   });
 
+  it('only the gateway’s identity reports kind gateway: a sidecar SVID gets 403, the gateway’s own SVID is accepted', async () => {
+    const reviews = await joinAs('reviews');
+    const posing = await post('/v1/status', { nodeId: 'gw-fake', kind: 'gateway', appliedVersion: null }, bearer(reviews.controlToken.token));
+    expect(posing.status).toBe(403);
+    expect(await posing.json()).toEqual({
+      error: {
+        code: 'reserved_identity',
+        message: 'kind "gateway" is reserved for the gateway\'s identity (ns/edge/sa/gateway); spiffe://weft.local/ns/default/sa/reviews is a workload and reports kind "sidecar"',
+      },
+    });
+    expect((await status()).nodes).toEqual([]);
+    const gateway = await rpc().gatewaySvid([]);
+    expect((await post('/v1/status', { nodeId: 'gw-http', kind: 'gateway', appliedVersion: null }, bearer(gateway.controlToken.token))).status).toBe(204);
+    expect((await status()).nodes).toEqual([expect.objectContaining({ nodeId: 'gw-http', service: 'edge/gateway' })]);
+  });
+
   it('records the gateway’s status reports', async () => {
     const v1 = await pushOk(policyFiles(90));
     await rpc().reportGatewayStatus({ nodeId: 'gw-colo-1', appliedVersion: v1 });

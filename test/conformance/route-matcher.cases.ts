@@ -1,9 +1,9 @@
-// The one conformance suite every RouteMatcher implementation runs (matcher.test.ts runs
-// it for the linear and the indexed matcher). Test support only: nothing on a request path
-// imports this module.
+// The one conformance suite every RouteMatcher implementation runs
+// (core/route/matcher.test.ts runs it for the linear and the indexed matcher). Shared test
+// cases, not a test file: named `.cases.ts` so vitest runs them only through an importer.
 
 import { describe, expect, it } from 'vitest';
-import type { MatchEntry, MatchRequest, RouteMatcher } from './types.ts';
+import type { MatchEntry, MatchRequest, RouteMatcher } from '../../core/route/types.ts';
 
 export type MatcherFactory = <T>(entries: MatchEntry<T>[]) => RouteMatcher<T>;
 

@@ -1,8 +1,9 @@
-// The one conformance suite every EndpointPicker runs (pickers.test.ts runs it for all four
-// algorithms). Test support only: nothing on a request path imports this module.
+// The one conformance suite every EndpointPicker runs (core/lb/pickers.test.ts runs it for
+// all four algorithms), with the helpers the other lb tests share. Shared test cases, not a
+// test file: named `.cases.ts` so vitest runs them only through an importer.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { EndpointPicker, LbEndpoint, PickContext } from './picker.ts';
+import type { EndpointPicker, LbEndpoint, PickContext } from '../../core/lb/picker.ts';
 
 /** A picker made from a random source, so each test controls its randomness. */
 export type PickerFactory = (random: () => number) => EndpointPicker;
