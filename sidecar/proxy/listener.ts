@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { createInboundServer } from '../tls/inbound-server.ts';
 import type { MtlsServerOptions } from '../tls/server-tls.ts';
 import type { ProxyListener } from '../types.ts';
-import { replyError } from './json-reply.ts';
+import { refuse } from '../../core/pipeline/answer.ts';
+import { writeAnswer } from './answer-writer.ts';
 import { requireHttp1 } from './require-http1.ts';
 
 export type ProxyHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -27,7 +28,7 @@ export async function listen(host: string, port: number, handler: ProxyHandler, 
     res.on('close', ended);
     handler(req, res).catch((e: unknown) => {
       process.emitWarning(`sidecar proxy: ${(e as Error)?.stack ?? String(e)}`);
-      replyError(res, 500, 'internal_error', 'the sidecar failed to handle the request');
+      writeAnswer(res, refuse('internal', 'the sidecar failed to handle the request'));
     });
   };
   if (mtls) return listenMtls(host, port, mtls, httpOptions, onRequest, () => inFlight, onClose);

@@ -5,7 +5,8 @@
 // refuse that form, so every sidecar HTTP server wraps its handler in this check; the same
 // parser also hands on `HTTP/2.0` or `HTTP/0.9` written out, which these servers do not speak.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { replyError } from './json-reply.ts';
+import { refuse } from '../../core/pipeline/answer.ts';
+import { writeAnswer } from './answer-writer.ts';
 
 /** `handler`, called only for HTTP/1.x requests; any other version is answered 400 `bad_request` and the connection closed. */
 export function requireHttp1(handler: RequestListener): RequestListener {
@@ -16,6 +17,6 @@ export function requireHttp1(handler: RequestListener): RequestListener {
     }
     res.shouldKeepAlive = false;
     const found = req.httpVersion === '0.9' ? 'has no HTTP/1.x version (HTTP/0.9 form)' : `says HTTP/${req.httpVersion}`;
-    replyError(res, 400, 'bad_request', `only HTTP/1.0 and HTTP/1.1 request lines are accepted; this one ${found}`);
+    writeAnswer(res, refuse('bad_request', `only HTTP/1.0 and HTTP/1.1 request lines are accepted; this one ${found}`));
   };
 }
