@@ -37,6 +37,7 @@ export const ERROR_STATUS = {
   access_denied: 403,
   forbidden: 403,
   reserved_identity: 403,
+  wrong_service: 403,
   rate_limited: 429,
   // policy's own answers
   fault_injected: 503,
