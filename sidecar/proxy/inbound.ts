@@ -5,10 +5,8 @@
 // headers for the app) and MeshPieces streams the request to the app and its response back.
 // Identity headers nobody outside may set are cut on entry.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { continueTrace } from '../../core/http/traceparent.ts';
 import { refuse } from '../../core/pipeline/answer.ts';
-import { createContext } from '../../core/pipeline/create-context.ts';
-import { INBOUND_STAGES, runStages } from '../../core/pipeline/pipelines.ts';
+import { INBOUND_STAGES } from '../../core/pipeline/pipelines.ts';
 import type { InboundPieces } from '../../core/pipeline/pieces.ts';
 import { meshHost } from '../../core/compile/route-table.ts';
 import { splitPathAndQuery } from '../../core/route/normalize-path.ts';
@@ -24,9 +22,9 @@ import { InboundVerifiers } from './inbound-identity.ts';
 import { listen } from './listener.ts';
 import { createMeshPlane } from './mesh-plane.ts';
 import { MeshPieces } from './mesh-pieces.ts';
-import { headerView, lazyQuery } from './header-view.ts';
 import { reportWhenDone } from './request-entry.ts';
 import type { EntrySource } from './request-entry.ts';
+import { runMeshPipeline } from './run-mesh-pipeline.ts';
 import { newPool } from './upstream-pools.ts';
 
 const INBOUND_DROP: ReadonlySet<string> = new Set([MESH_HEADERS.peerId, MESH_HEADERS.principal, MESH_HEADERS.claims, 'x-forwarded-for', 'traceparent']);
@@ -90,40 +88,10 @@ export function startInbound(options: InboundOptions): Promise<ProxyListener> {
       verifyEdgeToken: (token, caller) => verifiers.edgeToken(bundle, token, caller),
       edgeIssuer: () => bundle.edge.issuer,
       mtlsCapable: () => view.tls() !== undefined,
-      toApp: () => pieces.toApp(app),
+      toApp: () => pieces.toApp(app, appAt),
     };
     pieces.inbound = inbound;
-    const trace = continueTrace(headerView(req));
-    source.trace = trace;
-    const c = createContext<void>({
-      plane: 'inbound',
-      runtime,
-      request: {
-        method: req.method ?? 'GET',
-        host,
-        rawPath,
-        rawQuery: query,
-        query: lazyQuery(query),
-        headers: headerView(req),
-        clientIp: req.socket.remoteAddress ?? null,
-        scheme: 'http',
-        authority: req.headers.host ?? host,
-        tlsPeer: tls.peer,
-      },
-      pieces,
-      upstreamHeaders: headers,
-      traceparent: trace.traceparent,
-      startedAt: Date.now(),
-      service: serviceId,
-    });
-    c.upstream = appAt;
-    pieces.c = c;
-    source.c = c;
-    const answer = await runStages(INBOUND_STAGES, c);
-    if (answer) {
-      c.reason = answer.code;
-      writeAnswer(res, answer, c.responseHeaders);
-    }
+    await runMeshPipeline(INBOUND_STAGES, { plane: 'inbound', runtime, host, authority: req.headers.host ?? host, rawPath, query, tlsPeer: tls.peer, service: serviceId }, pieces, source);
   }
 
   const mtls = {

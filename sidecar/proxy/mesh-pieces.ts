@@ -126,8 +126,9 @@ export class MeshPieces implements PlanePieces<void> {
   }
 
   /** Inbound: the request to the app, streamed both ways. */
-  toApp(app: Parameters<typeof forward>[0]): Promise<TryOutcome<void>> {
+  toApp(app: Parameters<typeof forward>[0], at: string): Promise<TryOutcome<void>> {
     const req = this.req;
+    this.c.upstream = at;
     const { path, headers } = this.#target();
     const body = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined ? req : null;
     return forward(app, { method: req.method ?? 'GET', path, headers, body, timeoutMs: 0, commit: () => true, responseHeaders: (raw) => this.responseHeaders(raw) }, this.res).then((o) => this.#outcome(o));

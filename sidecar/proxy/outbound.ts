@@ -4,12 +4,10 @@
 // path, route, fault, redirect, headers, backend, identity, attempts), and MeshPieces moves
 // the bytes. The app's hop-by-hop and identity headers are cut on entry.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { continueTrace } from '../../core/http/traceparent.ts';
 import { refuse } from '../../core/pipeline/answer.ts';
 import type { Stage } from '../../core/pipeline/context.ts';
-import { createContext } from '../../core/pipeline/create-context.ts';
 import { hostOnly } from '../../core/pipeline/destination.ts';
-import { outboundStages, runStages } from '../../core/pipeline/pipelines.ts';
+import { outboundStages } from '../../core/pipeline/pipelines.ts';
 import { splitPathAndQuery } from '../../core/route/normalize-path.ts';
 import type { ProxyListener, ProxyObserver, SidecarView } from '../types.ts';
 import { MESH_HEADERS } from '../types.ts';
@@ -20,9 +18,9 @@ import { listen } from './listener.ts';
 import { createMeshPlane } from './mesh-plane.ts';
 import type { MeshPlane } from './mesh-plane.ts';
 import { MeshPieces } from './mesh-pieces.ts';
-import { headerView, lazyQuery } from './header-view.ts';
 import { reportWhenDone } from './request-entry.ts';
 import type { EntrySource } from './request-entry.ts';
+import { runMeshPipeline } from './run-mesh-pipeline.ts';
 
 /** Headers the app may not send on: identity is the sidecar's to assert (the edge token is the app's to propagate). */
 const OUTBOUND_DROP: ReadonlySet<string> = new Set([
@@ -60,35 +58,7 @@ async function handle(plane: MeshPlane, stages: readonly Stage[], req: IncomingM
   }
   const headers = new HeaderList(forwardedRequestHeaders(req.rawHeaders, OUTBOUND_DROP).list);
   const pieces = new MeshPieces(plane, req, res, headers, authority);
-  const trace = continueTrace(headerView(req));
-  source.trace = trace;
-  const c = createContext<void>({
-    plane: 'outbound',
-    runtime,
-    request: {
-      method: req.method ?? 'GET',
-      host: hostOnly(authority),
-      rawPath,
-      rawQuery: query,
-      query: lazyQuery(query),
-      headers: headerView(req),
-      clientIp: req.socket.remoteAddress ?? null,
-      scheme: 'http',
-      authority,
-      tlsPeer: null,
-    },
-    pieces,
-    upstreamHeaders: headers,
-    traceparent: trace.traceparent,
-    startedAt: Date.now(),
-  });
-  pieces.c = c;
-  source.c = c;
-  const answer = await runStages(stages, c);
-  if (answer) {
-    c.reason = answer.code;
-    writeAnswer(res, answer, c.responseHeaders);
-  }
+  await runMeshPipeline(stages, { plane: 'outbound', runtime, host: hostOnly(authority), authority, rawPath, query, tlsPeer: null }, pieces, source);
 }
 
 export function startOutbound(options: { view: SidecarView; observer: ProxyObserver; host?: string; port: number }): Promise<ProxyListener> {

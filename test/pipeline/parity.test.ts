@@ -187,7 +187,10 @@ function service(c: PipelineContext): TryOutcome<Delivered> {
 class Planes {
   readonly edgeCounters = new MemoryCounterStore();
   readonly meshCounters = new MemoryCounterStore();
-  constructor(readonly runtime: SnapshotRuntime) {}
+  readonly runtime: SnapshotRuntime;
+  constructor(runtime: SnapshotRuntime) {
+    this.runtime = runtime;
+  }
 
   async edge(path: string, headers: Record<string, string>): Promise<Decision> {
     const p = pieces(this.edgeCounters, async (c) => service(c));
