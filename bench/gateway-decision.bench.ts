@@ -1,7 +1,7 @@
 // The gateway's whole policy decision for one request, in Node, with no I/O: normalizePath →
 // runtime.edge.match → authenticate (a valid ES256 JWT, really verified by jose on every
 // request) → runtime.access.decide → checkRateLimits (local, MemoryCounterStore). The same
-// calls, in the same order and with the same inputs, as gateway/pipeline's stages 1, 2, 4, 5
+// calls, in the same order and with the same inputs, as core's edge stages (core/pipeline/pipelines.ts) 1, 2, 4, 5
 // and 6 (CORS, fault, header work and the proxy are left out).
 //
 // For N = 10 and 10 000 edge routes (a third prefix routes on exact and wildcard hosts, a
@@ -255,7 +255,7 @@ async function decide(runtime: SnapshotRuntime, r: BenchRequest, variant: Varian
   if (!outcome.allowed || limits.length === 0) throw new Error('bench: rate limited');
   sink += found.route.id.length + Object.keys(outcome.headers).length;
   if (variant === 'JWT + edge token') {
-    // As gateway/pipeline/edge-token.ts when its token cache misses: the forwarded claims, then one signature.
+    // As gateway/identity/edge-identity.ts when its token cache misses: the forwarded claims, then one signature.
     const claims = forwardedClaimValues(runtime.authentication(targets), user.claims);
     const token = await mintEdgeToken({
       gatewayId: 'spiffe://weft.local/ns/weft-system/sa/gateway',
