@@ -1,0 +1,52 @@
+// to-app (inbound): the request to the app, once. Delivered, abandoned, or 502 app_unavailable.
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TryOutcome } from '../pieces.ts';
+import type { SnapshotRuntime } from '../../runtime/snapshot-runtime.ts';
+import { doc, fixture, meshDoc, runtimeOf } from '../../../test/support/pipeline-fixture.ts';
+import { toAppStage } from './to-app.ts';
+
+let runtime: SnapshotRuntime;
+beforeAll(async () => {
+  runtime = await runtimeOf([meshDoc(), doc('Service', 'reviews', 'port: 9080')].join('---\n'));
+});
+
+function inbound(toApp: TryOutcome<unknown>) {
+  const f = fixture({ runtime, plane: 'inbound', service: 'default/reviews', request: { host: 'reviews.default' }, inbound: { toApp } });
+  f.c.upstream = '127.0.0.1:9080';
+  return f;
+}
+
+describe('to-app stage', () => {
+  it('delivers the app’s committed answer, whatever its status', async () => {
+    const f = inbound({ kind: 'committed', status: 503, value: 'the app said 503' });
+    expect(await toAppStage(f.c)).toBeUndefined();
+    expect(f.c.delivered).toBe('the app said 503');
+    expect(f.inbound?.appCalls).toBe(1);
+    expect(f.c.reason).toBeNull();
+  });
+
+  it('answers 502 app_unavailable when the app does not answer, and reports it', async () => {
+    const f = inbound({ kind: 'failed', error: 'connect-failure', message: 'ECONNREFUSED' });
+    expect(await toAppStage(f.c)).toEqual({
+      status: 502,
+      code: 'app_unavailable',
+      message: 'the app at 127.0.0.1:9080 did not answer (connect-failure: ECONNREFUSED)',
+      headers: {},
+    });
+    expect(f.observer.upstreamErrors).toEqual([{ service: 'default/reviews', kind: 'connect-failure', wrongPeer: false }]);
+    expect(f.inbound?.appCalls).toBe(1);
+  });
+
+  it('answers 502 app_unavailable for a dropped response', async () => {
+    const f = inbound({ kind: 'dropped', status: 500 });
+    expect(await toAppStage(f.c)).toEqual({ status: 502, code: 'app_unavailable', message: 'the app answered, but its response was dropped', headers: {} });
+  });
+
+  it('an abandoned request is nobody’s to answer: no answer, reason client_closed', async () => {
+    const f = inbound({ kind: 'abandoned' });
+    expect(await toAppStage(f.c)).toBeUndefined();
+    expect(f.c.reason).toBe('client_closed');
+    expect(f.c.delivered).toBeUndefined();
+    expect(f.observer.upstreamErrors).toEqual([]);
+  });
+});
