@@ -179,6 +179,13 @@ describe('attempts stage: timeouts', () => {
 });
 
 describe('attempts stage: what may not be retried', () => {
+  it('a budget of 100% lets one request use all its attempts on 503s, as on failures', async () => {
+    const f = await routed('/onebudget', { tries: [503, 503, 200] });
+    expect(await attemptsStage(f.c)).toBeUndefined();
+    expect(f.tries.map((t) => t.kind)).toEqual(['dropped', 'dropped', 'committed']);
+    expect(f.c.delivered).toBe('10.0.0.3:8080 200');
+  });
+
   it('does not retry a POST that answered 503: the answer goes to the client', async () => {
     const f = await routed('/api', { method: 'POST', tries: [503] });
     expect(await attemptsStage(f.c)).toBeUndefined();

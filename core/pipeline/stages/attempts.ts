@@ -65,10 +65,17 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
   const breaker = pieces.pools.breaker(service);
   const plan = (attempt: number, outcome: { status: number } | { error: 'timeout' | 'connect-failure' | 'reset' }): RetryPlan =>
     retries ? planRetry({ method, attempt, retries: rule.retries, outcome, deadline, now: pieces.now(), random: pieces.random, ...(budget ? { budget } : {}) }) : NO_RETRY;
+  // A planned retry holds one retry of the budget until that try has ended: it is handed back
+  // before the next plan asks for another (also when the plan is made as a response head
+  // arrives), and on every way out.
+  let held = false;
+  const release = () => {
+    if (held) budget?.retryFinished();
+    held = false;
+  };
   budget?.requestStarted();
   try {
     let timeout = tryTimeoutMs(deadline, rule.retries.perTryTimeoutMs, pieces.now());
-    let retrying = false;
     const tried: string[] = [];
     for (let attempt = 1; ; attempt++) {
       const ep = pickEndpoint(pool, { activeRequests: pool.activeRequests, ...(key !== undefined ? { hashKey: key } : {}) }, tried);
@@ -92,14 +99,15 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
           registered: pool.registered.has(ep.id),
           timeoutMs: timeout,
           commit: (status) => {
+            release();
             next = plan(attempt, { status });
+            held = next.retry;
             return !next.retry;
           },
         });
       } finally {
         breaker.release();
         pool.active.set(ep.id, (pool.active.get(ep.id) ?? 1) - 1);
-        if (retrying) budget?.retryFinished();
       }
       recordOutcome(c, pool, ep.id, at, outcome);
       if (outcome.kind === 'abandoned') {
@@ -112,7 +120,9 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
       }
       if (outcome.kind === 'failed') {
         pieces.observer.upstreamError?.(c, service.id, outcome.error, outcome.wrongPeer === true);
+        release();
         next = plan(attempt, { error: outcome.error });
+        held = next.retry;
         if (!next.retry)
           return outcome.error === 'timeout'
             ? refuse('upstream_timeout', `${service.id}: ${outcome.message}`)
@@ -125,9 +135,9 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
       c.retries++;
       if (retry.delayMs > 0) await pieces.sleep(retry.delayMs);
       timeout = retry.tryTimeoutMs;
-      retrying = true;
     }
   } finally {
+    release();
     budget?.requestFinished();
   }
 }
