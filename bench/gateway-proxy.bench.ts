@@ -307,7 +307,7 @@ try {
         compatibilityDate: COMPAT_DATE,
         compatibilityFlags: ['nodejs_compat'],
         kvNamespaces: { SNAPSHOTS: KV_ID },
-        durableObjects: { CONTROL_STATE: { className: 'ControlState', useSQLite: true } },
+        durableObjects: { CONTROL_STATE: { className: 'ControlState', useSQLite: true }, RATE_LIMIT_LEASES: { className: 'RateLimitLeases' } },
         bindings: { ...creds.secrets, STATUS_STALE_AFTER_SECONDS: '60', ENDPOINT_TTL_SECONDS: '30', MAX_BODY_BYTES: '5242880' },
         unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
       },

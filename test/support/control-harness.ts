@@ -125,7 +125,7 @@ export async function startControl(options: { vars?: Record<string, string>; cre
       compatibilityDate: '2026-11-01',
       compatibilityFlags: ['nodejs_compat'],
       kvNamespaces: { SNAPSHOTS: KV_ID },
-      durableObjects: { CONTROL_STATE: { className: 'ControlState', useSQLite: true } },
+      durableObjects: { CONTROL_STATE: { className: 'ControlState', useSQLite: true }, RATE_LIMIT_LEASES: { className: 'RateLimitLeases' } },
       bindings: { ...creds.secrets, ...vars },
       unsafeDirectSockets: [{ host: '127.0.0.1', port }],
     };
