@@ -53,4 +53,14 @@ describe('AccessPolicy', () => {
     ]);
     expect(errorLines(policy('rules: []'))).toEqual([expect.stringMatching(/^ap\.yaml:6:3: spec\.action: .*expected one of "allow"\|"deny"/)]);
   });
+
+  it('refuses principals on a Route that applies at the edge only: the edge data plane sees no mesh identity', () => {
+    const route = (spec: string) => ({ ...svc, 'route.yaml': doc('Route', 'web', `${spec}\nrules:\n  - backends: [{ service: reviews }]`) });
+    const ap = doc('AccessPolicy', 'p', 'targetRefs: [{ kind: Route, name: web }]\naction: allow\nrules:\n  - from: { principals: ["spiffe://weft.local/ns/default/sa/web"] }');
+    expect(errorLines({ ...route('edge: { hosts: [web.example.com] }'), 'ap.yaml': ap })).toEqual([
+      'ap.yaml:9:27: spec.rules[0].from.principals: the edge data plane cannot enforce from.principals: callers of the edge gateway carry no mesh identity (SPIFFE ID), and Route "default/web" applies at the edge only',
+    ]);
+    // In the mesh the callee's sidecar checks the verified caller.
+    expect(errorLines({ ...route('mesh: { services: [reviews] }'), 'ap.yaml': ap })).toEqual([]);
+  });
 });

@@ -3,6 +3,7 @@
 import type { CompileContext } from '../compile-context.ts';
 import type { TypedDocument } from '../document.ts';
 import { parseCidr } from '../shared/cidr.ts';
+import { edgeOnlyRouteTargets } from '../shared/enforcement.ts';
 import { resolveTargets } from '../shared/resolve-targets.ts';
 import type { CompiledTarget } from '../shared/resolve-targets.ts';
 import { normalizePath } from '../../route/index.ts';
@@ -21,9 +22,17 @@ export interface CompiledAccessPolicy {
   rules: CompiledAccessRule[];
 }
 
+/** Fields a data plane cannot enforce, refused (core/policy/access-policy/enforcement.ts). */
+export const REFUSED = {
+  principalsAtEdge: 'the edge data plane cannot enforce from.principals: callers of the edge gateway carry no mesh identity (SPIFFE ID)',
+} as const;
+
 export function compileAccessPolicy(doc: TypedDocument<AccessPolicySpec>, ctx: CompileContext): CompiledAccessPolicy {
+  const [edgeOnly] = edgeOnlyRouteTargets(ctx, doc);
   const rules = doc.spec.rules.map((r, i): CompiledAccessRule => {
     const at = ['spec', 'rules', i];
+    if (edgeOnly && r.from?.principals)
+      ctx.error(doc, [...at, 'from', 'principals'], `${REFUSED.principalsAtEdge}, and Route "${edgeOnly}" applies at the edge only`, 'schema');
     r.from?.principals?.forEach((p, j) => {
       if (p !== '*' && !p.startsWith('spiffe://'))
         ctx.error(doc, [...at, 'from', 'principals', j], `expected a SPIFFE ID (spiffe://${ctx.mesh.trustDomain}/ns/<namespace>/sa/<service>) or *, got "${p}"`, 'schema');

@@ -67,4 +67,16 @@ describe('Authentication', () => {
       'auth2.yaml:6:67: spec.targetRefs[1].name: Service "default/nope" does not exist',
     ]);
   });
+
+  it('refuses a token or key in the query string that neither data plane can remove before forwarding', () => {
+    const jwt = (extra: string) => `jwt:\n  - name: idp\n    issuer: i\n    jwksUri: https://idp.example.com/jwks\n    from: [{ query: access_token }]${extra}`;
+    expect(errorLines(auth(jwt('')))).toEqual([
+      'auth.yaml:11:23: spec.jwt[0].from[0].query: neither the edge gateway nor the mesh sidecar can remove a token from the query string, so forwardOriginalToken: false cannot be enforced; read the token from a header or cookie, or set forwardOriginalToken: true',
+    ]);
+    // Kept on purpose, the token in the URL is what the policy says.
+    expect(errorLines(auth(jwt('\n    forwardOriginalToken: true')))).toEqual([]);
+    expect(errorLines(auth(`apiKeys:\n  from: { query: key }\n  keys: [{ name: acme, sha256: ${KEY_HASH} }]`))).toEqual([
+      'auth.yaml:8:20: spec.apiKeys.from.query: neither the edge gateway nor the mesh sidecar can remove an API key from the query string, and a key is never forwarded upstream; read it from a header or cookie',
+    ]);
+  });
 });

@@ -30,6 +30,14 @@ export interface CompiledAuthentication {
   apiKeys: { from: TokenSource; keys: { name: string; sha256: string; claims: Record<string, string> }[] } | null;
 }
 
+/** Fields a data plane cannot enforce, refused (core/policy/authentication/enforcement.ts). */
+export const REFUSED = {
+  jwtInQuery:
+    'neither the edge gateway nor the mesh sidecar can remove a token from the query string, so forwardOriginalToken: false cannot be enforced; read the token from a header or cookie, or set forwardOriginalToken: true',
+  apiKeyInQuery:
+    'neither the edge gateway nor the mesh sidecar can remove an API key from the query string, and a key is never forwarded upstream; read it from a header or cookie',
+} as const;
+
 type SourceSpec = { header: string; prefix?: string | undefined } | { query: string } | { cookie: string };
 
 function compileSource(s: SourceSpec): TokenSource {
@@ -53,6 +61,13 @@ export function compileAuthentication(
     if (issuers.has(p.issuer)) ctx.error(doc, ['spec', 'jwt', i, 'issuer'], `two providers for issuer "${p.issuer}"`, 'duplicate');
     issuers.add(p.issuer);
   });
+  (doc.spec.jwt ?? []).forEach((p, i) => {
+    if (p.forwardOriginalToken) return;
+    p.from.forEach((f, j) => {
+      if ('query' in f) ctx.error(doc, ['spec', 'jwt', i, 'from', j, 'query'], REFUSED.jwtInQuery, 'schema');
+    });
+  });
+  if (doc.spec.apiKeys && 'query' in doc.spec.apiKeys.from) ctx.error(doc, ['spec', 'apiKeys', 'from', 'query'], REFUSED.apiKeyInQuery, 'schema');
   const hashes = new Set<string>();
   doc.spec.apiKeys?.keys.forEach((k, i) => {
     if (hashes.has(k.sha256)) ctx.error(doc, ['spec', 'apiKeys', 'keys', i, 'sha256'], `the same key hash appears twice`, 'duplicate');

@@ -2,6 +2,7 @@
 import type { CompileContext } from '../compile-context.ts';
 import type { TypedDocument } from '../document.ts';
 import { ms } from '../shared/duration.ts';
+import { edgeOnlyRouteTargets } from '../shared/enforcement.ts';
 import { resolveTargets } from '../shared/resolve-targets.ts';
 import type { CompiledTarget } from '../shared/resolve-targets.ts';
 import type { RateLimitSpec } from './schema.ts';
@@ -23,8 +24,18 @@ export interface CompiledRateLimit {
   limits: CompiledLimit[];
 }
 
+/** Fields a data plane cannot enforce, refused (core/policy/rate-limit/enforcement.ts). */
+export const REFUSED = {
+  principalKeyAtEdge: 'the edge data plane cannot enforce key principal: callers of the edge gateway carry no mesh identity (SPIFFE ID), so the limit would count nothing',
+} as const;
+
 export function compileRateLimit(doc: TypedDocument<RateLimitSpec>, ctx: CompileContext): CompiledRateLimit {
   const targets = resolveTargets(ctx, doc);
+  const [edgeOnly] = edgeOnlyRouteTargets(ctx, doc);
+  doc.spec.limits.forEach((l, i) => {
+    if (edgeOnly && l.key === 'principal')
+      ctx.error(doc, ['spec', 'limits', i, 'key'], `${REFUSED.principalKeyAtEdge}, and Route "${edgeOnly}" applies at the edge only`, 'schema');
+  });
   doc.spec.limits.forEach((l, i) => {
     const needs = l.key === 'api-key' ? 'apiKeys' : typeof l.key === 'object' && 'claim' in l.key ? 'jwt' : undefined;
     if (!needs) return;

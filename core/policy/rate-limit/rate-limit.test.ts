@@ -27,7 +27,7 @@ describe('RateLimit', () => {
       expect.stringMatching(/^rl\.yaml:8:41: spec\.limits\[0\]\.requests: Too small/),
       'rl.yaml:8:52: spec.limits[0].period: expected a duration greater than zero',
     ]);
-    expect(errorLines(limit('  - { name: a, key: client-ip, requests: 1, period: 1s }\n  - { name: a, key: principal, requests: 1, period: 1s }'))).toEqual([
+    expect(errorLines(limit('  - { name: a, key: client-ip, requests: 1, period: 1s }\n  - { name: a, key: request-principal, requests: 1, period: 1s }'))).toEqual([
       'rl.yaml:9:15: spec.limits[1].name: duplicate limit "a"',
     ]);
   });
@@ -39,5 +39,14 @@ describe('RateLimit', () => {
     ]);
     const auth = doc('Authentication', 'api', `targetRefs: [{ kind: Route, name: api }]\napiKeys:\n  keys: [{ name: acme, sha256: ${KEY_HASH} }]`);
     expect(errorLines(limit(l, { 'auth.yaml': auth }))).toEqual([]);
+  });
+
+  it('refuses key principal on a Route that applies at the edge only: the edge data plane sees no mesh identity', () => {
+    expect(errorLines(limit('  - { name: callers, key: principal, requests: 5, period: 1s }'))).toEqual([
+      'rl.yaml:8:29: spec.limits[0].key: the edge data plane cannot enforce key principal: callers of the edge gateway carry no mesh identity (SPIFFE ID), so the limit would count nothing, and Route "default/api" applies at the edge only',
+    ]);
+    // On a Service the callee's sidecar counts per verified caller.
+    const onService = { ...base, 'rl.yaml': doc('RateLimit', 'api', 'targetRefs: [{ kind: Service, name: api }]\nlimits:\n  - { name: callers, key: principal, requests: 5, period: 1s }') };
+    expect(errorLines(onService)).toEqual([]);
   });
 });

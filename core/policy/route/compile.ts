@@ -64,6 +64,13 @@ export interface CompiledRoute {
   rules: CompiledRule[];
 }
 
+/** Fields a data plane cannot enforce, refused (core/policy/route/enforcement.ts). */
+export const REFUSED = {
+  corsInMesh: 'the mesh data plane cannot enforce CORS (browsers do not call mesh services; only the edge gateway answers preflights), and this route has no edge hosts',
+  backendPort:
+    'no data plane enforces a backend port: the edge gateway and the mesh sidecar call each endpoint on its own port (the endpoint’s, else the Service’s); set the port on the Service',
+} as const;
+
 type Report = (path: readonly PathSegment[], message: string, code?: string) => void;
 
 function checkPathValue(kind: PathMatch['kind'], value: string, at: PathSegment[], report: Report): void {
@@ -163,7 +170,10 @@ function compileRule(ctx: CompileContext, doc: TypedDocument<RouteSpec>, rule: R
   if (rule.rewrite?.pathPrefix && matches.some((m) => m.path.kind !== 'prefix'))
     report([...at, 'rewrite', 'pathPrefix'], 'pathPrefix replaces the matched prefix, so every match of this rule needs a prefix path', 'schema');
   if (rule.rewrite?.pathPrefix && rule.rewrite.path) report([...at, 'rewrite'], 'rewrite takes path or pathPrefix, not both', 'schema');
-  if (rule.cors && !doc.spec.edge) report([...at, 'cors'], 'CORS applies at the edge only; this route has no edge hosts', 'schema');
+  if (rule.cors && !doc.spec.edge) report([...at, 'cors'], REFUSED.corsInMesh, 'schema');
+  rule.backends?.forEach((b, i) => {
+    if (b.port !== undefined) report([...at, 'backends', i, 'port'], REFUSED.backendPort, 'schema');
+  });
   const timeoutMs = rule.timeout ? ms(rule.timeout) : ctx.mesh.defaults.timeoutMs;
   const merged = mergeRetries(rule.retries, ctx.mesh.defaults.retries);
   // An inherited per-try timeout is clamped to this rule's timeout; one written on the rule

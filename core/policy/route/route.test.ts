@@ -134,7 +134,7 @@ describe('Route', () => {
     expect(lines).toEqual([
       'route.yaml:8:7: spec.rules[0]: a rule takes backends or redirect, not both',
       'route.yaml:9:30: spec.rules[0].rewrite.pathPrefix: pathPrefix replaces the matched prefix, so every match of this rule needs a prefix path',
-      'route.yaml:12:13: spec.rules[1].cors: CORS applies at the edge only; this route has no edge hosts',
+      'route.yaml:12:13: spec.rules[1].cors: the mesh data plane cannot enforce CORS (browsers do not call mesh services; only the edge gateway answers preflights), and this route has no edge hosts',
       'route.yaml:12:54: spec.rules[1].cors.allowCredentials: browsers refuse credentials with origin "*"; list the origins instead',
       'route.yaml:14:7: spec.rules[2]: a rule needs backends (where to send requests) or redirect',
     ]);
@@ -159,5 +159,17 @@ describe('Route', () => {
     ]);
     const body = compileValid({ ...withReviews(route('')), 'mesh.yaml': mesh });
     expect(body.routes[0]?.rules[0]?.retries.perTryTimeoutMs).toBe(1_000);
+  });
+
+  it('refuses a backend port, which no data plane honours (each endpoint is called on its own port)', () => {
+    const lines = errorLines(withReviews(doc('Route', 'r', 'edge: { hosts: [r.example.com] }\nmesh: { services: [reviews] }\nrules:\n  - backends: [{ service: reviews, port: 9443 }]')));
+    expect(lines).toEqual([
+      'route.yaml:9:44: spec.rules[0].backends[0].port: no data plane enforces a backend port: the edge gateway and the mesh sidecar call each endpoint on its own port (the endpoint’s, else the Service’s); set the port on the Service',
+    ]);
+  });
+
+  it('accepts CORS on a route that also has edge hosts (the gateway enforces it; mesh callers are not browsers)', () => {
+    const body = compileValid(withReviews(doc('Route', 'r', 'edge: { hosts: [r.example.com] }\nmesh: { services: [reviews] }\nrules:\n  - backends: [{ service: reviews }]\n    cors: { allowOrigins: ["https://app.example.com"] }')));
+    expect(body.routes[0]?.rules[0]?.cors?.allowOrigins).toEqual(['https://app.example.com']);
   });
 });

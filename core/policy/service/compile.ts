@@ -1,4 +1,6 @@
-// Service compile step: the canonical form data planes pick endpoints from.
+// Service compile step: the canonical form data planes pick endpoints from, and the fields
+// no data plane can enforce refused (core/policy/service/enforcement.ts).
+import type { CompileContext } from '../compile-context.ts';
 import type { TypedDocument } from '../document.ts';
 import { ms } from '../shared/duration.ts';
 import type { ServiceSpec } from './schema.ts';
@@ -27,14 +29,23 @@ export interface CompiledService {
   } | null;
 }
 
+export const REFUSED = {
+  stickyCookie:
+    'no data plane issues the sticky cookie: the edge gateway and the mesh sidecar hash on the cookie when the client sends it, but neither sets it; remove ttl and have the app set the cookie',
+} as const;
+
 function compileHashOn(h: NonNullable<ServiceSpec['loadBalancer']['hashOn']>): NonNullable<CompiledService['loadBalancer']['hashOn']> {
   if ('header' in h) return { header: h.header.toLowerCase() };
   if ('cookie' in h) return { cookie: h.cookie.ttl ? { name: h.cookie.name, ttlMs: ms(h.cookie.ttl) } : { name: h.cookie.name } };
   return { sourceIp: true };
 }
 
-export function compileService(doc: TypedDocument<ServiceSpec>): CompiledService {
+/** `ctx` is where refusals go; core/compile/compile.ts must pass its context, or they are not reported. */
+export function compileService(doc: TypedDocument<ServiceSpec>, ctx?: Pick<CompileContext, 'error'>): CompiledService {
   const s = doc.spec;
+  const hashOn = s.loadBalancer.hashOn;
+  if (ctx && hashOn && 'cookie' in hashOn && hashOn.cookie.ttl !== undefined)
+    ctx.error(doc, ['spec', 'loadBalancer', 'hashOn', 'cookie', 'ttl'], REFUSED.stickyCookie, 'schema');
   const od = s.outlierDetection;
   return {
     id: doc.id,

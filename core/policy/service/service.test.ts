@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { compileValid, doc, errorLines } from '../../../test/support/compile-yaml.ts';
+import { createErrorSink } from '../compile-context.ts';
+import { formatPolicyError } from '../errors.ts';
+import type { PolicyError } from '../errors.ts';
+import { loadPolicyYaml } from '../load-yaml.ts';
+import { compileService } from './compile.ts';
+import { serviceDocument } from './schema.ts';
 import { effectiveMtlsMode } from './mtls-mode.ts';
 
 describe('Service', () => {
@@ -75,5 +81,19 @@ describe('Service', () => {
 
   it('refuses an unknown mTLS mode', () => {
     expect(errorLines(doc('Service', 's', 'mtls: { mode: disabled }'))).toEqual(['test.yaml:6:17: spec.mtls.mode: Invalid option: expected one of "strict"|"permissive"']);
+  });
+
+  it('refuses a sticky-cookie ttl: no data plane issues the cookie', () => {
+    // The Service compile step on its own, with an error sink, as the compiler runs it.
+    const [source] = loadPolicyYaml('svc.yaml', doc('Service', 's', 'loadBalancer:\n  algorithm: consistent-hash\n  hashOn: { cookie: { name: session, ttl: 1h } }')).documents;
+    const parsed = serviceDocument.parse(source?.value);
+    const errors: PolicyError[] = [];
+    const typed = { source: source as NonNullable<typeof source>, kind: 'Service', meta: parsed.metadata, spec: parsed.spec, id: 'default/s' };
+    compileService(typed, { error: createErrorSink(errors) });
+    expect(errors.map(formatPolicyError)).toEqual([
+      'svc.yaml:8:45: spec.loadBalancer.hashOn.cookie.ttl: no data plane issues the sticky cookie: the edge gateway and the mesh sidecar hash on the cookie when the client sends it, but neither sets it; remove ttl and have the app set the cookie',
+    ]);
+    // Hashing on a cookie the client sends is enforced.
+    expect(compileValid(doc('Service', 's', 'loadBalancer:\n  algorithm: consistent-hash\n  hashOn: { cookie: { name: session } }')).services[0]?.loadBalancer.hashOn).toEqual({ cookie: { name: 'session' } });
   });
 });
