@@ -4,13 +4,15 @@
 // call in flight at most, at most one call per `refreshMs` (a key never seen before is asked
 // for after `firstAskMs`), backing off while control is down.
 //
-// A key never seen before is admitted at once from a local share of the limit (capacity and
-// refill divided by the sidecars last known to share it), and what that share admits is debt:
-// it is asked for on top of the first lease and repaid from it, so the mesh as a whole still
-// admits no more than control's bucket grants. When control cannot be reached, keys whose
-// lease is spent count locally on the same share, without debt, and the outage is logged once.
-// Unspent tokens go back to control when a key falls idle, when its lease expires, and when
-// the sidecar stops. See docs/policies.md ("global in the mesh") for the accuracy measured.
+// A key never seen before admits its first request at once, as debt asked for on top of the
+// first lease and repaid from it; later requests wait for that lease (denied, never delayed),
+// so the mesh as a whole admits no more than control's bucket grants plus one request per
+// sidecar and key. When control cannot be reached (or a call has been in flight for a whole
+// refresh interval), keys without leased tokens count locally on a share of the limit
+// (capacity and refill divided by the sidecars control last said share the key), owing
+// nothing, and the outage is logged once. Unspent tokens go back to control when a lease is
+// bigger than demand and fair share (rebalancing), when a key falls idle, when its lease
+// expires, and when the sidecar stops. See docs/policies.md ("global in the mesh").
 import { createHash } from 'node:crypto';
 import type { CounterStore, TakeResult, TokenBucket } from '../../core/ratelimit/counter-store.ts';
 import { takeToken } from '../../core/ratelimit/token-bucket.ts';
@@ -46,6 +48,8 @@ export interface LeasedCounterStoreStatus {
   /** `leased`: control answers; `local`: control unreachable, limits split locally. */
   mode: 'leased' | 'local';
   keys: number;
+  /** Leased tokens held and not spent yet, over all keys. */
+  held: number;
   lastError: string | null;
 }
 
@@ -69,6 +73,9 @@ interface KeyLease {
   /** The local share bucket, while the key has no lease to spend (first use, control down). */
   share?: BucketState;
 }
+
+/** Requests a key may admit ahead of its first lease (owed, and repaid from that lease). */
+const FIRST_USE_DEBT = 1;
 
 const realClock: LeaseClock = {
   now: () => Date.now(),
@@ -110,6 +117,7 @@ export class LeasedCounterStore implements CounterStore {
   #lastSentAt = -Infinity;
   #lastTickAt = -Infinity;
   #inFlight: Promise<void> | undefined;
+  #inFlightSince: number | undefined;
   #timer: unknown;
   #timerAt = Infinity;
   #wanted = false;
@@ -129,7 +137,9 @@ export class LeasedCounterStore implements CounterStore {
   }
 
   status(): LeasedCounterStoreStatus {
-    return { mode: this.#down ? 'local' : 'leased', keys: this.#keys.size, lastError: this.#lastError };
+    let held = 0;
+    for (const k of this.#keys.values()) held += Math.max(0, Math.floor(k.tokens));
+    return { mode: this.#down ? 'local' : 'leased', keys: this.#keys.size, held, lastError: this.#lastError };
   }
 
   /** Counts on the store's clock (the caller's `now` is not used: leases expire on one clock). */
@@ -144,20 +154,28 @@ export class LeasedCounterStore implements CounterStore {
       if (k.tokens <= k.lowWater) this.#want(false);
       return this.#leasedResult(k, true);
     }
-    if (k.answered && !this.#down) {
-      // Control answered and its bucket is what is left: deny, and ask again when allowed to.
-      this.#want(false);
+    if (!this.#down && !this.#slow(now)) {
+      // Control answers: only leases are spent. A key never seen before gets one request ahead
+      // of its first lease, as debt; the rest wait for the lease (denied, not delayed).
+      this.#want(!k.answered);
+      if (!k.answered && k.tokens > -FIRST_USE_DEBT) {
+        k.tokens--;
+        return this.#leasedResult(k, true);
+      }
       return this.#leasedResult(k, false);
     }
+    // Control down, or too slow to answer: count locally on this sidecar's share, owing nothing.
     const peers = Math.max(1, k.answered ? k.holders : this.#peers);
     const share = { capacity: Math.max(1, bucket.capacity / peers), refillPerSecond: bucket.refillPerSecond / peers };
     const { state, result } = takeToken(k.share, share, now);
     k.share = state;
-    if (!k.answered) {
-      if (result.allowed && !this.#down) k.tokens--;
-      this.#want(true);
-    } else this.#want(false);
+    this.#want(false);
     return result;
+  }
+
+  /** A call in flight for a whole refresh interval: control is treated as down until it ends. */
+  #slow(now: number): boolean {
+    return this.#inFlightSince !== undefined && now - this.#inFlightSince >= this.#refreshMs;
   }
 
   /** Stops the timers and hands unspent tokens back in one last call (bounded by `timeoutMs`). */
@@ -228,12 +246,15 @@ export class LeasedCounterStore implements CounterStore {
 
   #schedule(): void {
     if (this.#closed || this.#inFlight) return;
-    // Housekeeping (idle returns) runs every idleMs while keys are held, even with nothing sent.
-    const at = this.#wanted ? this.#lastSentAt + (this.#wantedNew && !this.#down ? this.#firstAskMs : this.#gapMs) : Math.max(this.#lastSentAt, this.#lastTickAt) + this.#idleMs;
+    // Housekeeping (surplus and idle returns) runs while keys are held, even with nothing sent.
+    const housekeepingMs = Math.min(this.#idleMs, 2 * this.#refreshMs);
+    const at = this.#wanted
+      ? this.#lastSentAt + (this.#wantedNew && !this.#down ? this.#firstAskMs : this.#gapMs)
+      : Math.max(this.#lastSentAt, this.#lastTickAt) + housekeepingMs;
     const now = this.#clock.now();
     if (at <= now) {
       this.#clearTimer();
-      this.#send(now);
+      this.#send();
       return;
     }
     if (this.#timer !== undefined && this.#timerAt <= at) return;
@@ -254,25 +275,34 @@ export class LeasedCounterStore implements CounterStore {
     this.#timerAt = Infinity;
   }
 
-  #send(now: number): void {
-    this.#wanted = false;
-    this.#wantedNew = false;
-    const batch = this.#batch(now);
-    if (batch.items.length === 0) {
-      this.#lastTickAt = now;
+  // The call is set up after the take that asked for it has returned (a microtask later), so a
+  // take never pays for building a batch or opening a connection.
+  #send(): void {
+    this.#inFlight = (async () => {
+      await undefined;
+      const now = this.#clock.now();
+      this.#wanted = false;
+      this.#wantedNew = false;
+      const batch = this.#batch(now);
+      if (batch.items.length === 0) {
+        this.#lastTickAt = now;
+        return;
+      }
+      this.#lastSentAt = now;
+      this.#inFlightSince = now;
+      let answer: LeaseAnswer;
+      try {
+        answer = await this.#lease(batch.items, { final: false });
+      } catch (e) {
+        this.#failed(e);
+        return;
+      }
+      this.#apply(answer, batch.keys, now);
+    })().finally(() => {
+      this.#inFlight = undefined;
+      this.#inFlightSince = undefined;
       this.#afterCall();
-      return;
-    }
-    this.#lastSentAt = now;
-    this.#inFlight = this.#lease(batch.items, { final: false })
-      .then(
-        (answer) => this.#apply(answer, batch.keys, now),
-        (e: unknown) => this.#failed(e),
-      )
-      .finally(() => {
-        this.#inFlight = undefined;
-        this.#afterCall();
-      });
+    });
   }
 
   #afterCall(): void {
@@ -296,6 +326,15 @@ export class LeasedCounterStore implements CounterStore {
         if (want === 0) this.#keys.delete(key);
       } else if (!k.answered || k.tokens <= k.lowWater) {
         want = this.#target(k, now) - Math.floor(k.tokens);
+      } else if (now - k.askedAt >= 2 * this.#refreshMs) {
+        // Rebalancing: a lease bigger than both this sidecar's recent demand and its fair share
+        // of the burst goes back in part, for the sidecars that share the key.
+        const keep = Math.max(this.#target(k, now), Math.ceil(k.bucket.capacity / Math.max(1, k.holders)));
+        const surplus = Math.floor(k.tokens) - keep;
+        if (surplus > 0) {
+          back += surplus;
+          k.tokens -= surplus;
+        }
       }
       if (back === 0 && want <= 0) continue;
       if (items.length >= MAX_LEASE_KEYS) {
@@ -353,6 +392,7 @@ export class LeasedCounterStore implements CounterStore {
   // Tokens asked for or handed back in a failed call are not retried: control may have
   // counted them, and counting twice would admit more than the limit.
   #failed(e: unknown): void {
+    if (this.#closed) return; // a call cut short by shutdown says nothing about control
     this.#lastError = (e as Error)?.message ?? String(e);
     this.#gapMs = Math.max(this.#refreshMs, this.#backoff.next());
     this.#wanted = true;
