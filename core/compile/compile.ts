@@ -97,7 +97,7 @@ export function compileDocuments(sources: readonly SourceDocument[]): CompileRes
   const body: SnapshotBody = {
     apiVersion: SNAPSHOT_API_VERSION,
     mesh: ctx.mesh,
-    services: services.map((d) => compileService(d)),
+    services: services.map((d) => compileService(d, ctx)),
     routes: routes.map((d) => compileRoute(d, ctx)),
     authentications: authentications.map((d) => compileAuthentication(d, ctx, claimed)),
     accessPolicies: ofKind<AccessPolicySpec>(docs, 'AccessPolicy').map((d) => compileAccessPolicy(d, ctx)),

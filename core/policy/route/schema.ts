@@ -54,7 +54,7 @@ const backendRef = z.strictObject({
   service: dnsLabel.describe('Service name (in the route’s namespace unless `namespace` is set).'),
   namespace: dnsLabel.optional().describe('Namespace of the service; the route’s own when omitted.'),
   subset: dnsLabel.optional().describe('Subset of that service; all endpoints when omitted.'),
-  port: z.number().int().min(1).max(65535).optional().describe('Port; the service’s port when omitted.'),
+  port: z.number().int().min(1).max(65535).optional().describe('Refused by the compiler: the backend is reached on its endpoints’ ports; name a subset instead.'),
   weight: z.number().int().min(0).max(100).optional().describe('Share of traffic in percent; the weights of a rule sum to 100. Defaults to 100 for a single backend.'),
 });
 

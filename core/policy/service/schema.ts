@@ -15,7 +15,7 @@ const hashOn = z.union(
     z.strictObject({
       cookie: z.strictObject({
         name: z.string().min(1).describe('Cookie name.'),
-        ttl: positiveDuration.optional().describe('If set, the proxy issues the cookie when absent (sticky sessions).'),
+        ttl: positiveDuration.optional().describe('Refused by the compiler: no data plane issues the cookie yet. Hash on a cookie the client already sends instead.'),
       }).describe('Hash on a cookie.'),
     }),
     z.strictObject({ sourceIp: z.literal(true).describe('Hash on the client IP.') }),
