@@ -23,6 +23,7 @@ const POLICY = [
   doc('Service', 'narrow', 'port: 8080\nconnectionLimits: { maxConnections: 1, maxPendingRequests: 0 }\nendpoints:\n  - address: 10.0.1.1'),
   doc('Service', 'flaky', 'port: 8080\noutlierDetection: { consecutiveGatewayErrors: 1 }\nendpoints:\n  - address: 10.0.2.1\n  - address: 10.0.2.2'),
   doc('Service', 'sticky', 'port: 8080\nloadBalancer: { algorithm: consistent-hash, hashOn: { header: x-user } }\nendpoints:\n  - address: 10.0.3.1\n  - address: 10.0.3.2'),
+  doc('Service', 'lr', 'port: 8080\nloadBalancer: { algorithm: least-request }\nendpoints:\n  - address: 10.0.4.1\n  - address: 10.0.4.2'),
   doc('Service', 'empty', 'port: 8080\nsubsets:\n  - { name: v1, labels: { version: v1 } }'),
   doc(
     'Route',
@@ -37,6 +38,7 @@ const POLICY = [
       rule('narrow', 'narrow'),
       rule('flaky', 'flaky'),
       rule('sticky', 'sticky'),
+      rule('lr', 'lr'),
       `  - name: empty\n    matches:\n      - path: { prefix: /empty }\n    backends: [{ service: empty, subset: v1 }]`,
     ].join('\n')}`,
   ),
@@ -266,6 +268,23 @@ describe('attempts stage: circuit breaker and outliers', () => {
     const third = await routed('/narrow', { pools });
     expect(await attemptsStage(third.c)).toBeUndefined();
     expect(third.tries).toHaveLength(1);
+  });
+
+  it('counts a try in flight for least-request: the next requests go to the idle endpoint', async () => {
+    const pools = new EndpointPools({ now: () => T0, random: () => 0.5 });
+    const held = deferred<TryOutcome<string>>();
+    const slow = await routed('/lr', { pools, tries: [() => held.promise] });
+    const inFlight = attemptsStage(slow.c);
+    const busy = slow.tries[0]?.endpoint;
+    for (let i = 0; i < 20; i++) {
+      const next = await routed('/lr', { pools, random: [i / 20, ((i * 7) % 20) / 20] });
+      expect(await attemptsStage(next.c)).toBeUndefined();
+      expect(next.tries[0]?.endpoint).not.toBe(busy);
+    }
+    held.resolve({ kind: 'committed', status: 200, value: 'slow' });
+    expect(await inFlight).toBeUndefined();
+    const service = runtime.services.get('default/lr');
+    expect(service && pools.pool(runtime.version, service, null, undefined).activeRequests(busy as string)).toBe(0);
   });
 
   it('reports an endpoint ejected by outlier detection; later requests avoid it', async () => {
