@@ -24,11 +24,11 @@ registerStatusRoutes(app);
 registerEndpointRoutes(app);
 registerRateLimitLeaseRoutes(app);
 
-app.notFound(() => errorResponse(new HttpError(404, 'not_found', 'no such endpoint; see docs/control-api.md')));
+app.notFound(() => errorResponse(new HttpError('not_found', 'no such endpoint; see docs/control-api.md')));
 app.onError((e) => {
   if (e instanceof HttpError) return errorResponse(e);
   console.error(JSON.stringify({ level: 'error', msg: 'unhandled', error: String(e), stack: (e as Error).stack }));
-  return errorResponse(new HttpError(500, 'internal', 'internal error; the change was not applied'));
+  return errorResponse(new HttpError('internal', 'internal error; the change was not applied'));
 });
 
 export default app;

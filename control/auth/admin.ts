@@ -23,9 +23,9 @@ export function parseAdminTokens(secret: string | undefined): AdminTokenEntry[] 
   try {
     parsed = JSON.parse(secret);
   } catch {
-    throw new HttpError(500, 'misconfigured', 'ADMIN_TOKENS secret is not JSON');
+    throw new HttpError('misconfigured', 'ADMIN_TOKENS secret is not JSON');
   }
-  if (!Array.isArray(parsed)) throw new HttpError(500, 'misconfigured', 'ADMIN_TOKENS secret must be a JSON array');
+  if (!Array.isArray(parsed)) throw new HttpError('misconfigured', 'ADMIN_TOKENS secret must be a JSON array');
   const entries = parsed.filter(
     (e): e is AdminTokenEntry => typeof e === 'object' && e !== null && /^[0-9a-f]{64}$/.test(String(e.sha256)) && (e.role === 'admin' || e.role === 'read'),
   );

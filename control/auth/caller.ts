@@ -22,21 +22,21 @@ const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 export async function authenticate(request: Request, env: ControlEnv, accept: Accept): Promise<Caller> {
   const token = bearerToken(request);
   const wants = [accept.admin ? 'an admin token' : '', accept.workload ? 'a JWT-SVID for this control plane' : ''].filter(Boolean).join(' or ');
-  if (!token) throw new HttpError(401, 'unauthenticated', `this call needs ${wants}: Authorization: Bearer <token>`, undefined, WWW_AUTHENTICATE);
+  if (!token) throw new HttpError('unauthenticated', `this call needs ${wants}: Authorization: Bearer <token>`, undefined, WWW_AUTHENTICATE);
 
   if (JWT.test(token)) {
-    if (!accept.workload) throw new HttpError(403, 'forbidden', 'workload identities may not make this call; it needs an admin token');
+    if (!accept.workload) throw new HttpError('forbidden', 'workload identities may not make this call; it needs an admin token');
     const auth = await authority(env);
     const result = await verifyJwtSvid(token, { trustBundle: { keys: auth.keys.publicJwks }, audience: auth.controlId, trustDomain: auth.trustDomain });
-    if (!result.ok) throw new HttpError(401, 'unauthenticated', `JWT-SVID refused (${result.code}): ${result.message}`, undefined, WWW_AUTHENTICATE);
+    if (!result.ok) throw new HttpError('unauthenticated', `JWT-SVID refused (${result.code}): ${result.message}`, undefined, WWW_AUTHENTICATE);
     const id = parseSpiffeId(result.spiffeId);
-    if (!id?.namespace || !id.service) throw new HttpError(403, 'forbidden', `${result.spiffeId} is not a workload identity (/ns/<namespace>/sa/<service>)`);
+    if (!id?.namespace || !id.service) throw new HttpError('forbidden', `${result.spiffeId} is not a workload identity (/ns/<namespace>/sa/<service>)`);
     return { kind: 'workload', spiffeId: result.spiffeId, namespace: id.namespace, service: id.service, expiresAt: result.expiresAt };
   }
 
   const role = await adminRole(token, env.ADMIN_TOKENS);
-  if (!role) throw new HttpError(401, 'unauthenticated', 'the token is not a valid admin token', undefined, WWW_AUTHENTICATE);
-  if (!accept.admin) throw new HttpError(403, 'forbidden', 'this call is for workloads (JWT-SVID), not admin tokens');
-  if (accept.admin === 'admin' && role !== 'admin') throw new HttpError(403, 'forbidden', 'this token has the read role; the call needs admin');
+  if (!role) throw new HttpError('unauthenticated', 'the token is not a valid admin token', undefined, WWW_AUTHENTICATE);
+  if (!accept.admin) throw new HttpError('forbidden', 'this call is for workloads (JWT-SVID), not admin tokens');
+  if (accept.admin === 'admin' && role !== 'admin') throw new HttpError('forbidden', 'this token has the read role; the call needs admin');
   return { kind: 'admin', role };
 }

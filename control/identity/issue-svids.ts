@@ -23,19 +23,17 @@ export interface SvidResponse {
 export function readSvidRequest(body: Record<string, unknown>): SvidRequest {
   const audiences = body.audiences ?? [];
   if (!Array.isArray(audiences) || audiences.length > 10 || !audiences.every((a) => typeof a === 'string' && a.length > 0 && a.length <= 512))
-    throw new HttpError(400, 'bad_request', 'audiences must be a list of at most 10 non-empty strings');
-  if (body.csr !== undefined && typeof body.csr !== 'string') throw new HttpError(400, 'bad_request', 'csr must be a PEM string');
+    throw new HttpError('bad_request', 'audiences must be a list of at most 10 non-empty strings');
+  if (body.csr !== undefined && typeof body.csr !== 'string') throw new HttpError('bad_request', 'csr must be a PEM string');
   return { audiences: [...new Set(audiences as string[])], ...(body.csr ? { csr: body.csr as string } : {}) };
 }
-
-const CSR_STATUS: Record<string, number> = { wrong_spiffe_id: 403, bad_csr: 400, csr_signature: 400, weak_key: 400 };
 
 export async function issueSvids(auth: Authority, spiffeId: string, request: SvidRequest, ttl: { jwtMs: number; x509Ms: number }): Promise<SvidResponse> {
   const iso = (ms: number) => new Date(ms).toISOString();
   let x509Svid: SvidResponse['x509Svid'];
   if (request.csr) {
     const issued = await issueX509Svid(auth.ca, { csrPem: request.csr, spiffeId, ttlMs: ttl.x509Ms });
-    if (!issued.ok) throw new HttpError(CSR_STATUS[issued.code] ?? 400, issued.code, issued.message);
+    if (!issued.ok) throw new HttpError(issued.code, issued.message);
     x509Svid = { certificatePem: issued.certificatePem, expiresAt: iso(issued.expiresAt), serialNumber: issued.serialNumber };
   }
   const control = await mintJwtSvid({ spiffeId, audience: [auth.controlId], ttlMs: ttl.jwtMs, key: auth.keys.active });

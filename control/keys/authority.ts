@@ -36,18 +36,18 @@ async function load(env: ControlEnv): Promise<Authority> {
   try {
     entries = JSON.parse(env.CA) as CaEntry[];
   } catch {
-    throw new HttpError(500, 'misconfigured', 'CA secret is not JSON');
+    throw new HttpError('misconfigured', 'CA secret is not JSON');
   }
-  if (!Array.isArray(entries) || entries.length === 0) throw new HttpError(500, 'misconfigured', 'CA secret must be a non-empty JSON array');
+  if (!Array.isArray(entries) || entries.length === 0) throw new HttpError('misconfigured', 'CA secret must be a non-empty JSON array');
   const active = entries.filter((e) => (e.status ?? 'active') === 'active');
-  if (active.length !== 1) throw new HttpError(500, 'misconfigured', `CA: exactly one CA must have status "active", found ${active.length}`);
+  if (active.length !== 1) throw new HttpError('misconfigured', `CA: exactly one CA must have status "active", found ${active.length}`);
   let ca: CertificateAuthority;
   try {
     ca = await loadCertificateAuthority(active[0] as CaEntry);
   } catch (e) {
-    throw new HttpError(500, 'misconfigured', `CA: the active CA cannot be loaded: ${(e as Error).message}`);
+    throw new HttpError('misconfigured', `CA: the active CA cannot be loaded: ${(e as Error).message}`);
   }
-  if (ca.notAfter <= Date.now()) throw new HttpError(500, 'misconfigured', `CA: the active CA expired at ${new Date(ca.notAfter).toISOString()}; rotate it`);
+  if (ca.notAfter <= Date.now()) throw new HttpError('misconfigured', `CA: the active CA expired at ${new Date(ca.notAfter).toISOString()}; rotate it`);
   return {
     keys: await loadSigningKeys(env.SIGNING_KEYS),
     ca,
@@ -58,6 +58,6 @@ async function load(env: ControlEnv): Promise<Authority> {
 }
 
 export function authority(env: ControlEnv): Promise<Authority> {
-  if (!env.CA) return Promise.reject(new HttpError(500, 'misconfigured', 'CA secret is not set (wrangler secret put CA)'));
+  if (!env.CA) return Promise.reject(new HttpError('misconfigured', 'CA secret is not set (wrangler secret put CA)'));
   return memoizeBySecret(cache, `${env.SIGNING_KEYS}\u0000${env.CA}`, () => load(env));
 }

@@ -19,7 +19,7 @@ export interface LoadedSigningKeys {
 const cache = new Map<string, Promise<LoadedSigningKeys>>();
 
 function misconfigured(message: string): HttpError {
-  return new HttpError(500, 'misconfigured', `SIGNING_KEYS: ${message}`);
+  return new HttpError('misconfigured', `SIGNING_KEYS: ${message}`);
 }
 
 async function load(secret: string): Promise<LoadedSigningKeys> {

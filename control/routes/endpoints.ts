@@ -21,14 +21,14 @@ const MAX_TTL_SECONDS = 300;
 function readRegistration(body: Record<string, unknown>, serviceId: string, spiffeId: string, defaultTtl: number): EndpointRecord {
   const { instanceId, address, port, labels, ttlSeconds, service } = body;
   if (service !== undefined && service !== serviceId && service !== serviceId.split('/')[1])
-    throw new HttpError(403, 'forbidden', `this identity (${spiffeId}) may register only its own service ${serviceId}, not ${String(service)}`);
-  if (typeof instanceId !== 'string' || !INSTANCE_ID.test(instanceId)) throw new HttpError(400, 'bad_request', 'instanceId must be 1-128 characters of A-Z a-z 0-9 . _ : -');
-  if (typeof address !== 'string' || !ADDRESS.test(address)) throw new HttpError(400, 'bad_request', 'address must be an IP address or host name');
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw new HttpError(400, 'bad_request', 'port must be 1-65535');
+    throw new HttpError('forbidden', `this identity (${spiffeId}) may register only its own service ${serviceId}, not ${String(service)}`);
+  if (typeof instanceId !== 'string' || !INSTANCE_ID.test(instanceId)) throw new HttpError('bad_request', 'instanceId must be 1-128 characters of A-Z a-z 0-9 . _ : -');
+  if (typeof address !== 'string' || !ADDRESS.test(address)) throw new HttpError('bad_request', 'address must be an IP address or host name');
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw new HttpError('bad_request', 'port must be 1-65535');
   if (labels !== undefined && (typeof labels !== 'object' || labels === null || Array.isArray(labels) || !Object.values(labels).every((v) => typeof v === 'string')))
-    throw new HttpError(400, 'bad_request', 'labels must map strings to strings');
+    throw new HttpError('bad_request', 'labels must map strings to strings');
   const ttl = ttlSeconds === undefined ? Math.min(defaultTtl, MAX_TTL_SECONDS) : Number(ttlSeconds);
-  if (!Number.isFinite(ttl) || ttl <= 0 || ttl > MAX_TTL_SECONDS) throw new HttpError(400, 'bad_request', `ttlSeconds must be in (0, ${MAX_TTL_SECONDS}]`);
+  if (!Number.isFinite(ttl) || ttl <= 0 || ttl > MAX_TTL_SECONDS) throw new HttpError('bad_request', `ttlSeconds must be in (0, ${MAX_TTL_SECONDS}]`);
   return { service: serviceId, instanceId, address, port, labels: (labels as Record<string, string> | undefined) ?? {}, spiffeId, expiresAt: Date.now() + ttl * 1000 };
 }
 
@@ -46,7 +46,7 @@ async function signedView(env: ControlEnv, view: EndpointsView): Promise<Respons
 export function registerEndpointRoutes(app: App): void {
   app.post('/v1/endpoints', async (c) => {
     const caller = await authenticate(c.req.raw, c.env, { workload: true });
-    if (caller.kind !== 'workload') throw new HttpError(403, 'forbidden', 'endpoints are registered by workloads');
+    if (caller.kind !== 'workload') throw new HttpError('forbidden', 'endpoints are registered by workloads');
     const serviceId = `${caller.namespace}/${caller.service}`;
     const record = readRegistration(await readJsonBody(c.req.raw, 64 * 1024), serviceId, caller.spiffeId, Number(c.env.ENDPOINT_TTL_SECONDS));
     const changed = await controlState(c.env).registerEndpoint(record);
@@ -55,11 +55,11 @@ export function registerEndpointRoutes(app: App): void {
 
   app.delete('/v1/endpoints/:instanceId', async (c) => {
     const caller = await authenticate(c.req.raw, c.env, { workload: true });
-    if (caller.kind !== 'workload') throw new HttpError(403, 'forbidden', 'endpoints are deregistered by workloads');
+    if (caller.kind !== 'workload') throw new HttpError('forbidden', 'endpoints are deregistered by workloads');
     const state = controlState(c.env);
     const serviceId = `${caller.namespace}/${caller.service}`;
     const existing = await state.getEndpoint(serviceId, c.req.param('instanceId'));
-    if (!existing) throw new HttpError(404, 'unknown_instance', `no instance ${c.req.param('instanceId')} is registered for ${serviceId}`);
+    if (!existing) throw new HttpError('unknown_instance', `no instance ${c.req.param('instanceId')} is registered for ${serviceId}`);
     await state.deregisterEndpoint(serviceId, existing.instanceId);
     return c.body(null, 204);
   });

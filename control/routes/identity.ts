@@ -38,8 +38,8 @@ const REFUSED: Record<string, string> = {
 function claimedWorkload(body: Record<string, unknown>): { namespace: string; service: string } | undefined {
   if (body.service === undefined && body.namespace === undefined) return undefined;
   const { service, namespace = 'default' } = body;
-  if (typeof service !== 'string' || !DNS_LABEL.test(service)) throw new HttpError(400, 'bad_request', 'service must be a DNS label (the service this workload runs as)');
-  if (typeof namespace !== 'string' || !DNS_LABEL.test(namespace)) throw new HttpError(400, 'bad_request', 'namespace must be a DNS label');
+  if (typeof service !== 'string' || !DNS_LABEL.test(service)) throw new HttpError('bad_request', 'service must be a DNS label (the service this workload runs as)');
+  if (typeof namespace !== 'string' || !DNS_LABEL.test(namespace)) throw new HttpError('bad_request', 'namespace must be a DNS label');
   return { namespace, service };
 }
 
@@ -55,7 +55,7 @@ function requireClaimed(claimed: { namespace: string; service: string } | undefi
   const provenName = proven?.namespace && proven.service ? `${proven.namespace}/${proven.service}` : spiffeId;
   const wanted = `${claimed.namespace}/${claimed.service}`;
   const advice = credential === 'join token' ? `; the token was not used: start ${wanted} with a join token made for it` : '';
-  throw new HttpError(403, 'wrong_service', `this ${credential} is for ${provenName} (${spiffeId}), not ${wanted}, the service this workload says it is${advice}`);
+  throw new HttpError('wrong_service', `this ${credential} is for ${provenName} (${spiffeId}), not ${wanted}, the service this workload says it is${advice}`);
 }
 
 async function svidInputs(request: Request, env: ControlEnv) {
@@ -75,14 +75,14 @@ export function registerIdentityRoutes(app: App): void {
     const body = await readJsonBody(c.req.raw, maxBodyBytes(c.env));
     const service = body.service;
     const namespace = body.namespace ?? 'default';
-    if (typeof service !== 'string' || !DNS_LABEL.test(service)) throw new HttpError(400, 'bad_request', 'service must be a DNS label (the workload’s service name)');
-    if (typeof namespace !== 'string' || !DNS_LABEL.test(namespace)) throw new HttpError(400, 'bad_request', 'namespace must be a DNS label');
+    if (typeof service !== 'string' || !DNS_LABEL.test(service)) throw new HttpError('bad_request', 'service must be a DNS label (the workload’s service name)');
+    if (typeof namespace !== 'string' || !DNS_LABEL.test(namespace)) throw new HttpError('bad_request', 'namespace must be a DNS label');
     if (namespace === CONTROL_NAMESPACE || (namespace === GATEWAY_NAMESPACE && service === GATEWAY_SERVICE))
-      throw new HttpError(403, 'reserved_identity', `${namespace}/${service} is reserved for Weft's own components; it cannot be joined with a token`);
+      throw new HttpError('reserved_identity', `${namespace}/${service} is reserved for Weft's own components; it cannot be joined with a token`);
     const ttlMs = body.ttl === undefined ? 15 * 60 * 1000 : typeof body.ttl === 'string' ? parseDuration(body.ttl) : undefined;
-    if (ttlMs === undefined || ttlMs <= 0 || ttlMs > MAX_JOIN_TOKEN_TTL_MS) throw new HttpError(400, 'bad_request', 'ttl must be a duration such as 15m, at most 24h');
+    if (ttlMs === undefined || ttlMs <= 0 || ttlMs > MAX_JOIN_TOKEN_TTL_MS) throw new HttpError('bad_request', 'ttl must be a duration such as 15m, at most 24h');
     const uses = body.uses ?? 1;
-    if (typeof uses !== 'number' || !Number.isInteger(uses) || uses < 1 || uses > 1000) throw new HttpError(400, 'bad_request', 'uses must be a whole number from 1 to 1000');
+    if (typeof uses !== 'number' || !Number.isInteger(uses) || uses < 1 || uses > 1000) throw new HttpError('bad_request', 'uses must be a whole number from 1 to 1000');
     const auth = await authority(c.env);
     const spiffeId = formatSpiffeId(auth.trustDomain, namespace, service);
     const token = randomToken();
@@ -94,25 +94,25 @@ export function registerIdentityRoutes(app: App): void {
   app.post('/v1/identity/svid', async (c) => {
     // Who first, then the body: an unauthenticated caller gets 401, never a body error.
     const token = bearerToken(c.req.raw);
-    if (!token) throw new HttpError(401, 'unauthenticated', 'prove the workload identity: Authorization: Bearer <join token (wjt_…) or JWT-SVID>', undefined, WWW_AUTHENTICATE);
+    if (!token) throw new HttpError('unauthenticated', 'prove the workload identity: Authorization: Bearer <join token (wjt_…) or JWT-SVID>', undefined, WWW_AUTHENTICATE);
     if (token.startsWith(JOIN_TOKEN_PREFIX)) {
       const state = controlState(c.env);
       const hash = await sha256Hex(token);
       const checked = await state.checkJoinToken(hash);
-      if (!checked.ok) throw new HttpError(401, 'invalid_join_token', REFUSED[checked.reason] as string, undefined, WWW_AUTHENTICATE);
+      if (!checked.ok) throw new HttpError('invalid_join_token', REFUSED[checked.reason] as string, undefined, WWW_AUTHENTICATE);
       const { request, claimed, auth, ttl } = await svidInputs(c.req.raw, c.env);
       requireClaimed(claimed, checked.spiffeId, 'join token');
       // Issue first (a bad CSR must not burn the token), then use the token atomically.
       const issued = await issueSvids(auth, checked.spiffeId, request, ttl);
       const redeemed = await state.redeemJoinToken(hash);
-      if (!redeemed.ok) throw new HttpError(401, 'invalid_join_token', REFUSED[redeemed.reason] as string, undefined, WWW_AUTHENTICATE);
+      if (!redeemed.ok) throw new HttpError('invalid_join_token', REFUSED[redeemed.reason] as string, undefined, WWW_AUTHENTICATE);
       return c.json(issued);
     }
 
     if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token))
-      throw new HttpError(401, 'unauthenticated', 'expected a join token (wjt_…) or a JWT-SVID for this control plane', undefined, WWW_AUTHENTICATE);
+      throw new HttpError('unauthenticated', 'expected a join token (wjt_…) or a JWT-SVID for this control plane', undefined, WWW_AUTHENTICATE);
     const caller = await authenticate(c.req.raw, c.env, { workload: true });
-    if (caller.kind !== 'workload') throw new HttpError(403, 'forbidden', 'SVIDs are issued to workloads');
+    if (caller.kind !== 'workload') throw new HttpError('forbidden', 'SVIDs are issued to workloads');
     const { request, claimed, auth, ttl } = await svidInputs(c.req.raw, c.env);
     requireClaimed(claimed, caller.spiffeId, 'SVID');
     return c.json(await issueSvids(auth, caller.spiffeId, request, ttl));

@@ -25,7 +25,7 @@ export interface PushInput {
 
 function invalid(errors: PolicyError[]): HttpError {
   const sorted = sortPolicyErrors(errors);
-  return new HttpError(422, 'invalid_policy', `${sorted.length} error${sorted.length === 1 ? '' : 's'}; nothing was applied. ${formatPolicyError(sorted[0] as PolicyError)}`, {
+  return new HttpError('invalid_policy', `${sorted.length} error${sorted.length === 1 ? '' : 's'}; nothing was applied. ${formatPolicyError(sorted[0] as PolicyError)}`, {
     errors: sorted,
     lines: sorted.map(formatPolicyError),
   });
@@ -33,12 +33,12 @@ function invalid(errors: PolicyError[]): HttpError {
 
 function readMetadata(value: unknown): PushMetadata {
   if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null) throw new HttpError(400, 'bad_request', 'metadata must be an object {commit, author, message}');
+  if (typeof value !== 'object' || value === null) throw new HttpError('bad_request', 'metadata must be an object {commit, author, message}');
   const out: PushMetadata = {};
   for (const k of ['commit', 'author', 'message'] as const) {
     const v = (value as Record<string, unknown>)[k];
     if (v === undefined) continue;
-    if (typeof v !== 'string' || v.length > 1000) throw new HttpError(400, 'bad_request', `metadata.${k} must be a string of at most 1000 characters`);
+    if (typeof v !== 'string' || v.length > 1000) throw new HttpError('bad_request', `metadata.${k} must be a string of at most 1000 characters`);
     out[k] = v;
   }
   return out;
@@ -48,18 +48,18 @@ function sourcesOf(body: Record<string, unknown>): { documents: SourceDocument[]
   if (body.files !== undefined) {
     const files = body.files;
     if (typeof files !== 'object' || files === null || Array.isArray(files) || !Object.values(files).every((t) => typeof t === 'string'))
-      throw new HttpError(400, 'bad_request', 'files must be an object mapping file names to YAML text');
+      throw new HttpError('bad_request', 'files must be an object mapping file names to YAML text');
     const loaded = Object.entries(files as Record<string, string>).map(([name, text]) => loadPolicyYaml(name, text));
     return { documents: loaded.flatMap((l) => l.documents), errors: loaded.flatMap((l) => l.errors) };
   }
   if (Array.isArray(body.documents)) return { documents: body.documents.map((d, i) => plainDocument(d, `documents[${i}]`, i)), errors: [] };
-  throw new HttpError(400, 'bad_request', 'expected files (name → YAML text) or documents (array)');
+  throw new HttpError('bad_request', 'expected files (name → YAML text) or documents (array)');
 }
 
 export async function readPushInput(body: Record<string, unknown>): Promise<PushInput> {
   const source = readMetadata(body.metadata);
   if (body.snapshot !== undefined)
-    throw new HttpError(400, 'bad_request', 'push policy documents (files or documents), not a compiled snapshot: control signs only what it compiled and validated itself');
+    throw new HttpError('bad_request', 'push policy documents (files or documents), not a compiled snapshot: control signs only what it compiled and validated itself');
   const { documents, errors } = sourcesOf(body);
   const compiled = compileDocuments(documents);
   const all = [...errors, ...(compiled.ok ? [] : compiled.errors)];

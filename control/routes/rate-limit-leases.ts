@@ -21,27 +21,27 @@ const NODE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 function wholeNumber(v: unknown, field: string, at: number): number {
   if (v === undefined) return 0;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_BUCKET_NUMBER)
-    throw new HttpError(400, 'bad_request', `leases[${at}].${field} must be a whole number from 0 to ${MAX_BUCKET_NUMBER}`);
+    throw new HttpError('bad_request', `leases[${at}].${field} must be a whole number from 0 to ${MAX_BUCKET_NUMBER}`);
   return v;
 }
 
 /** Validates a lease request; `scope` (the caller's service) prefixes every key. */
 export function readLeaseRequest(body: Record<string, unknown>, scope: string): { nodeId: string; asks: LeaseAsk[] } {
   const { nodeId, leases } = body;
-  if (typeof nodeId !== 'string' || !NODE_ID.test(nodeId)) throw new HttpError(400, 'bad_request', 'nodeId must be 1-128 characters of A-Z a-z 0-9 . _ : -');
+  if (typeof nodeId !== 'string' || !NODE_ID.test(nodeId)) throw new HttpError('bad_request', 'nodeId must be 1-128 characters of A-Z a-z 0-9 . _ : -');
   if (!Array.isArray(leases) || leases.length === 0 || leases.length > MAX_LEASE_KEYS)
-    throw new HttpError(400, 'bad_request', `leases must be an array of 1 to ${MAX_LEASE_KEYS} entries; send more keys in further calls`);
+    throw new HttpError('bad_request', `leases must be an array of 1 to ${MAX_LEASE_KEYS} entries; send more keys in further calls`);
   const seen = new Set<string>();
   const asks = leases.map((item: unknown, i): LeaseAsk => {
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new HttpError(400, 'bad_request', `leases[${i}] must be an object {key, capacity, refillPerSecond, want, return}`);
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new HttpError('bad_request', `leases[${i}] must be an object {key, capacity, refillPerSecond, want, return}`);
     const { key, capacity, refillPerSecond } = item as Record<string, unknown>;
-    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) throw new HttpError(400, 'bad_request', `leases[${i}].key must be a string of 1 to ${MAX_KEY_LENGTH} characters`);
-    if (seen.has(key)) throw new HttpError(400, 'bad_request', `leases[${i}].key repeats an earlier key in this call; send one entry per key`);
+    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) throw new HttpError('bad_request', `leases[${i}].key must be a string of 1 to ${MAX_KEY_LENGTH} characters`);
+    if (seen.has(key)) throw new HttpError('bad_request', `leases[${i}].key repeats an earlier key in this call; send one entry per key`);
     seen.add(key);
     if (typeof capacity !== 'number' || !Number.isFinite(capacity) || capacity < 1 || capacity > MAX_BUCKET_NUMBER)
-      throw new HttpError(400, 'bad_request', `leases[${i}].capacity must be a number from 1 to ${MAX_BUCKET_NUMBER} (the limit's burst)`);
+      throw new HttpError('bad_request', `leases[${i}].capacity must be a number from 1 to ${MAX_BUCKET_NUMBER} (the limit's burst)`);
     if (typeof refillPerSecond !== 'number' || !Number.isFinite(refillPerSecond) || refillPerSecond <= 0 || refillPerSecond > MAX_BUCKET_NUMBER)
-      throw new HttpError(400, 'bad_request', `leases[${i}].refillPerSecond must be a number above 0 and at most ${MAX_BUCKET_NUMBER}`);
+      throw new HttpError('bad_request', `leases[${i}].refillPerSecond must be a number above 0 and at most ${MAX_BUCKET_NUMBER}`);
     const record = item as Record<string, unknown>;
     return { key: `${scope}|${key}`, bucket: { capacity, refillPerSecond }, want: wholeNumber(record.want, 'want', i), returned: wholeNumber(record.return, 'return', i) };
   });
@@ -51,7 +51,7 @@ export function readLeaseRequest(body: Record<string, unknown>, scope: string): 
 export function registerRateLimitLeaseRoutes(app: App): void {
   app.post('/v1/ratelimit/leases', async (c) => {
     const caller = await authenticate(c.req.raw, c.env, { workload: true });
-    if (caller.kind !== 'workload') throw new HttpError(403, 'forbidden', 'rate-limit leases are for workloads');
+    if (caller.kind !== 'workload') throw new HttpError('forbidden', 'rate-limit leases are for workloads');
     const scope = `${caller.namespace}/${caller.service}`;
     const { nodeId, asks } = readLeaseRequest(await readJsonBody(c.req.raw, 256 * 1024), scope);
     // One RPC per shard that holds any of the keys, all at once; answers go back in ask order.

@@ -33,10 +33,10 @@ function expectedBase(request: Request, current: string | null): string | null {
   const named = versionFromHeader(request.headers.get('if-match'));
   if (named === undefined) {
     if (current === null) return null;
-    throw new HttpError(428, 'precondition_required', `name the version your change is based on: If-Match: "${current}" (the current version), so a concurrent push cannot be overwritten`);
+    throw new HttpError('precondition_required', `name the version your change is based on: If-Match: "${current}" (the current version), so a concurrent push cannot be overwritten`);
   }
   if (named !== current)
-    throw new HttpError(409, 'conflict', `current is ${current?.slice(0, 12) ?? 'empty'}, but this change is based on ${named.slice(0, 12)}; fetch, rebase and push again`, { current });
+    throw new HttpError('conflict', `current is ${current?.slice(0, 12) ?? 'empty'}, but this change is based on ${named.slice(0, 12)}; fetch, rebase and push again`, { current });
   return named;
 }
 
@@ -46,7 +46,7 @@ export function registerSnapshotRoutes(app: App): void {
     const input = await readPushInput(await readJsonBody(c.req.raw, maxBodyBytes(c.env)));
     const auth = await authority(c.env);
     if (input.body.mesh.trustDomain !== auth.trustDomain)
-      throw new HttpError(422, 'trust_domain_mismatch', `Mesh trustDomain "${input.body.mesh.trustDomain}" does not match this control plane's CA ("${auth.trustDomain}")`);
+      throw new HttpError('trust_domain_mismatch', `Mesh trustDomain "${input.body.mesh.trustDomain}" does not match this control plane's CA ("${auth.trustDomain}")`);
     const state = controlState(c.env);
     const cur = await state.currentSnapshot();
     const currentVersion = cur?.version ?? null;
@@ -62,7 +62,7 @@ export function registerSnapshotRoutes(app: App): void {
     const snapshot: Snapshot = { version: input.version, metadata, body: input.body };
     const jws = await signSnapshot(snapshot, auth.keys.active);
     const result = await state.commitSnapshot({ version: input.version, jws, metadata, expected, action: 'push' });
-    if (!result.ok) throw new HttpError(409, 'conflict', `current moved to ${result.current?.slice(0, 12) ?? 'empty'} while this push was applied; fetch, rebase and push again`, { current: result.current });
+    if (!result.ok) throw new HttpError('conflict', `current moved to ${result.current?.slice(0, 12) ?? 'empty'} while this push was applied; fetch, rebase and push again`, { current: result.current });
     return c.json({ version: input.version, previous: result.previous, unchanged: false, diff }, 201, { etag: etag(input.version) });
   });
 
@@ -73,19 +73,19 @@ export function registerSnapshotRoutes(app: App): void {
     const wait = waitSeconds(c.req.query('wait'));
     let version = (await state.currentSnapshot())?.version ?? null;
     if (version === known && wait > 0) version = (await state.waitForSnapshot(known, wait * 1000)) ?? version;
-    if (version === null) throw new HttpError(404, 'no_snapshot', 'nothing has been pushed yet');
+    if (version === null) throw new HttpError('nothing_pushed', 'nothing has been pushed yet');
     if (version === known) return notModified(version);
     const snap = await state.getSnapshot(version);
-    if (!snap) throw new HttpError(500, 'storage', `current version ${version} is missing from storage`);
+    if (!snap) throw new HttpError('storage', `current version ${version} is missing from storage`);
     return jwsResponse(snap.jws, version);
   });
 
   app.get('/v1/snapshot/:version', async (c) => {
     await authenticate(c.req.raw, c.env, { admin: 'read', workload: true });
     const version = c.req.param('version');
-    if (!VERSION.test(version)) throw new HttpError(400, 'bad_request', 'a version is 64 lower-case hex characters');
+    if (!VERSION.test(version)) throw new HttpError('bad_request', 'a version is 64 lower-case hex characters');
     const snap = await controlState(c.env).getSnapshot(version);
-    if (!snap) throw new HttpError(404, 'unknown_version', `no snapshot ${version.slice(0, 12)} is stored`);
+    if (!snap) throw new HttpError('unknown_version', `no snapshot ${version.slice(0, 12)} is stored`);
     return jwsResponse(snap.jws, version);
   });
 
@@ -100,10 +100,10 @@ export function registerSnapshotRoutes(app: App): void {
     await authenticate(c.req.raw, c.env, { admin: 'admin' });
     const body = await readJsonBody(c.req.raw, maxBodyBytes(c.env));
     const version = body.version;
-    if (typeof version !== 'string' || !VERSION.test(version)) throw new HttpError(400, 'bad_request', 'expected {"version": "<64 hex characters>"}');
+    if (typeof version !== 'string' || !VERSION.test(version)) throw new HttpError('bad_request', 'expected {"version": "<64 hex characters>"}');
     const state = controlState(c.env);
     const target = await state.getSnapshot(version);
-    if (!target) throw new HttpError(404, 'unknown_version', `no snapshot ${version.slice(0, 12)} is stored; see GET /v1/snapshots`);
+    if (!target) throw new HttpError('unknown_version', `no snapshot ${version.slice(0, 12)} is stored; see GET /v1/snapshots`);
     const currentVersion = (await state.currentSnapshot())?.version ?? null;
     const expected = c.req.header('if-match') ? expectedBase(c.req.raw, currentVersion) : currentVersion;
     if (version === currentVersion) return c.json({ version, previous: currentVersion, unchanged: true }, 200, { etag: etag(version) });
@@ -114,7 +114,7 @@ export function registerSnapshotRoutes(app: App): void {
     const metadata = { ...old.metadata, createdAt: new Date().toISOString() };
     const jws = await signSnapshot({ ...old, metadata }, (await authority(c.env)).keys.active);
     const result = await state.commitSnapshot({ version, jws, metadata, expected, action: 'rollback' });
-    if (!result.ok) throw new HttpError(409, 'conflict', 'current moved during the rollback; try again', { current: result.current });
+    if (!result.ok) throw new HttpError('conflict', 'current moved during the rollback; try again', { current: result.current });
     return c.json({ version, previous: result.previous, unchanged: false }, 200, { etag: etag(version) });
   });
 }

@@ -22,24 +22,22 @@ const NODE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 export function readStatusReport(body: Record<string, unknown>, caller: { spiffeId: string; namespace: string; service: string }): NodeStatus {
   const { nodeId, kind, appliedVersion, rejected, lastKnownGood, time } = body;
-  if (typeof nodeId !== 'string' || !NODE_ID.test(nodeId)) throw new HttpError(400, 'bad_request', 'nodeId must be 1-128 characters of A-Z a-z 0-9 . _ : -');
-  if (kind !== 'gateway' && kind !== 'sidecar') throw new HttpError(400, 'bad_request', 'kind must be "gateway" or "sidecar"');
+  if (typeof nodeId !== 'string' || !NODE_ID.test(nodeId)) throw new HttpError('bad_request', 'nodeId must be 1-128 characters of A-Z a-z 0-9 . _ : -');
+  if (kind !== 'gateway' && kind !== 'sidecar') throw new HttpError('bad_request', 'kind must be "gateway" or "sidecar"');
   if (kind === 'gateway' && (caller.namespace !== GATEWAY_NAMESPACE || caller.service !== GATEWAY_SERVICE))
-    throw new HttpError(
-      403,
-      'reserved_identity',
+    throw new HttpError('reserved_identity',
       `kind "gateway" is reserved for the gateway's identity (ns/${GATEWAY_NAMESPACE}/sa/${GATEWAY_SERVICE}); ${caller.spiffeId} is a workload and reports kind "sidecar"`,
     );
   if (appliedVersion !== undefined && appliedVersion !== null && (typeof appliedVersion !== 'string' || !VERSION.test(appliedVersion)))
-    throw new HttpError(400, 'bad_request', 'appliedVersion must be a snapshot version (64 hex characters) or null');
+    throw new HttpError('bad_request', 'appliedVersion must be a snapshot version (64 hex characters) or null');
   let rejectedValue: NodeStatus['rejected'] = null;
   if (rejected !== undefined && rejected !== null) {
     const r = rejected as { version?: unknown; reason?: unknown };
     if (typeof r !== 'object' || typeof r.version !== 'string' || !VERSION.test(r.version) || typeof r.reason !== 'string')
-      throw new HttpError(400, 'bad_request', 'rejected must be {version, reason}');
+      throw new HttpError('bad_request', 'rejected must be {version, reason}');
     rejectedValue = { version: r.version, reason: r.reason.slice(0, 2000) };
   }
-  if (lastKnownGood !== undefined && typeof lastKnownGood !== 'boolean') throw new HttpError(400, 'bad_request', 'lastKnownGood must be a boolean');
+  if (lastKnownGood !== undefined && typeof lastKnownGood !== 'boolean') throw new HttpError('bad_request', 'lastKnownGood must be a boolean');
   return {
     nodeId,
     kind,
@@ -71,7 +69,7 @@ function present(n: NodeStatus, current: string | null, staleMs: number, now: nu
 export function registerStatusRoutes(app: App): void {
   app.post('/v1/status', async (c) => {
     const caller = await authenticate(c.req.raw, c.env, { workload: true });
-    if (caller.kind !== 'workload') throw new HttpError(403, 'forbidden', 'status is reported by workloads');
+    if (caller.kind !== 'workload') throw new HttpError('forbidden', 'status is reported by workloads');
     await controlState(c.env).reportStatus(readStatusReport(await readJsonBody(c.req.raw, 64 * 1024), caller));
     return c.body(null, 204);
   });
@@ -89,9 +87,9 @@ export function registerStatusRoutes(app: App): void {
   app.get('/v1/snapshot/:version/convergence', async (c) => {
     await authenticate(c.req.raw, c.env, { admin: 'read' });
     const version = c.req.param('version');
-    if (!VERSION.test(version)) throw new HttpError(400, 'bad_request', 'a version is 64 lower-case hex characters');
+    if (!VERSION.test(version)) throw new HttpError('bad_request', 'a version is 64 lower-case hex characters');
     const state = controlState(c.env);
-    if (!(await state.hasSnapshot(version))) throw new HttpError(404, 'unknown_version', `no snapshot ${version.slice(0, 12)} is stored`);
+    if (!(await state.hasSnapshot(version))) throw new HttpError('unknown_version', `no snapshot ${version.slice(0, 12)} is stored`);
     const current = (await state.currentSnapshot())?.version ?? null;
     const staleMs = Number(c.env.STATUS_STALE_AFTER_SECONDS) * 1000;
     const now = Date.now();

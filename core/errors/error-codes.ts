@@ -9,6 +9,9 @@ export const ERROR_STATUS = {
   bad_json: 400,
   invalid_path: 400,
   body_too_large: 413,
+  bad_csr: 400,
+  csr_signature: 400,
+  weak_key: 400,
   // routing
   no_route: 404,
   not_found: 404,
@@ -38,6 +41,7 @@ export const ERROR_STATUS = {
   forbidden: 403,
   reserved_identity: 403,
   wrong_service: 403,
+  wrong_spiffe_id: 403,
   rate_limited: 429,
   // policy's own answers
   fault_injected: 503,
@@ -54,7 +58,7 @@ export const ERROR_STATUS = {
   // control's
   unknown_version: 404,
   unknown_instance: 404,
-  no_current_snapshot: 404,
+  nothing_pushed: 404,
   conflict: 409,
   invalid_policy: 422,
   trust_domain_mismatch: 422,

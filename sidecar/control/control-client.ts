@@ -142,7 +142,7 @@ export async function startControlClient(options: ControlClientOptions): Promise
         await Promise.all(
           [snapshotWatch, endpointsWatch].map((w) =>
             fetchOnce(w, false).catch((e: unknown) => {
-              if (!(e instanceof ControlError && e.code === 'no_snapshot')) log({ level: 'warn', msg: `first ${w.what} fetch failed; the watch retries`, error: (e as Error).message });
+              if (!(e instanceof ControlError && e.code === 'nothing_pushed')) log({ level: 'warn', msg: `first ${w.what} fetch failed; the watch retries`, error: (e as Error).message });
             }),
           ),
         );

@@ -55,7 +55,7 @@ export async function runWatch(o: WatchOptions): Promise<void> {
       if (signal.aborted) return;
       const wait = backoff.next();
       // Nothing pushed yet is not a failure: control held the long poll, then said so.
-      if (!(e instanceof ControlError && e.code === 'no_snapshot'))
+      if (!(e instanceof ControlError && e.code === 'nothing_pushed'))
         o.log({ level: 'warn', msg: `${o.what} watch failed; retrying`, error: (e as Error).message, retryInMs: Math.round(wait) });
       await sleep(wait, signal);
     }

@@ -48,7 +48,7 @@ describe('PUT /v1/snapshot and GET /v1/snapshot', () => {
   it('answers 404 with the JSON error shape before anything is pushed', async () => {
     const res = await getSnapshot();
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: { code: 'no_snapshot', message: 'nothing has been pushed yet' } });
+    expect(await res.json()).toEqual({ error: { code: 'nothing_pushed', message: 'nothing has been pushed yet' } });
   });
 
   it('a long poll answers as soon as a push changes current', async () => {
