@@ -34,7 +34,8 @@ async function verified(c: PipelineContext, inbound: InboundPieces, svid: string
     const v = await inbound.verifyEdgeToken(edgeToken, peer);
     if (!v.ok) return refuse('unauthenticated', `edge token refused (${v.code}): ${v.message}`);
     user = v.value;
-    peer ??= inbound.edgeIssuer();
+    // A valid edge token without an SVID proves the gateway as the peer (when the bundle names one).
+    peer ??= inbound.edgeIssuer() || null;
   }
   return decide(c, inbound, peer, user);
 }

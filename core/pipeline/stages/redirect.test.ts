@@ -61,6 +61,15 @@ describe('redirect stage', () => {
     });
   });
 
+  it('answers 400 when the authority the client named cannot be a URL host (no Location to build)', async () => {
+    expect(await redirect({ scheme: 'http', authority: 'api.example.com:abc', path: '/api/v1' })).toEqual({
+      status: 400,
+      code: 'bad_request',
+      message: 'cannot redirect: "api.example.com:abc" is not a valid host and port',
+      headers: {},
+    });
+  });
+
   it('does nothing on a rule that forwards', async () => {
     expect(await redirect({ path: '/v1/users' })).toBeUndefined();
   });
