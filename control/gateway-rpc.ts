@@ -26,9 +26,14 @@ export class ControlRpc extends WorkerEntrypoint<ControlEnv> {
     return issueSvids(auth, spiffeId, request, { jwtMs: mesh.identity.jwtSvidTtlMs, x509Ms: mesh.identity.x509SvidTtlMs });
   }
 
-  /** The trust bundle the gateway verifies snapshots with (public keys only). */
-  async trustBundle(): Promise<{ keys: JWK[] }> {
-    return { keys: (await authority(this.env)).keys.publicJwks };
+  /**
+   * The trust bundle the gateway verifies snapshots with: control's public signing keys (a
+   * JWKS, `keys`) and the mesh's trust domain, which every snapshot it accepts must name.
+   * The answer is still a JWKS: a caller that reads only `keys` needs nothing else.
+   */
+  async trustBundle(): Promise<{ keys: JWK[]; trustDomain: string }> {
+    const auth = await authority(this.env);
+    return { keys: auth.keys.publicJwks, trustDomain: auth.trustDomain };
   }
 
   /**

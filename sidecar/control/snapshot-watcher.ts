@@ -1,14 +1,15 @@
 // The policy in force: the last verified snapshot, as a SnapshotRuntime swapped in one reference
-// (requests that read the old runtime finish on it). Every new snapshot is verified against the
-// bundle's keys (an unknown key refreshes the bundle once), must be for this mesh's trust domain
-// and not older than the one held; then it is built, swapped, persisted as last-known-good,
-// announced to listeners and ACKed. A refused one is logged and NACKed, and the old one stays.
-import { buildSnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
+// (requests that read the old runtime finish on it). Every snapshot, from control or from disk,
+// goes through snapshot acceptance (core/snapshot/accept.ts, the gateway's too); this file acts
+// on the result. Applied: swapped, persisted as last-known-good, announced to listeners, ACKed.
+// Refused: logged and NACKed, and the old one stays. Not decidable yet (the bundle could not
+// be refreshed for an unknown key): the watch asks again.
+import { acceptSnapshot } from '../../core/snapshot/accept.ts';
+import type { SnapshotRefusalCode } from '../../core/snapshot/accept.ts';
 import type { SnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
-import { replayProblem, verifySignedSnapshot } from '../../core/snapshot/verify.ts';
-import type { VerifyResult } from '../../core/snapshot/verify.ts';
 import type { LkgStore } from '../state/lkg-store.ts';
 import { LKG_FILES } from '../state/lkg-store.ts';
+import type { TrustBundle } from '../types.ts';
 import type { BundleHolder } from './bundle-holder.ts';
 import type { IdentityManager } from './identity-manager.ts';
 import type { Logger } from './options.ts';
@@ -64,7 +65,7 @@ export class SnapshotWatcher {
     this.#listeners.push(listener);
   }
 
-  /** Starts from the stored snapshot if it verifies against the stored bundle; a bad file is refused and ignored. */
+  /** Starts from the stored snapshot if it is accepted with the stored bundle; a bad file is refused and ignored. */
   async loadFromDisk(): Promise<void> {
     const jws = await this.#o.store.read(LKG_FILES.snapshot);
     if (jws === undefined) return;
@@ -74,61 +75,59 @@ export class SnapshotWatcher {
       this.#o.log({ level: 'warn', msg: 'stored snapshot ignored: no stored trust bundle to verify it with', file });
       return;
     }
-    const verified = await verifySignedSnapshot(jws.trim(), bundle.jwks);
-    const problem = this.#problem(verified);
-    if (problem || !verified.ok) {
-      const why = problem ?? (verified.ok ? undefined : { code: verified.code, message: verified.message });
-      this.#o.log({ level: 'error', msg: 'stored snapshot refused; ignoring it', file, code: why?.code, reason: why?.message });
+    // No refreshBundle: at start the stored bundle is what the stored snapshot was accepted with.
+    const result = await acceptSnapshot(jws.trim(), { bundle: bundle.jwks, trustDomain: this.#trustDomain(bundle), current: this.#runtime });
+    if ('refused' in result) {
+      this.#o.log({ level: 'error', msg: 'stored snapshot refused; ignoring it', file, code: result.refused.code, reason: result.refused.message });
       return;
     }
-    try {
-      this.#runtime = buildSnapshotRuntime(verified.snapshot);
-    } catch (e) {
-      this.#o.log({ level: 'error', msg: 'stored snapshot cannot be applied; ignoring it', file, error: (e as Error).message });
-      return;
-    }
-    this.#applied = { version: verified.snapshot.version, appliedAt: new Date().toISOString(), fromDisk: true };
-    this.#seen = verified.snapshot.version;
-    this.#o.log({ level: 'info', msg: 'snapshot loaded from disk (last known good)', version: verified.snapshot.version });
+    if ('unchanged' in result) return;
+    this.#runtime = result.applied;
+    this.#applied = { version: result.applied.version, appliedAt: new Date().toISOString(), fromDisk: true };
+    this.#seen = result.applied.version;
+    this.#o.log({ level: 'info', msg: 'snapshot loaded from disk (last known good)', version: result.applied.version });
   }
 
-  /** A snapshot JWS from control: apply it, or refuse it. False when it could not even be named (no version). */
+  /**
+   * A snapshot JWS from control: apply it, or refuse it. False when it could not even be named
+   * (no version); throws when it cannot be decided now (the watch backs off and asks again).
+   */
   async consider(jws: string, headerVersion: string | null): Promise<boolean> {
     const bundle = this.#o.bundle.current ?? (await this.#o.bundle.refresh());
-    let verified = await verifySignedSnapshot(jws, bundle.jwks);
-    if (!verified.ok && verified.code === 'unknown_key') {
-      try {
-        verified = await verifySignedSnapshot(jws, (await this.#o.bundle.refresh()).jwks);
-      } catch (e) {
-        this.#o.log({ level: 'warn', msg: 'trust bundle refresh after an unknown key failed', error: (e as Error).message });
-      }
-    }
-    const problem = this.#problem(verified);
-    if (problem || !verified.ok) {
-      const why = problem ?? (verified.ok ? { code: 'malformed', message: '' } : { code: verified.code, message: verified.message });
-      const version = (verified.ok ? verified.snapshot.version : undefined) ?? (headerVersion && VERSION.test(headerVersion) ? headerVersion : claimedVersion(jws));
-      return this.#reject(version, why.code, why.message);
-    }
-    const snapshot = verified.snapshot;
-    if (snapshot.version === this.#applied?.version) {
-      this.#seen = snapshot.version;
+    const result = await acceptSnapshot(jws, {
+      bundle: bundle.jwks,
+      refreshBundle: async () => (await this.#o.bundle.refresh()).jwks,
+      trustDomain: this.#trustDomain(bundle),
+      current: this.#runtime,
+    });
+    if ('applied' in result) {
+      await this.#apply(result.applied, jws);
       return true;
     }
-    const replay = replayProblem(snapshot, this.#runtime?.snapshot);
-    if (replay) return this.#reject(snapshot.version, 'older_than_current', replay);
-    let runtime: SnapshotRuntime;
-    try {
-      runtime = buildSnapshotRuntime(snapshot);
-    } catch (e) {
-      return this.#reject(snapshot.version, 'unusable', `the snapshot verified but cannot be applied: ${(e as Error).message}`);
+    if ('unchanged' in result) {
+      this.#seen = result.unchanged;
+      return true;
     }
+    const { refused } = result;
+    const version = refused.version ?? (headerVersion && VERSION.test(headerVersion) ? headerVersion : claimedVersion(jws));
+    // Not a verdict: naming the version as seen would stop the watch from fetching it again.
+    if (refused.retryable) throw new Error(`snapshot ${version ?? '(unnamed)'} not checked yet (${refused.code}): ${refused.message}`);
+    return this.#reject(version, refused.code, refused.message);
+  }
+
+  /** The trust domain a snapshot must be for: this workload's, or before it has one, the bundle's. */
+  #trustDomain(bundle: TrustBundle): string {
+    return this.#o.identity.trustDomain ?? bundle.trustDomain;
+  }
+
+  async #apply(runtime: SnapshotRuntime, jws: string): Promise<void> {
     const previous = this.#applied?.version ?? null;
     this.#runtime = runtime;
-    this.#applied = { version: snapshot.version, appliedAt: new Date().toISOString(), fromDisk: false };
+    this.#applied = { version: runtime.version, appliedAt: new Date().toISOString(), fromDisk: false };
     this.#rejected = undefined;
-    this.#seen = snapshot.version;
-    await this.#o.store.write(LKG_FILES.snapshot, jws).catch((e: unknown) => this.#o.log({ level: 'warn', msg: 'cannot persist the snapshot', error: String(e) }));
-    this.#o.log({ level: 'info', msg: 'snapshot applied', version: snapshot.version, previous });
+    this.#seen = runtime.version;
+    this.#o.log({ level: 'info', msg: 'snapshot applied', version: runtime.version, previous });
+    // Listeners hear of it in the same turn as runtime() changes, not after the disk write.
     for (const listener of this.#listeners) {
       try {
         listener(runtime);
@@ -136,20 +135,11 @@ export class SnapshotWatcher {
         this.#o.log({ level: 'error', msg: 'onSnapshot listener threw', error: String(e) });
       }
     }
+    await this.#o.store.write(LKG_FILES.snapshot, jws).catch((e: unknown) => this.#o.log({ level: 'warn', msg: 'cannot persist the snapshot', error: String(e) }));
     this.#o.changed();
-    return true;
   }
 
-  /** Checks beyond the signature: the trust domain of this mesh. */
-  #problem(verified: VerifyResult): { code: string; message: string } | undefined {
-    if (!verified.ok) return undefined;
-    const expected = this.#o.identity.trustDomain ?? this.#o.bundle.current?.trustDomain;
-    const actual = verified.snapshot.body.mesh.trustDomain;
-    if (expected && actual !== expected) return { code: 'wrong_trust_domain', message: `the snapshot is for trust domain "${actual}", this workload is in "${expected}"` };
-    return undefined;
-  }
-
-  #reject(version: string | undefined, code: string, message: string): boolean {
+  #reject(version: string | undefined, code: SnapshotRefusalCode, message: string): boolean {
     this.#o.log({ level: 'error', msg: 'snapshot refused; keeping the one in force', version: version ?? null, code, reason: message, inForce: this.#applied?.version ?? null });
     if (!version) return false;
     this.#rejected = { version, reason: code };
