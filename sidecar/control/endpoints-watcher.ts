@@ -3,6 +3,7 @@
 // persisted as last-known-good. A refused document is logged; the old one stays.
 import { verifyEndpointsDocument } from '../../core/endpoints/endpoints-document.ts';
 import type { EndpointsDocument } from '../../core/endpoints/endpoints-document.ts';
+import { verifyWithBundleRefresh } from '../../core/snapshot/bundle-refresh.ts';
 import type { LkgStore } from '../state/lkg-store.ts';
 import { LKG_FILES } from '../state/lkg-store.ts';
 import type { BundleHolder } from './bundle-holder.ts';
@@ -40,8 +41,9 @@ export class EndpointsWatcher {
 
   async consider(jws: string, headerVersion: string | null): Promise<boolean> {
     const bundle = this.#o.bundle.current ?? (await this.#o.bundle.refresh());
-    let verified = await verifyEndpointsDocument(jws, bundle.jwks);
-    if (!verified.ok && verified.code === 'unknown_key') verified = await verifyEndpointsDocument(jws, (await this.#o.bundle.refresh()).jwks);
+    const verified = await verifyWithBundleRefresh((keys) => verifyEndpointsDocument(jws, keys), bundle.jwks, async () => (await this.#o.bundle.refresh()).jwks);
+    // The key may be in the bundle control serves now: not a refusal, the watch tries again.
+    if (!verified.ok && 'bundleRefreshFailed' in verified) throw new Error(verified.message);
     if (!verified.ok) {
       this.#o.log({ level: 'error', msg: 'endpoints document refused; keeping the one held', version: headerVersion, code: verified.code, reason: verified.message });
       if (!headerVersion) return false;

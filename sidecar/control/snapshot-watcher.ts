@@ -142,7 +142,7 @@ export class SnapshotWatcher {
   #reject(version: string | undefined, code: SnapshotRefusalCode, message: string): boolean {
     this.#o.log({ level: 'error', msg: 'snapshot refused; keeping the one in force', version: version ?? null, code, reason: message, inForce: this.#applied?.version ?? null });
     if (!version) return false;
-    this.#rejected = { version, reason: code };
+    this.#rejected = { version, reason: `${code}: ${message}` }; // as the gateway reports it: the code, then why
     this.#seen = version;
     this.#o.changed();
     return true;
