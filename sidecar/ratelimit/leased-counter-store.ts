@@ -164,11 +164,14 @@ export class LeasedCounterStore implements CounterStore {
       }
       return this.#leasedResult(k, false);
     }
-    // Control down, or too slow to answer: count locally on this sidecar's share, owing nothing.
+    // Control down, or too slow to answer: count locally on this sidecar's share. While control
+    // is only slow, what the share admits is owed, repaid from the next grants, so slow answers
+    // cannot add to what the limit admits over time; a control that is down cannot be repaid.
     const peers = Math.max(1, k.answered ? k.holders : this.#peers);
     const share = { capacity: Math.max(1, bucket.capacity / peers), refillPerSecond: bucket.refillPerSecond / peers };
     const { state, result } = takeToken(k.share, share, now);
     k.share = state;
+    if (result.allowed && !this.#down) k.tokens--;
     this.#want(false);
     return result;
   }

@@ -129,18 +129,41 @@ describe('LeasedCounterStore', () => {
     expect(takeN(store, 99)).toBe(99);
   });
 
-  it('admits one request of a new key ahead of its lease, denies the rest until it comes, and counts locally if it is slow', async () => {
+  it('admits one request of a new key ahead of its lease, denies the rest until it comes, and counts locally, as debt, if it is slow', async () => {
     const { clock, control, make } = setup({ refreshMs: 1000 });
     control.auto = false;
     const store = make('a');
     expect(takeN(store, 5)).toBe(1);
     await clock.advance(999);
     expect(takeN(store, 5)).toBe(0);
-    await clock.advance(1); // in flight for a whole refresh interval: control counts as down
+    await clock.advance(1); // in flight for a whole refresh interval: control counts as slow
     expect(takeN(store, 200)).toBe(100); // its share of the burst (it knows of no other sidecar)
     await control.answer();
-    // the lease came (100 asked for on top of the 1 owed; the bucket held 100): 99 to spend
-    expect(takeN(store, 200)).toBe(99);
+    // The lease came (100 of the bucket's 100) and paid the 101 owed but for one: nothing to
+    // spend, so over the second the key admitted its burst once, not twice.
+    expect(takeN(store, 200)).toBe(0);
+    await clock.advance(1000);
+    // The next call asks for what is still owed and more; control grants the second's refill.
+    expect(control.calls.at(-1)?.items[0]?.want).toBeGreaterThan(1);
+    await control.answer();
+    expect(takeN(store, 200)).toBeLessThanOrEqual(10);
+  });
+
+  it('never admits more than the limit when every lease answer is slow (3 sidecars, 10 s)', async () => {
+    const { clock, control, make } = setup({ refreshMs: 1000 });
+    control.auto = false;
+    const stores = ['a', 'b', 'c'].map(make);
+    let allowed = 0;
+    for (let t = 0; t < 100; t++) {
+      for (const s of stores) allowed += takeN(s, 20);
+      await clock.advance(100);
+      // every answer arrives 1.2 s late, past the refresh interval
+      if (t % 12 === 11) while (control.pending.length > 0) await control.answer();
+    }
+    // burst 100 + 10 s × 10/s = 200, plus what the last slow episode admitted and no answer
+    // has repaid yet (222 here); owing nothing, each slow episode refilled every share: 300
+    expect(allowed).toBeLessThanOrEqual(250);
+    expect(allowed).toBeGreaterThanOrEqual(180);
   });
 
   it('spends from its lease without calling control until the low-water mark', async () => {
