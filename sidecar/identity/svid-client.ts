@@ -1,0 +1,77 @@
+// The one call that gets SVIDs from control, POST /v1/identity/svid (SPIRE: the agent's node
+// client), and what its answer must be: this workload's SPIFFE ID, a controlToken, JWT-SVIDs for
+// the audiences asked, the X.509-SVID for the CSR sent, and the CA bundle.
+import { parseSpiffeId } from '../../core/identity/spiffe-id.ts';
+import { ControlError } from '../control/control-http.ts';
+import type { ControlLink } from '../control/control-http.ts';
+import { IdentityError } from './control-token.ts';
+import type { Csr } from './x509-rotator.ts';
+
+export interface SvidAnswer {
+  spiffeId: string;
+  controlToken: { token: string; expiresAt: string };
+  jwtSvids?: { audience: string; token: string; expiresAt: string }[];
+  x509Svid?: { certificatePem?: unknown };
+  /** The CA certificates, when control sent them. */
+  authorities?: string[];
+}
+
+export interface SvidClientOptions {
+  link: Pick<ControlLink, 'call'>;
+  namespace: string;
+  service: string;
+}
+
+export class SvidClient {
+  readonly #o: SvidClientOptions;
+
+  constructor(options: SvidClientOptions) {
+    this.#o = options;
+  }
+
+  /**
+   * Asks control with `credential`. With a CSR that control refuses as naming another SPIFFE ID
+   * than the credential proves (wrong_spiffe_id), asks again without it (a refused CSR leaves a
+   * join token unused), so the answer's SPIFFE ID can be checked and the error say what is wrong;
+   * `csr` is then undefined.
+   */
+  async request(credential: string, ask: { csr?: Csr | undefined; audiences?: string[] }): Promise<{ text: string; csr: Csr | undefined }> {
+    const call = async (body: object): Promise<string> => (await this.#o.link.call('POST', '/v1/identity/svid', { token: credential, body })).text;
+    const audiences = ask.audiences ? { audiences: ask.audiences } : {};
+    if (!ask.csr) return { text: await call(audiences), csr: undefined };
+    try {
+      return { text: await call({ ...audiences, csr: ask.csr.csrPem }), csr: ask.csr };
+    } catch (e) {
+      if (!(e instanceof ControlError && e.code === 'wrong_spiffe_id')) throw e;
+      return { text: await call(audiences), csr: undefined };
+    }
+  }
+
+  /** Control's answer, checked to be for this workload. */
+  parse(text: string): SvidAnswer {
+    type Raw = Partial<SvidAnswer> & { bundle?: { x509Authorities?: unknown } };
+    let a: Raw | null = null;
+    try {
+      a = JSON.parse(text) as Raw | null;
+    } catch {
+      // said below
+    }
+    if (!a || typeof a.spiffeId !== 'string' || typeof a.controlToken?.token !== 'string' || typeof a.controlToken.expiresAt !== 'string' || (a.jwtSvids !== undefined && !Array.isArray(a.jwtSvids)))
+      throw new Error('POST /v1/identity/svid: the answer has no spiffeId and controlToken');
+    this.checkId(a.spiffeId);
+    const pems = a.bundle?.x509Authorities;
+    const authorities = Array.isArray(pems) ? pems.filter((p): p is string => typeof p === 'string') : [];
+    const jwtSvids = (a.jwtSvids ?? []).filter((s) => typeof s?.audience === 'string' && typeof s.token === 'string' && typeof s.expiresAt === 'string');
+    return { spiffeId: a.spiffeId, controlToken: a.controlToken, jwtSvids, x509Svid: a.x509Svid, ...(authorities.length > 0 ? { authorities } : {}) };
+  }
+
+  /** Throws IdentityError when `spiffeId` is not this workload's (control issued another one, or the disk holds another's). */
+  checkId(spiffeId: string): void {
+    const { namespace, service } = this.#o;
+    const id = parseSpiffeId(spiffeId);
+    if (!id || id.namespace !== namespace || id.service !== service)
+      throw new IdentityError(
+        `control issued the SPIFFE ID "${spiffeId}", but this sidecar is configured as ${namespace}/${service} (expected spiffe://<trust-domain>/ns/${namespace}/sa/${service}); is the join token for another service?`,
+      );
+  }
+}
