@@ -1,6 +1,7 @@
 // The one call that gets SVIDs from control, POST /v1/identity/svid (SPIRE: the agent's node
-// client), and what its answer must be: this workload's SPIFFE ID, a controlToken, JWT-SVIDs for
-// the audiences asked, the X.509-SVID for the CSR sent, and the CA bundle.
+// client), naming the workload it asks for, and what its answer must be: this workload's SPIFFE
+// ID, a controlToken, JWT-SVIDs for the audiences asked, the X.509-SVID for the CSR sent, and
+// the CA bundle.
 import { parseSpiffeId } from '../../core/identity/spiffe-id.ts';
 import { ControlError } from '../control/control-http.ts';
 import type { ControlLink } from '../control/control-http.ts';
@@ -30,20 +31,20 @@ export class SvidClient {
   }
 
   /**
-   * Asks control with `credential`. With a CSR that control refuses as naming another SPIFFE ID
-   * than the credential proves (wrong_spiffe_id), asks again without it (a refused CSR leaves a
-   * join token unused), so the answer's SPIFFE ID can be checked and the error say what is wrong;
-   * `csr` is then undefined.
+   * Asks control with `credential`, naming the service this sidecar runs for: control refuses a
+   * credential of another workload (wrong_service) before it uses a join token up, so a sidecar
+   * started with another service's token fails with a clear error and the token stays good for
+   * its own service.
    */
   async request(credential: string, ask: { csr?: Csr | undefined; audiences?: string[] }): Promise<{ text: string; csr: Csr | undefined }> {
-    const call = async (body: object): Promise<string> => (await this.#o.link.call('POST', '/v1/identity/svid', { token: credential, body })).text;
-    const audiences = ask.audiences ? { audiences: ask.audiences } : {};
-    if (!ask.csr) return { text: await call(audiences), csr: undefined };
+    const { namespace, service } = this.#o;
+    const body = { namespace, service, ...(ask.audiences ? { audiences: ask.audiences } : {}), ...(ask.csr ? { csr: ask.csr.csrPem } : {}) };
     try {
-      return { text: await call({ ...audiences, csr: ask.csr.csrPem }), csr: ask.csr };
+      return { text: (await this.#o.link.call('POST', '/v1/identity/svid', { token: credential, body })).text, csr: ask.csr };
     } catch (e) {
-      if (!(e instanceof ControlError && e.code === 'wrong_spiffe_id')) throw e;
-      return { text: await call(audiences), csr: undefined };
+      if (e instanceof ControlError && (e.code === 'wrong_service' || e.code === 'wrong_spiffe_id'))
+        throw new IdentityError(`control refused to issue an identity for ${namespace}/${service} (${e.code}): ${e.message}`);
+      throw e;
     }
   }
 

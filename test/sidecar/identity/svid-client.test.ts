@@ -1,5 +1,5 @@
-// SvidClient against fake control answers: what is sent, the retry without a CSR control
-// refused as naming another SPIFFE ID, and the checks on the answer.
+// SvidClient against fake control answers: what is sent (always naming the workload), a
+// refusal for another workload's credential, and the checks on the answer.
 import { describe, expect, it } from 'vitest';
 import { ControlError } from '../../../sidecar/control/control-http.ts';
 import type { CallOptions, ControlResponse } from '../../../sidecar/control/control-http.ts';
@@ -34,21 +34,25 @@ describe('SvidClient', () => {
     expect(await client.request('wjt_join', { csr })).toEqual({ text: JSON.stringify(ok), csr });
     await client.request('ct', { audiences: ['aud'] });
     expect(calls).toEqual([
-      { token: 'wjt_join', body: { csr: 'CSR' } },
-      { token: 'ct', body: { audiences: ['aud'] } },
+      { token: 'wjt_join', body: { namespace: 'default', service: 'reviews', csr: 'CSR' } },
+      { token: 'ct', body: { namespace: 'default', service: 'reviews', audiences: ['aud'] } },
     ]);
   });
 
-  it('asks again without the CSR when control says it names another SPIFFE ID than the credential proves', async () => {
-    const { client, calls } = fakeControl((o) => {
-      if ((o.body as { csr?: string }).csr) throw new ControlError(400, 'wrong_spiffe_id', 'CSR names reviews');
-      return { ...ok, spiffeId: 'spiffe://weft.local/ns/default/sa/ratings' };
+  it('fails with an IdentityError, once, when control says the credential is another workload’s', async () => {
+    const { client, calls } = fakeControl(() => {
+      throw new ControlError(403, 'wrong_service', 'this join token is for default/ratings, not default/reviews');
     });
-    const r = await client.request('wjt_ratings', { csr });
-    expect(r.csr).toBeUndefined();
-    expect(calls.map((c) => c.body)).toEqual([{ csr: 'CSR' }, {}]);
-    expect(() => client.parse(r.text)).toThrow(IdentityError);
-    expect(() => client.parse(r.text)).toThrow(/"spiffe:\/\/weft\.local\/ns\/default\/sa\/ratings", but this sidecar is configured as default\/reviews/);
+    const refused = client.request('wjt_ratings', { csr });
+    await expect(refused).rejects.toThrow(IdentityError);
+    await expect(refused).rejects.toThrow(/default\/reviews \(wrong_service\): this join token is for default\/ratings/);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('refuses an answer that names another workload', () => {
+    const { client } = fakeControl(() => ok);
+    const text = JSON.stringify({ ...ok, spiffeId: 'spiffe://weft.local/ns/default/sa/ratings' });
+    expect(() => client.parse(text)).toThrow(/"spiffe:\/\/weft\.local\/ns\/default\/sa\/ratings", but this sidecar is configured as default\/reviews/);
   });
 
   it('passes other refusals on', async () => {
