@@ -79,8 +79,11 @@ describe('sidecar control client: identity', () => {
     await expect(start({ joinToken: 'wjt_not-a-real-token-000000000000000000000' })).rejects.toThrow(/invalid_join_token/);
   });
 
-  it('refuses to start when control issues the SPIFFE ID of another service', async () => {
-    await expect(start({ joinToken: await control.joinToken('ratings') })).rejects.toThrow(/spiffe:\/\/weft\.local\/ns\/default\/sa\/ratings.*configured as default\/reviews/);
+  it('refuses to start with another service’s join token, and leaves that token good for its own service', async () => {
+    const ratingsToken = await control.joinToken('ratings');
+    await expect(start({ joinToken: ratingsToken })).rejects.toThrow(/wrong_service.*default\/ratings.*not default\/reviews/);
+    const ratings = await start({ joinToken: ratingsToken, self: { service: 'ratings', namespace: 'default', instanceId: 'ratings-id-1', labels: {} } });
+    expect(ratings.status().svid?.spiffeId).toBe('spiffe://weft.local/ns/default/sa/ratings');
   });
 
   it('refuses to start with no join token and no identity on disk', async () => {
