@@ -36,6 +36,11 @@ export function meshDoc(extra = ''): string {
   return doc('Mesh', 'weft', `trustDomain: weft.local\n${extra}`);
 }
 
+/** The Mesh, Service `api` (one endpoint, 10.0.0.1) and Route `api` on api.example.com with `rules` (YAML under `rules:`). */
+export function apiPolicy(rules: string): string {
+  return [meshDoc(), doc('Service', 'api', 'port: 8080\nendpoints:\n  - address: 10.0.0.1'), doc('Route', 'api', `edge:\n  hosts: [api.example.com]\nrules:\n${rules}`)].join('---\n');
+}
+
 export interface RequestSpec {
   method?: string;
   /** Route host (lower-case, no port); `api.example.com` by default. */

@@ -2,22 +2,13 @@
 // headers added to an actual request's answer.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SnapshotRuntime } from '../../runtime/snapshot-runtime.ts';
-import { doc, fixture, meshDoc, runAll, runtimeOf } from '../../../test/support/pipeline-fixture.ts';
+import { apiPolicy, fixture, runAll, runtimeOf } from '../../../test/support/pipeline-fixture.ts';
 import type { RequestSpec } from '../../../test/support/pipeline-fixture.ts';
 import { corsStage } from './cors.ts';
 import { matchEdgeRouteStage } from './match-route.ts';
 import { normalizePathStage } from './normalize-path.ts';
 
-const POLICY = [
-  meshDoc(),
-  doc('Service', 'api', 'port: 8080\nendpoints:\n  - address: 10.0.0.1'),
-  doc(
-    'Route',
-    'api',
-    `edge:
-  hosts: [api.example.com]
-rules:
-  - name: v1
+const POLICY = apiPolicy(`  - name: v1
     matches:
       - path: { prefix: /v1 }
     backends: [{ service: api }]
@@ -31,9 +22,7 @@ rules:
   - name: plain
     matches:
       - path: { prefix: /plain }
-    backends: [{ service: api }]`,
-  ),
-].join('---\n');
+    backends: [{ service: api }]`);
 
 let runtime: SnapshotRuntime;
 beforeAll(async () => {

@@ -3,21 +3,12 @@
 // falls back to the service's direct rule, inbound to the Service's own policies.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SnapshotRuntime } from '../../runtime/snapshot-runtime.ts';
-import { doc, fixture, meshDoc, runAll, runtimeOf } from '../../../test/support/pipeline-fixture.ts';
+import { apiPolicy, doc, fixture, meshDoc, runAll, runtimeOf } from '../../../test/support/pipeline-fixture.ts';
 import type { FixtureOptions } from '../../../test/support/pipeline-fixture.ts';
 import { matchEdgeRouteStage, matchMeshRouteStage } from './match-route.ts';
 import { normalizePathStage } from './normalize-path.ts';
 
-const EDGE = [
-  meshDoc(),
-  doc('Service', 'api', 'port: 8080\nendpoints:\n  - address: 10.0.0.1'),
-  doc(
-    'Route',
-    'api',
-    `edge:
-  hosts: [api.example.com]
-rules:
-  - name: users
+const EDGE = apiPolicy(`  - name: users
     matches:
       - path: { template: "/v1/users/{id}" }
         methods: [GET]
@@ -33,9 +24,7 @@ rules:
     backends: [{ service: api }]
     cors:
       allowOrigins: ["https://app.example.com"]
-      allowMethods: [POST]`,
-  ),
-].join('---\n');
+      allowMethods: [POST]`);
 
 const MESH = [
   meshDoc('defaults:\n  timeout: 7s\n  retries:\n    attempts: 1\n    perTryTimeout: 9s'),

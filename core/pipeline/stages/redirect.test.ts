@@ -2,7 +2,7 @@
 // the normalized path, the query kept, the redirect's parts replaced).
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SnapshotRuntime } from '../../runtime/snapshot-runtime.ts';
-import { doc, fixture, meshDoc, runAll, runtimeOf } from '../../../test/support/pipeline-fixture.ts';
+import { apiPolicy, fixture, runAll, runtimeOf } from '../../../test/support/pipeline-fixture.ts';
 import type { RequestSpec } from '../../../test/support/pipeline-fixture.ts';
 import { matchEdgeRouteStage } from './match-route.ts';
 import { normalizePathStage } from './normalize-path.ts';
@@ -11,16 +11,7 @@ import { redirectStage } from './redirect.ts';
 let runtime: SnapshotRuntime;
 beforeAll(async () => {
   runtime = await runtimeOf(
-    [
-      meshDoc(),
-      doc('Service', 'api', 'port: 8080\nendpoints:\n  - address: 10.0.0.1'),
-      doc(
-        'Route',
-        'api',
-        `edge:
-  hosts: [api.example.com]
-rules:
-  - name: legacy
+    apiPolicy(`  - name: legacy
     matches:
       - path: { prefix: /api/v1 }
     redirect: { path: /v1, statusCode: 308 }
@@ -31,9 +22,7 @@ rules:
   - name: served
     matches:
       - path: { prefix: /v1 }
-    backends: [{ service: api }]`,
-      ),
-    ].join('---\n'),
+    backends: [{ service: api }]`),
   );
 });
 
