@@ -1,7 +1,6 @@
 // One request through a sidecar listener's stage list: the Node request as core's request
 // view, this hop's trace, the context, the stages, and a stage's answer written out (the
 // tries write their own responses). Inbound and outbound differ only in the arguments.
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { continueTrace } from '../../core/http/traceparent.ts';
 import type { Plane, Stage } from '../../core/pipeline/context.ts';
 import { createContext } from '../../core/pipeline/create-context.ts';
@@ -26,7 +25,7 @@ export interface MeshRequest {
 }
 
 export async function runMeshPipeline(stages: readonly Stage[], r: MeshRequest, pieces: MeshPieces, source: EntrySource): Promise<void> {
-  const { req, res } = pieces as { req: IncomingMessage; res: ServerResponse };
+  const { req, res } = pieces;
   const headers = headerView(req);
   const trace = continueTrace(headers);
   source.trace = trace;
