@@ -1,14 +1,13 @@
 // "No policy without an enforcer", checked: every field of every kind's schema has an entry
 // in core/policy/enforcement.ts for both data planes; every entry names a field that exists
 // and a stage that is really in that plane's pipeline; every refusal is really made by the
-// compiler; and docs/policies.md shows exactly this data.
-import { readFileSync } from 'node:fs';
+// compiler. (test/docs/ checks docs/policies.md shows exactly this data.)
 import { describe, expect, it } from 'vitest';
 import { compileYaml, doc } from '../../test/support/compile-yaml.ts';
 import { EDGE_STAGES, INBOUND_STAGES, outboundStages } from '../pipeline/pipelines.ts';
 import type { PipelineContext } from '../pipeline/context.ts';
 import { responseHeaderOps } from '../pipeline/response-header-ops.ts';
-import { ENFORCEMENT, enforcementMarkdown, enforcementOf, OFF_PATH_HANDLERS, parentPath, PLANES } from './enforcement.ts';
+import { ENFORCEMENT, enforcementOf, OFF_PATH_HANDLERS, parentPath, PLANES } from './enforcement.ts';
 import type { Enforcer, KindEnforcement, Plane } from './enforcement.ts';
 import { createErrorSink } from './compile-context.ts';
 import { formatPolicyError } from './errors.ts';
@@ -212,12 +211,3 @@ describe('refusals in the table', () => {
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
-
-describe('docs/policies.md', () => {
-  it('shows the same table as the data (paste enforcementMarkdown() between the markers)', () => {
-    const text = readFileSync(new URL('../../docs/policies.md', import.meta.url), 'utf8');
-    const section = /<!-- enforcement:begin[^>]*-->\n([\s\S]*?)<!-- enforcement:end -->/.exec(text);
-    expect(section, 'docs/policies.md lacks the enforcement markers').not.toBeNull();
-    expect(section?.[1]).toBe(enforcementMarkdown());
-  });
-});
