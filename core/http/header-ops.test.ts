@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyHeaderOps, foldHeaderName, HOP_BY_HOP, isIdentityHeaderName, stripUntrusted, untrustedNames } from './header-ops.ts';
+import { applyHeaderOps, deleteFolded, foldHeaderName, HOP_BY_HOP, isIdentityHeaderName, stripUntrusted, untrustedNames } from './header-ops.ts';
 
 const entries = (h: Headers) => [...h.entries()];
 
@@ -139,6 +139,36 @@ describe('identity header names as an app server may fold them', () => {
     expect(untrustedNames(h)?.sort()).toEqual(['x-forwarded_client_cert', 'x-weft_claims', 'x_weft_peer_id', 'x_weft_principal']);
     stripUntrusted(h);
     expect(entries(h)).toEqual([['accept', '*/*']]);
+  });
+});
+
+describe('headers the proxy sets, as an app server folds them', () => {
+  it('stripUntrusted removes a client’s x_forwarded_for and friends; the real ones are the proxy’s to set', () => {
+    const h = new Headers([
+      ['X_Forwarded_For', '10.6.6.6'],
+      ['x_forwarded_proto', 'https'],
+      ['X_Forwarded-Host', 'admin.internal'],
+      ['trace_parent', 'nope'],
+      ['x-forwarded-for', '192.0.2.1'],
+      ['x_request_id', 'kept'],
+    ]);
+    stripUntrusted(h);
+    expect(entries(h)).toEqual([
+      ['trace_parent', 'nope'],
+      ['x-forwarded-for', '192.0.2.1'],
+      ['x_request_id', 'kept'],
+    ]);
+  });
+
+  it('deleteFolded removes a forwarded-claim header in every spelling an app server folds into it', () => {
+    const h = new Headers([
+      ['x-user-id', 'forged-1'],
+      ['X_User_Id', 'forged-2'],
+      ['x_user-id', 'forged-3'],
+      ['x-user-idx', 'kept'],
+    ]);
+    deleteFolded(h, ['x-user-id']);
+    expect(entries(h)).toEqual([['x-user-idx', 'kept']]);
   });
 });
 

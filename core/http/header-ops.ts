@@ -57,7 +57,7 @@ export function untrustedNames(headers: Headers, serverWrites?: ReadonlySet<stri
   let connection = false;
   for (const name of headers.keys()) {
     if (serverWrites?.has(name)) connection ||= name === 'connection';
-    else if (HOP_BY_HOP.has(name) || isIdentityHeaderName(name)) (present ??= []).push(name);
+    else if (HOP_BY_HOP.has(name) || isIdentityHeaderName(name) || foldsIntoProxySet(name)) (present ??= []).push(name);
   }
   if (connection)
     for (const named of headerTokens(headers.get('connection')))
@@ -82,6 +82,27 @@ export function stripUntrusted(headers: Headers, present: readonly string[] | un
   if (present.includes('connection')) for (const name of headerTokens(headers.get('connection'))) headers.delete(name);
   for (const name of present) headers.delete(name);
   if (keepTrailers) headers.set('te', 'trailers');
+}
+
+/** Request headers every proxy hop sets itself from what it saw. */
+const PROXY_SET: ReadonlySet<string> = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'traceparent']);
+
+/** A client header an app server would read as one the proxy sets (`x_forwarded_for`): the proxy's own must be the only one. */
+export function foldsIntoProxySet(lowerCaseName: string): boolean {
+  return lowerCaseName.includes('_') && PROXY_SET.has(lowerCaseName.replaceAll('_', '-'));
+}
+
+/**
+ * Removes every header an app server may read as one of `names` (lower-case): the names
+ * themselves and their spellings with `_` for `-`. For headers a proxy sets from what it
+ * verified (forwarded claims), so a client's `x_user_id` cannot stand beside them.
+ */
+export function deleteFolded(headers: { keys(): Iterable<string>; delete(name: string): void }, names: readonly string[]): void {
+  if (names.length === 0) return;
+  for (const name of names) headers.delete(name);
+  let alike: string[] | undefined;
+  for (const key of headers.keys()) if (key.includes('_') && names.includes(foldHeaderName(key))) (alike ??= []).push(key);
+  if (alike) for (const key of alike) headers.delete(key);
 }
 
 const IDENTITY_PREFIX = 'x-weft-';

@@ -18,6 +18,8 @@ export interface HeaderReader {
 
 /** The upstream request's headers as stages edit them (a Web Headers, or the sidecar's flat list). */
 export interface MutableHeaders extends HeaderReader {
+  /** The names present (lower-case or as sent). */
+  keys(): Iterable<string>;
   set(name: string, value: string): void;
   append(name: string, value: string): void;
   delete(name: string): void;

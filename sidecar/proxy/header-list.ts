@@ -17,6 +17,10 @@ export class HeaderList implements MutableHeaders {
     return null;
   }
 
+  *keys(): IterableIterator<string> {
+    for (let i = 0; i < this.list.length; i += 2) yield this.list[i] as string;
+  }
+
   set(name: string, value: string): void {
     setHeader(this.list, name.toLowerCase(), value);
   }

@@ -4,7 +4,7 @@
 // Upgrade) never cross the proxy, identity headers the sender may not assert are cut, and the
 // route's remove/set/add operations run in that order.
 import type { IncomingMessage } from 'node:http';
-import { HOP_BY_HOP as CORE_HOP_BY_HOP, foldHeaderName, headerTokens, isIdentityHeaderName, keepsTrailers } from '../../core/http/header-ops.ts';
+import { foldsIntoProxySet, HOP_BY_HOP as CORE_HOP_BY_HOP, foldHeaderName, headerTokens, isIdentityHeaderName, keepsTrailers } from '../../core/http/header-ops.ts';
 import { EDGE_TOKEN_HEADER } from '../../core/identity/edge-token.ts';
 import type { CompiledHeaderOps } from '../../core/policy/shared/header-ops.ts';
 
@@ -42,7 +42,7 @@ export function forwardedRequestHeaders(raw: readonly string[], drop: ReadonlySe
       continue;
     }
     if (drop.has(lower) || (isIdentityHeaderName(lower) && !MESH_PASSED.has(lower))) continue;
-    if (lower.includes('_') && drop.has(foldHeaderName(lower))) continue;
+    if (lower.includes('_') && (drop.has(foldHeaderName(lower)) || foldsIntoProxySet(lower))) continue;
     out.push(name, value);
   }
   if (listed) for (const name of listed) if (name !== 'host') removeHeader(out, name);

@@ -34,8 +34,9 @@ describe('forwardedRequestHeaders', () => {
   });
 
   it('drops the names in `drop` in any case and with `_` for `-`', () => {
-    const raw = ['X-Forwarded-For', '10.0.0.1', 'x_forwarded_for', '10.0.0.2', 'Proxy_Authorization', 'Basic x', 'x-forwarded-proto', 'http'];
+    const raw = ['X-Forwarded-For', '10.0.0.1', 'x_forwarded_for', '10.0.0.2', 'Proxy_Authorization', 'Basic x', 'x-forwarded-proto', 'http', 'X_Forwarded_Proto', 'https'];
     const { list } = forwardedRequestHeaders(raw, new Set(['x-forwarded-for', 'proxy-authorization']));
+    // x_forwarded_proto is not in `drop`, but an app would read it as the header the sidecar keeps or sets
     expect(list).toEqual(['x-forwarded-proto', 'http']);
   });
 

@@ -123,10 +123,11 @@ describe('authenticate stage', () => {
   });
 
   it('optional: an anonymous request passes without a user, client claim headers cut', async () => {
-    const { answer, c, headers } = await atEdge({ host: 'maybe.example.com', headers: { 'x-user-id': 'forged' } });
+    const { answer, c, headers } = await atEdge({ host: 'maybe.example.com', headers: { 'x-user-id': 'forged', x_user_id: 'forged too' } });
     expect(answer).toBeUndefined();
     expect(c.user).toBeUndefined();
     expect(headers.get('x-user-id')).toBeNull();
+    expect(headers.get('x_user_id')).toBeNull();
   });
 
   it('inbound: the Service’s Authentication applies to a request without a user', async () => {

@@ -5,6 +5,7 @@
 // gateway checked the user's credential against the route's Authentication and vouches for
 // it; a request without one presents its own credential here.
 import { authenticate } from '../../authn/authenticate.ts';
+import { deleteFolded } from '../../http/header-ops.ts';
 import type { CompiledAuthentication } from '../../policy/authentication/compile.ts';
 import { refuse } from '../answer.ts';
 import type { Answer } from '../answer.ts';
@@ -20,7 +21,7 @@ async function authenticated(c: PipelineContext, auth: CompiledAuthentication): 
   const { jwks, waitUntil } = c.pieces.authn;
   const result = await authenticate(auth, c.request, { jwks, now: c.pieces.now, ...(waitUntil ? { waitUntil } : {}) });
   if (result.status === 'rejected') return refuse(result.code, result.message, { 'www-authenticate': result.wwwAuthenticate }, result.httpStatus);
-  for (const h of result.removeHeaders) c.upstreamHeaders.delete(h);
+  deleteFolded(c.upstreamHeaders, result.removeHeaders);
   if (result.status === 'anonymous') return undefined;
   for (const name in result.setHeaders) c.upstreamHeaders.set(name, result.setHeaders[name] as string);
   c.user = { requestPrincipal: result.principal.requestPrincipal, claims: result.principal.claims, apiKey: result.apiKeyName };
