@@ -4,6 +4,7 @@
 import type { JSONWebKeySet } from 'jose';
 import { EDGE_TOKEN_HEADER } from '../core/identity/edge-token.ts';
 import { SVID_HEADER } from '../core/identity/jwt-svid.ts';
+import { APP_IDENTITY_HEADERS } from '../core/pipeline/stages/app-identity-headers.ts';
 import type { EndpointsDocument } from '../core/endpoints/endpoints-document.ts';
 import type { SnapshotRuntime } from '../core/runtime/snapshot-runtime.ts';
 import type { CounterStore } from '../core/ratelimit/counter-store.ts';
@@ -132,9 +133,9 @@ export const MESH_HEADERS = {
   /** The gateway's edge token (end-user identity), forwarded as is. */
   edgeToken: EDGE_TOKEN_HEADER,
   /** To the app, inbound: the verified caller SPIFFE ID. */
-  peerId: 'x-weft-peer-id',
+  peerId: APP_IDENTITY_HEADERS.peerId,
   /** To the app, inbound: the verified end user (`iss/sub`). */
-  principal: 'x-weft-principal',
+  principal: APP_IDENTITY_HEADERS.principal,
   /** To the app, inbound: the verified end user's forwarded claims, JSON. */
-  claims: 'x-weft-claims',
+  claims: APP_IDENTITY_HEADERS.claims,
 } as const;

@@ -47,7 +47,7 @@ function requestView(request: Request, url: URL): RequestView {
 }
 
 /** A stage's answer as a Response: the Weft JSON error, or a bodiless redirect / preflight. */
-export function answerResponse(a: Answer): Response {
+function answerResponse(a: Answer): Response {
   const body = answerBody(a);
   const headers = new Headers(a.headers);
   if (body !== null) headers.set('content-type', 'application/json');

@@ -1,7 +1,17 @@
 // The upstream request's headers as core's stages edit them, over the flat `[name, value, …]`
 // list undici sends (no Web Headers per request on the sidecar's hot path).
 import type { MutableHeaders } from '../../core/pipeline/context.ts';
-import { removeHeader, setHeader } from './hop-by-hop.ts';
+
+/** Removes every `name` (lower-case) from a flat header list. */
+export function removeHeader(list: string[], name: string): void {
+  for (let i = list.length - 2; i >= 0; i -= 2) if ((list[i] as string).toLowerCase() === name) list.splice(i, 2);
+}
+
+/** Replaces every `name` in a flat header list with one value. */
+export function setHeader(list: string[], name: string, value: string): void {
+  removeHeader(list, name);
+  list.push(name, value);
+}
 
 export class HeaderList implements MutableHeaders {
   readonly list: string[];

@@ -3,10 +3,10 @@
 // Connection and every header it names, Keep-Alive, Proxy-Connection, TE, Transfer-Encoding,
 // Upgrade) never cross the proxy, identity headers the sender may not assert are cut, and the
 // route's remove/set/add operations run in that order.
-import type { IncomingMessage } from 'node:http';
-import { foldsIntoProxySet, HOP_BY_HOP as CORE_HOP_BY_HOP, foldHeaderName, headerTokens, isIdentityHeaderName, keepsTrailers } from '../../core/http/header-ops.ts';
+import { applyHeaderOps, foldsIntoProxySet, HOP_BY_HOP as CORE_HOP_BY_HOP, foldHeaderName, headerTokens, isIdentityHeaderName, keepsTrailers } from '../../core/http/header-ops.ts';
 import { EDGE_TOKEN_HEADER } from '../../core/identity/edge-token.ts';
 import type { CompiledHeaderOps } from '../../core/policy/shared/header-ops.ts';
+import { HeaderList, removeHeader } from './header-list.ts';
 
 /** Core's hop-by-hop headers, and `Host` (the caller sets the one to send). */
 const HOP_BY_HOP: ReadonlySet<string> = new Set([...CORE_HOP_BY_HOP, 'host']);
@@ -49,24 +49,6 @@ export function forwardedRequestHeaders(raw: readonly string[], drop: ReadonlySe
   return { list: out, host };
 }
 
-/** Removes every `name` (lower-case) from a flat header list. */
-export function removeHeader(list: string[], name: string): void {
-  for (let i = list.length - 2; i >= 0; i -= 2) if ((list[i] as string).toLowerCase() === name) list.splice(i, 2);
-}
-
-/** Replaces every `name` in a flat header list with one value. */
-export function setHeader(list: string[], name: string, value: string): void {
-  removeHeader(list, name);
-  list.push(name, value);
-}
-
-/** The route's request header operations on a flat list: remove, then set, then add. */
-export function applyHeaderOpsToList(list: string[], ops: CompiledHeaderOps): void {
-  for (const name of ops.remove) removeHeader(list, name);
-  for (const name in ops.set) setHeader(list, name, ops.set[name] as string);
-  for (const name in ops.add) list.push(name, ops.add[name] as string);
-}
-
 const text = (v: Buffer | string): string => (typeof v === 'string' ? v : v.toString('latin1'));
 
 /**
@@ -86,13 +68,6 @@ export function forwardedResponseHeaderList(raw: readonly (Buffer | string)[], o
     out.push(name, text(raw[i + 1] as Buffer | string));
   }
   if (listed) for (const name of listed) removeHeader(out, name);
-  if (ops) applyHeaderOpsToList(out, ops);
+  if (ops) applyHeaderOps(new HeaderList(out), ops);
   return out;
-}
-
-/** `x-forwarded-for`: the caller's list (if any) with the address this hop saw appended. */
-export function pushForwardedFor(list: string[], req: IncomingMessage): void {
-  const prior = req.headers['x-forwarded-for'];
-  const client = req.socket.remoteAddress ?? '';
-  list.push('x-forwarded-for', prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${client}` : client);
 }

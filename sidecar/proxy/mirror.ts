@@ -8,7 +8,7 @@ import type { LbEndpoint } from '../../core/lb/picker.ts';
 import type { CompiledService } from '../../core/policy/service/compile.ts';
 import type { SnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
 import { MESH_HEADERS } from '../types.ts';
-import { removeHeader, setHeader } from './hop-by-hop.ts';
+import { removeHeader, setHeader } from './header-list.ts';
 import type { MeshPlane } from './mesh-plane.ts';
 
 export function mirrorRequest(

@@ -6,7 +6,7 @@ import { REPLAYABLE_BODY_BYTES } from '../../core/resilience/retry-plan.ts';
 
 export type RequestBody = { body: null; replayable: true } | { body: Buffer; replayable: true } | { body: IncomingMessage; replayable: false };
 
-export function hasBody(req: IncomingMessage): boolean {
+function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
