@@ -10,6 +10,7 @@ import type { LbEndpoint } from '../../core/lb/picker.ts';
 import type { Answer } from '../../core/pipeline/answer.ts';
 import type { PipelineContext } from '../../core/pipeline/context.ts';
 import type { PipelineObserver, PlanePieces, TryOutcome, TryRequest } from '../../core/pipeline/pieces.ts';
+import { endpointScheme } from '../../core/policy/service/protocol.ts';
 import type { CompiledService } from '../../core/policy/service/compile.ts';
 import { MemoryCounterStore } from '../../core/ratelimit/memory-counter-store.ts';
 import { REPLAYABLE_BODY_BYTES } from '../../core/resilience/retry-plan.ts';
@@ -87,7 +88,7 @@ export class EdgePieces implements PlanePieces<Response> {
 
   #url(service: CompiledService, ep: LbEndpoint): string {
     const host = ep.address.includes(':') ? `[${ep.address}]` : ep.address;
-    return `${service.protocol}://${host}:${ep.port}${this.c.upstreamPath}${this.url.search}`;
+    return `${endpointScheme(service)}://${host}:${ep.port}${this.c.upstreamPath}${this.url.search}`;
   }
 
   async tryOnce(t: TryRequest): Promise<TryOutcome<Response>> {

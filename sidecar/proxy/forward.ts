@@ -1,14 +1,21 @@
 // One upstream exchange over undici's dispatch API, written straight into the client's
-// ServerResponse: no Web Request/Response, no buffering. Back-pressure both ways (undici
+// DownstreamResponse: no Web Request/Response, no buffering. Back-pressure both ways (undici
 // pulls a streamed request body as the socket drains; a slow client pauses the upstream
 // body). The caller decides when the response head arrives whether to pass it on or to
 // drop it and retry (`commit`); a dropped response's body is read and discarded so its
 // connection stays in the pool. The timeout bounds the wait for the response head; after
 // that the body streams for as long as it flows (undici's bodyTimeout catches a stalled one).
-import type { ServerResponse } from 'node:http';
+//
+// HTTP/2 and gRPC: the upstream's trailers (`grpc-status`, `grpc-message`, `-bin` metadata)
+// follow the body to the client. A trailers-only answer (grpc-status in the head, no body)
+// stays trailers-only: gRPC clients read a status only from a HEADERS frame that ends the
+// stream, so that head is not written until the upstream's stream has ended.
+import { Http2ServerResponse } from 'node:http2';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { PeerIdentityError } from '../tls/client-tls.ts';
+import type { DownstreamResponse } from './front-door.ts';
 
 export type UpstreamFailure = 'timeout' | 'connect-failure' | 'reset';
 
@@ -27,8 +34,8 @@ export interface ForwardRequest {
   body: Buffer | Readable | null;
   /** Limit on the wait for the response head, ms; 0 = none. */
   timeoutMs: number;
-  /** Whether to pass a response with this status to the client (else it is dropped). */
-  commit(status: number): boolean;
+  /** Whether to pass a response with this status (and gRPC status, when the head carries one) to the client (else it is dropped). */
+  commit(status: number, grpcStatus?: number): boolean;
   /** The response head as the client gets it, from the upstream's raw `[name, value, …]` list. */
   responseHeaders(raw: readonly (Buffer | string)[]): string[];
 }
@@ -49,6 +56,49 @@ class ClientGone extends Error {
 
 const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EADDRNOTAVAIL']);
 
+const text = (v: Buffer | string): string => (typeof v === 'string' ? v : v.toString('latin1'));
+
+/** The `grpc-status` of a response head (a trailers-only gRPC answer), if it has one. */
+export function grpcStatusOf(raw: readonly (Buffer | string)[]): number | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as Buffer | string;
+    if (name.length === 11 && text(name).toLowerCase() === 'grpc-status') {
+      const n = Number(text(raw[i + 1] as Buffer | string));
+      return Number.isInteger(n) ? n : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** undici's trailers (a raw `[name, value, …]` list over HTTP/1.1, an object over HTTP/2) as headers to add, or undefined when there are none. */
+export function trailersOf(t: unknown): OutgoingHttpHeaders | undefined {
+  if (!t || typeof t !== 'object') return undefined;
+  const out: Record<string, string | string[]> = {};
+  let any = false;
+  const add = (name: string, value: string) => {
+    if (name.charCodeAt(0) === 58 /* ':' */) return;
+    const prev = out[name];
+    out[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+    any = true;
+  };
+  if (Array.isArray(t)) for (let i = 0; i + 1 < t.length; i += 2) add(text(t[i] as Buffer | string).toLowerCase(), text(t[i + 1] as Buffer | string));
+  else for (const [name, value] of Object.entries(t as Record<string, string | string[]>)) for (const v of Array.isArray(value) ? value : [value]) add(name, String(v));
+  return any ? out : undefined;
+}
+
+/** Sets a flat `[name, value, …]` head on a response without sending it (end() sends it). */
+function setHead(res: Http2ServerResponse, status: number, list: readonly string[]): void {
+  res.statusCode = status;
+  const grouped = new Map<string, string[]>();
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i] as string;
+    const values = grouped.get(name);
+    if (values) values.push(list[i + 1] as string);
+    else grouped.set(name, [list[i + 1] as string]);
+  }
+  for (const [name, values] of grouped) res.setHeader(name, values.length === 1 ? (values[0] as string) : values);
+}
+
 function classifyUpstreamError(e: Error): UpstreamFailure {
   if (e instanceof UpstreamTimeout) return 'timeout';
   const code = (e as { code?: string }).code ?? '';
@@ -65,7 +115,7 @@ function classifyUpstreamError(e: Error): UpstreamFailure {
  */
 class ForwardHandler {
   readonly #r: ForwardRequest;
-  readonly #res: ServerResponse;
+  readonly #res: DownstreamResponse;
   readonly #resolve: (o: ForwardOutcome) => void;
   #abort: ((e: Error) => void) | undefined;
   #resume: (() => void) | undefined;
@@ -78,7 +128,7 @@ class ForwardHandler {
   };
   readonly #onDrain = () => this.#resume?.();
 
-  constructor(r: ForwardRequest, res: ServerResponse, resolve: (o: ForwardOutcome) => void) {
+  constructor(r: ForwardRequest, res: DownstreamResponse, resolve: (o: ForwardOutcome) => void) {
     this.#r = r;
     this.#res = res;
     this.#resolve = resolve;
@@ -110,13 +160,15 @@ class ForwardHandler {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#status = statusCode;
-    if (!this.#r.commit(statusCode)) {
+    const grpcStatus = grpcStatusOf(rawHeaders);
+    if (!this.#r.commit(statusCode, grpcStatus)) {
       this.#mode = 'dropping';
       return true;
     }
     this.#mode = 'sending';
     const res = this.#res;
-    res.writeHead(statusCode, this.#r.responseHeaders(rawHeaders));
+    if (grpcStatus !== undefined && res instanceof Http2ServerResponse) setHead(res, statusCode, this.#r.responseHeaders(rawHeaders));
+    else res.writeHead(statusCode, this.#r.responseHeaders(rawHeaders));
     this.#resume = resume;
     res.on('drain', this.#onDrain);
     // A HEAD (or 204/304) response has no body to wait for; the head goes out with end().
@@ -128,9 +180,11 @@ class ForwardHandler {
     return this.#res.write(chunk);
   }
 
-  onComplete(): void {
+  onComplete(trailers?: unknown): void {
     if (this.#mode === 'dropping') return this.finish({ kind: 'dropped', status: this.#status });
     if (this.#mode === 'sending') {
+      const t = trailersOf(trailers);
+      if (t) this.#res.addTrailers(t);
       this.#res.end();
       return this.finish({ kind: 'sent', status: this.#status, complete: true });
     }
@@ -148,7 +202,7 @@ class ForwardHandler {
   }
 }
 
-export function forward(pool: Dispatcher, r: ForwardRequest, res: ServerResponse): Promise<ForwardOutcome> {
+export function forward(pool: Dispatcher, r: ForwardRequest, res: DownstreamResponse): Promise<ForwardOutcome> {
   return new Promise<ForwardOutcome>((resolve) => {
     const handler = new ForwardHandler(r, res, resolve);
     try {

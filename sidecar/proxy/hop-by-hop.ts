@@ -25,7 +25,8 @@ const MESH_PASSED: ReadonlySet<string> = new Set([EDGE_TOKEN_HEADER, 'x-weft-sha
  * `x-forwarded-client-cert`, in any case and with `_` for `-`), minus `drop` (lower-case
  * names the proxy sets itself, e.g. `x-forwarded-for`; their `_` forms are dropped too, since
  * an app server may fold them into the same name). `Host` is left out too; the caller sets
- * the one to send. `TE: trailers` survives (gRPC needs it).
+ * the one to send, and HTTP/2 pseudo-headers (`:authority` is taken as the Host). `TE: trailers`
+ * survives (gRPC needs it).
  */
 export function forwardedRequestHeaders(raw: readonly string[], drop: ReadonlySet<string>): { list: string[]; host: string | undefined } {
   let listed: string[] | undefined;
@@ -35,6 +36,11 @@ export function forwardedRequestHeaders(raw: readonly string[], drop: ReadonlySe
     const name = raw[i] as string;
     const value = raw[i + 1] as string;
     const lower = name.toLowerCase();
+    if (lower.charCodeAt(0) === 58 /* ':' */) {
+      // HTTP/2 pseudo-headers: the request line, not headers; `:authority` is the Host.
+      if (lower === ':authority') host ??= value;
+      continue;
+    }
     if (HOP_BY_HOP.has(lower)) {
       if (lower === 'connection') (listed ??= []).push(...headerTokens(value));
       else if (lower === 'host') host ??= value;

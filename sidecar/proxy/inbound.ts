@@ -4,18 +4,18 @@
 // path, caller identity, route, end-user authentication, access, rate limits, identity
 // headers for the app) and MeshPieces streams the request to the app and its response back.
 // Identity headers nobody outside may set are cut on entry.
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { refuse } from '../../core/pipeline/answer.ts';
 import { INBOUND_STAGES } from '../../core/pipeline/pipelines.ts';
 import type { InboundPieces } from '../../core/pipeline/pieces.ts';
 import { meshHost } from '../../core/compile/route-table.ts';
 import { splitPathAndQuery } from '../../core/route/normalize-path.ts';
-import { isMtls } from '../tls/inbound-server.ts';
 import { peerOf, peerProblem } from '../tls/server-tls.ts';
 import type { TlsRefusal } from '../tls/server-tls.ts';
 import type { ProxyListener, ProxyObserver, SidecarView } from '../types.ts';
 import { MESH_HEADERS } from '../types.ts';
 import { writeAnswer } from './answer-writer.ts';
+import { authorityOf, isMtls } from './front-door.ts';
+import type { DownstreamRequest, DownstreamResponse } from './front-door.ts';
 import { HeaderList } from './header-list.ts';
 import { forwardedRequestHeaders } from './hop-by-hop.ts';
 import { InboundVerifiers } from './inbound-identity.ts';
@@ -26,6 +26,9 @@ import { reportWhenDone } from './request-entry.ts';
 import type { EntrySource } from './request-entry.ts';
 import { runMeshPipeline } from './run-mesh-pipeline.ts';
 import { newPool } from './upstream-pools.ts';
+import type { Pool } from 'undici';
+import { speaksHttp2 } from '../../core/policy/service/protocol.ts';
+import type { SnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
 
 const INBOUND_DROP: ReadonlySet<string> = new Set([MESH_HEADERS.peerId, MESH_HEADERS.principal, MESH_HEADERS.claims, 'x-forwarded-for', 'traceparent']);
 
@@ -45,12 +48,19 @@ export function startInbound(options: InboundOptions): Promise<ProxyListener> {
   const serviceId = `${self.namespace}/${self.service}`;
   const host = meshHost(serviceId);
   const appAt = `${options.app.host}:${options.app.port}`;
-  const app = newPool(`http://${options.app.host.includes(':') ? `[${options.app.host}]` : options.app.host}:${options.app.port}`, undefined);
+  const appOrigin = `http://${options.app.host.includes(':') ? `[${options.app.host}]` : options.app.host}:${options.app.port}`;
+  // The app speaks its Service's protocol: HTTP/1.1, or h2c for `http2` and `grpc`.
+  const app = newPool(appOrigin, undefined);
+  let appH2: Pool | undefined;
+  const appPool = (runtime: SnapshotRuntime): Pool => {
+    const own = runtime.services.get(serviceId);
+    return own && speaksHttp2(own) ? (appH2 ??= newPool(appOrigin, undefined, undefined, 'h2')) : app;
+  };
   const plane = createMeshPlane('inbound', view, observer);
   const verifiers = new InboundVerifiers(self);
 
   /** The mTLS client certificate's SPIFFE ID, checked again against the current CA bundle and its expiry; a string is the refusal. */
-  function tlsPeer(req: IncomingMessage): { peer: string | null } | string {
+  function tlsPeer(req: DownstreamRequest): { peer: string | null } | string {
     if (!isMtls(req)) {
       observer.transport?.('inbound', 'plaintext');
       return { peer: null };
@@ -65,9 +75,9 @@ export function startInbound(options: InboundOptions): Promise<ProxyListener> {
     return why;
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: DownstreamRequest, res: DownstreamResponse): Promise<void> {
     const { path: rawPath, query } = splitPathAndQuery(req.url ?? '/');
-    const source: EntrySource = { authority: req.headers.host ?? '', path: rawPath };
+    const source: EntrySource = { authority: authorityOf(req), path: rawPath };
     reportWhenDone('inbound', observer, req, res, source);
     const runtime = view.runtime();
     const bundle = view.bundle();
@@ -88,10 +98,10 @@ export function startInbound(options: InboundOptions): Promise<ProxyListener> {
       verifyEdgeToken: (token, caller) => verifiers.edgeToken(bundle, token, caller),
       edgeIssuer: () => bundle.edge.issuer,
       mtlsCapable: () => view.tls() !== undefined,
-      toApp: () => pieces.toApp(app, appAt),
+      toApp: () => pieces.toApp(appPool(runtime), appAt),
     };
     pieces.inbound = inbound;
-    await runMeshPipeline(INBOUND_STAGES, { plane: 'inbound', runtime, host, authority: req.headers.host ?? host, rawPath, query, tlsPeer: tls.peer, service: serviceId }, pieces, source);
+    await runMeshPipeline(INBOUND_STAGES, { plane: 'inbound', runtime, host, authority: authorityOf(req) || host, rawPath, query, tlsPeer: tls.peer, service: serviceId }, pieces, source);
   }
 
   const mtls = {
@@ -102,5 +112,5 @@ export function startInbound(options: InboundOptions): Promise<ProxyListener> {
       options.tlsRefused?.(kind, reason, remote);
     },
   };
-  return listen(options.host ?? '127.0.0.1', options.port, handle, () => Promise.all([app.destroy().catch(() => undefined), plane.upstreams.close()]).then(() => undefined), mtls);
+  return listen(options.host ?? '127.0.0.1', options.port, handle, () => Promise.all([app.destroy().catch(() => undefined), appH2?.destroy().catch(() => undefined), plane.upstreams.close()]).then(() => undefined), mtls);
 }

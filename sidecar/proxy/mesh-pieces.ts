@@ -2,7 +2,6 @@
 // undici moves the bytes straight into the client's ServerResponse (forward.ts), a request
 // body is buffered when it may be retried, identity is this workload's JWT-SVID, and the
 // response head gets the rule's operations and the request's RateLimit-* headers.
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { EndpointsDocument } from '../../core/endpoints/endpoints-document.ts';
 import { SVID_HEADER } from '../../core/identity/jwt-svid.ts';
@@ -14,20 +13,21 @@ import type { InboundPieces, PlanePieces, TryOutcome, TryRequest } from '../../c
 import { responseHeaderOps } from '../../core/pipeline/response-header-ops.ts';
 import type { CompiledService } from '../../core/policy/service/compile.ts';
 import { forward } from './forward.ts';
+import type { DownstreamRequest, DownstreamResponse } from './front-door.ts';
 import type { ForwardOutcome } from './forward.ts';
 import type { HeaderList } from './header-list.ts';
 import { setHeader } from './header-list.ts';
 import { forwardedResponseHeaderList } from './hop-by-hop.ts';
 import type { MeshPlane } from './mesh-plane.ts';
 import { mirrorRequest } from './mirror.ts';
-import { requestBody } from './request-body.ts';
+import { hasBody, requestBody } from './request-body.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class MeshPieces implements PlanePieces<void> {
   readonly plane: MeshPlane;
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  readonly req: DownstreamRequest;
+  readonly res: DownstreamResponse;
   readonly headers: HeaderList;
   readonly counters: MeshPlane['counters'];
   readonly authn: { jwks: MeshPlane['jwks'] };
@@ -44,7 +44,7 @@ export class MeshPieces implements PlanePieces<void> {
   #body: Buffer | Readable | null = null;
   #hostSet = false;
 
-  constructor(plane: MeshPlane, req: IncomingMessage, res: ServerResponse, headers: HeaderList, host: string | undefined) {
+  constructor(plane: MeshPlane, req: DownstreamRequest, res: DownstreamResponse, headers: HeaderList, host: string | undefined) {
     this.plane = plane;
     this.req = req;
     this.res = res;
@@ -97,7 +97,7 @@ export class MeshPieces implements PlanePieces<void> {
   async tryOnce(t: TryRequest): Promise<TryOutcome<void>> {
     const { service, endpoint: ep } = t;
     const upstreams = this.plane.upstreams;
-    const upstream = upstreams.get(ep.address, ep.port, service.protocol, service.connectionLimits, t.registered ? service.id : undefined);
+    const upstream = upstreams.forEndpoint(service, ep, t.registered, this.req.httpVersionMajor === 2);
     this.plane.observer.transport?.(this.plane.direction, upstreams.isMtls(upstream) ? 'mtls' : 'plaintext');
     const { path, headers } = this.#target();
     const o = await forward(
@@ -111,7 +111,7 @@ export class MeshPieces implements PlanePieces<void> {
   mirror(service: CompiledService, endpoint: LbEndpoint, registered: boolean): void {
     const c = this.c;
     const { path, headers } = this.#target();
-    mirrorRequest(this.plane, c.runtime, service, endpoint, registered, { method: this.req.method ?? 'GET', path, headers, body: this.#body as Buffer | null, timeoutMs: c.match?.rule.timeoutMs ?? 10_000 });
+    mirrorRequest(this.plane, c.runtime, service, endpoint, registered, { method: this.req.method ?? 'GET', path, headers, body: this.#body as Buffer | null, timeoutMs: c.match?.rule.timeoutMs ?? 10_000, http2: this.req.httpVersionMajor === 2 });
   }
 
   /** This workload's JWT-SVID for the backend. With an X.509-SVID the hops are mTLS and need none (a control outage longer than a JWT-SVID's life must not stop them). */
@@ -131,7 +131,7 @@ export class MeshPieces implements PlanePieces<void> {
     const req = this.req;
     this.c.upstream = at;
     const { path, headers } = this.#target();
-    const body = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined ? req : null;
+    const body = hasBody(req) ? req : null;
     return forward(app, { method: req.method ?? 'GET', path, headers, body, timeoutMs: 0, commit: () => true, responseHeaders: (raw) => this.responseHeaders(raw) }, this.res).then((o) => this.#outcome(o));
   }
 }

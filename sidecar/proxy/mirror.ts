@@ -17,7 +17,7 @@ export function mirrorRequest(
   service: CompiledService,
   ep: LbEndpoint,
   registered: boolean,
-  request: { method: string; path: string; headers: readonly string[]; body: Buffer | null; timeoutMs: number },
+  request: { method: string; path: string; headers: readonly string[]; body: Buffer | null; timeoutMs: number; http2: boolean },
 ): void {
   const headers = [...request.headers];
   removeHeader(headers, MESH_HEADERS.edgeToken);
@@ -27,7 +27,7 @@ export function mirrorRequest(
     .then((svid) => {
       setHeader(headers, MESH_HEADERS.svid, svid);
       return plane.upstreams
-        .get(ep.address, ep.port, service.protocol, service.connectionLimits, registered ? service.id : undefined)
+        .forEndpoint(service, ep, registered, request.http2)
         .request({ method: request.method as 'GET', path: request.path, headers, body: request.body, headersTimeout: request.timeoutMs, bodyTimeout: request.timeoutMs });
     })
     .then((r) => r.body.dump())

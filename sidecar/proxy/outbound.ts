@@ -1,9 +1,8 @@
 // The outbound proxy: the app's calls to other mesh services (`HTTP_PROXY=http://127.0.0.1:15001`
-// or a plain `Host: reviews` request). An adapter: the Node request becomes core's request
+// or a plain `Host: reviews` request; over h2c, `:authority: reviews`). An adapter: the Node request becomes core's request
 // view and context, core's outbound stages decide (core/pipeline/pipelines.ts: destination,
 // path, route, fault, redirect, headers, backend, identity, attempts), and MeshPieces moves
 // the bytes. The app's hop-by-hop and identity headers are cut on entry.
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { refuse } from '../../core/pipeline/answer.ts';
 import type { Stage } from '../../core/pipeline/context.ts';
 import { hostOnly } from '../../core/pipeline/destination.ts';
@@ -12,6 +11,8 @@ import { splitPathAndQuery } from '../../core/route/normalize-path.ts';
 import type { ProxyListener, ProxyObserver, SidecarView } from '../types.ts';
 import { MESH_HEADERS } from '../types.ts';
 import { writeAnswer } from './answer-writer.ts';
+import { authorityOf } from './front-door.ts';
+import type { DownstreamRequest, DownstreamResponse } from './front-door.ts';
 import { HeaderList } from './header-list.ts';
 import { forwardedRequestHeaders } from './hop-by-hop.ts';
 import { listen } from './listener.ts';
@@ -34,11 +35,11 @@ const OUTBOUND_DROP: ReadonlySet<string> = new Set([
 ]);
 
 /** Request target of an HTTP_PROXY request (`http://reviews/x`) or an origin-form one (`/x` + Host). */
-function splitTarget(req: IncomingMessage): { authority: string; target: string } {
+function splitTarget(req: DownstreamRequest): { authority: string; target: string } {
   const url = req.url ?? '/';
-  if (url.startsWith('/')) return { authority: req.headers.host ?? '', target: url };
+  if (url.startsWith('/')) return { authority: authorityOf(req), target: url };
   const scheme = url.indexOf('://');
-  if (scheme < 0) return { authority: req.headers.host ?? '', target: url };
+  if (scheme < 0) return { authority: authorityOf(req), target: url };
   const slash = url.indexOf('/', scheme + 3);
   const end = slash < 0 ? url.length : slash;
   const q = url.indexOf('?', scheme + 3);
@@ -46,7 +47,7 @@ function splitTarget(req: IncomingMessage): { authority: string; target: string 
   return { authority: url.slice(scheme + 3, cut), target: slash < 0 || cut < end ? `/${url.slice(cut)}` : url.slice(slash) };
 }
 
-async function handle(plane: MeshPlane, stages: readonly Stage[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(plane: MeshPlane, stages: readonly Stage[], req: DownstreamRequest, res: DownstreamResponse): Promise<void> {
   const { authority, target } = splitTarget(req);
   const { path: rawPath, query } = splitPathAndQuery(target);
   const source: EntrySource = { authority, path: rawPath };

@@ -1,8 +1,8 @@
 // What one request did, for the observer (access log, metrics): read from the pipeline's
 // context when the response has ended (finished or cut off).
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PipelineContext } from '../../core/pipeline/context.ts';
 import type { PropagatedTrace } from '../../core/http/traceparent.ts';
+import type { DownstreamRequest, DownstreamResponse } from './front-door.ts';
 import type { AccessLogEntry, Direction, ProxyObserver } from '../types.ts';
 
 export interface EntrySource {
@@ -14,7 +14,7 @@ export interface EntrySource {
   trace?: PropagatedTrace;
 }
 
-function entryOf(direction: Direction, req: IncomingMessage, res: ServerResponse, latencyMs: number, s: EntrySource): AccessLogEntry {
+function entryOf(direction: Direction, req: DownstreamRequest, res: DownstreamResponse, latencyMs: number, s: EntrySource): AccessLogEntry {
   const c = s.c;
   return {
     direction,
@@ -37,7 +37,7 @@ function entryOf(direction: Direction, req: IncomingMessage, res: ServerResponse
 }
 
 /** Reports the request's entry when the response is done ('close' fires once per response). */
-export function reportWhenDone(direction: Direction, observer: ProxyObserver, req: IncomingMessage, res: ServerResponse, source: EntrySource): void {
+export function reportWhenDone(direction: Direction, observer: ProxyObserver, req: DownstreamRequest, res: DownstreamResponse, source: EntrySource): void {
   const startedAt = performance.now();
   res.on('close', () => {
     try {

@@ -12,24 +12,44 @@
 // fresh pools with the new certificate, and the old ones are closed gracefully (requests on
 // them finish; undici's close waits for them). Static endpoints are plain apps: their
 // Service's protocol.
+//
+// HTTP/2 pools (`h2`) multiplex: one connection carries up to MAX_STREAMS requests at once, so
+// a gRPC client's one channel is balanced per request (each request picks its endpoint, then
+// rides that endpoint's shared connection). To another sidecar h2 is negotiated by ALPN over
+// mutual TLS, or spoken in cleartext (h2c) when there is no TLS material; to an app whose
+// Service says `http2` or `grpc`, h2c.
 import { Pool } from 'undici';
 import { parseSpiffeId } from '../../core/identity/spiffe-id.ts';
 import type { ConnectionLimits } from '../../core/lb/circuit-breaker.ts';
 import { requestsPerConnection } from '../../core/lb/circuit-breaker.ts';
 import { clientConnectOptions, serviceSpiffeIds } from '../tls/client-tls.ts';
 import type { MtlsConnectOptions } from '../tls/client-tls.ts';
+import type { CompiledService } from '../../core/policy/service/compile.ts';
+import { endpointScheme, speaksHttp2 } from '../../core/policy/service/protocol.ts';
 import type { WorkloadTls } from '../types.ts';
 
 const RETIRE_AFTER_MS = 30_000;
 /** Pools of a replaced mTLS material close this long after the swap (requests already dispatched finish first either way). */
 const TLS_RETIRE_AFTER_MS = 1_000;
 
-export function newPool(origin: string, limits: ConnectionLimits | undefined, connect?: MtlsConnectOptions): Pool {
+/** Concurrent streams per HTTP/2 connection before the pool opens another (Envoy's and Node's default is 100 too). */
+const MAX_STREAMS = 100;
+
+/** How a pool speaks to its origin: HTTP/1.1, or HTTP/2 (by ALPN over TLS, prior knowledge in cleartext). */
+export type PoolProtocol = 'http1' | 'h2';
+
+export function newPool(origin: string, limits: ConnectionLimits | undefined, connect?: MtlsConnectOptions, protocol: PoolProtocol = 'http1'): Pool {
   const perClient = limits ? requestsPerConnection(limits) : undefined;
+  const h2 = protocol === 'h2';
+  const cleartext = origin.startsWith('http:');
+  // undici's Pool passes `connect` to its connector, which reads useH2c from there.
+  const connectOptions = h2 && cleartext ? { ...connect, useH2c: true } : connect;
   return new Pool(origin, {
-    ...(connect ? { connect } : {}),
+    ...(connectOptions ? { connect: connectOptions } : {}),
+    ...(h2 ? { allowH2: true, maxConcurrentStreams: MAX_STREAMS } : {}),
     connections: limits?.maxConnections ?? null,
-    pipelining: 1,
+    // One request at a time on an HTTP/1.1 connection, so a slow response never blocks another behind it.
+    pipelining: h2 ? MAX_STREAMS : 1,
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 60_000,
     connectTimeout: 5_000,
@@ -62,25 +82,36 @@ export class UpstreamPools {
   }
 
   /**
+   * The pool for one try at `endpoint` of `service`. A static endpoint is the app itself: it is
+   * spoken to in its Service's protocol. A registered endpoint is another sidecar, which speaks
+   * both: HTTP/2 when the Service does, or when the request came in over HTTP/2 (so its
+   * streams stay multiplexed and its trailers survive the hop).
+   */
+  forEndpoint(service: CompiledService, endpoint: { address: string; port: number }, registered: boolean, requestIsHttp2: boolean): Pool {
+    const h2 = speaksHttp2(service) || (registered && requestIsHttp2);
+    return this.get(endpoint.address, endpoint.port, endpointScheme(service), service.connectionLimits, registered ? service.id : undefined, h2 ? 'h2' : 'http1');
+  }
+
+  /**
    * The pool for an endpoint, created on first use. `sidecarOf`: the destination service id
    * when the endpoint is a sidecar's inbound port (then: mutual TLS, if this sidecar has an SVID).
    */
-  get(address: string, port: number, protocol: 'http' | 'https', limits: ConnectionLimits, sidecarOf?: string): Pool {
+  get(address: string, port: number, scheme: 'http' | 'https', limits: ConnectionLimits, sidecarOf?: string, protocol: PoolProtocol = 'http1'): Pool {
     if (sidecarOf !== undefined) {
       const tls = this.#tls();
-      if (tls) return this.#mtlsPool(address, port, limits, sidecarOf, tls);
+      if (tls) return this.#mtlsPool(address, port, limits, sidecarOf, tls, protocol);
     }
-    const key = `${protocol}|${address}|${port}|${limits.maxConnections}|${limits.maxRequestsPerConnection}`;
+    const key = `${scheme}|${protocol}|${address}|${port}|${limits.maxConnections}|${limits.maxRequestsPerConnection}`;
     let pool = this.#current.get(key);
     if (pool) return pool;
     pool = this.#retiring.get(key);
     if (pool) this.#retiring.delete(key);
-    else pool = newPool(`${protocol}://${address.includes(':') ? `[${address}]` : address}:${port}`, limits);
+    else pool = newPool(`${scheme}://${address.includes(':') ? `[${address}]` : address}:${port}`, limits, undefined, protocol);
     this.#current.set(key, pool);
     return pool;
   }
 
-  #mtlsPool(address: string, port: number, limits: ConnectionLimits, serviceId: string, tls: WorkloadTls): Pool {
+  #mtlsPool(address: string, port: number, limits: ConnectionLimits, serviceId: string, tls: WorkloadTls, protocol: PoolProtocol): Pool {
     if (tls !== this.#material) {
       // New certificate or CA set: fresh pools (new connections, new handshakes) from now on;
       // the old pools finish what they carry and close.
@@ -90,7 +121,7 @@ export class UpstreamPools {
       this.#material = tls;
       for (const p of old) this.#drain(p);
     }
-    const key = `${serviceId}|${address}|${port}|${limits.maxConnections}|${limits.maxRequestsPerConnection}`;
+    const key = `${serviceId}|${protocol}|${address}|${port}|${limits.maxConnections}|${limits.maxRequestsPerConnection}`;
     let pool = this.#mtls.get(key);
     if (!pool && (pool = this.#mtlsRetiring.get(key))) {
       this.#mtlsRetiring.delete(key);
@@ -99,7 +130,7 @@ export class UpstreamPools {
     if (!pool) {
       const td = parseSpiffeId(tls.spiffeId)?.trustDomain ?? '';
       const origin = `https://${address.includes(':') ? `[${address}]` : address}:${port}`;
-      pool = newPool(origin, limits, clientConnectOptions(tls, serviceSpiffeIds(td, serviceId), { trustDomain: td }));
+      pool = newPool(origin, limits, clientConnectOptions(tls, serviceSpiffeIds(td, serviceId), { trustDomain: td }), protocol);
       this.#mtlsPools.add(pool);
       this.#mtls.set(key, pool);
     }

@@ -33,7 +33,14 @@ interface Peer {
   checkedAgainst: readonly string[];
 }
 
-const peers = new WeakMap<Socket, Peer>();
+/**
+ * The verified peer, kept on the TLS socket itself: an HTTP/2 request's `req.socket` is a
+ * Proxy of the session's socket (another object, so a WeakMap would miss it), and a Proxy
+ * reads the socket's own properties through.
+ */
+const PEER = Symbol('weft.peer');
+type WithPeer = { [PEER]?: Peer };
+const peerState = (socket: Socket): Peer | undefined => (socket as Socket & WithPeer)[PEER];
 /** Connections this module closed itself (already counted: their socket errors are not a second refusal). */
 const dropped = new WeakSet<Socket>();
 
@@ -77,7 +84,7 @@ function issuedByOneOf(raw: Buffer, authorities: readonly string[]): boolean {
  * left the bundle (`authorities`: the current ones).
  */
 export function peerOf(socket: Socket, authorities?: readonly string[]): string | undefined {
-  const p = peers.get(socket);
+  const p = peerState(socket);
   if (!p) return undefined;
   if (p.expiresAt <= Date.now()) return undefined;
   if (authorities && authorities !== p.checkedAgainst) {
@@ -89,7 +96,7 @@ export function peerOf(socket: Socket, authorities?: readonly string[]): string 
 
 /** Why peerOf() is undefined for a TLS connection that had a peer (for the 403 message). */
 export function peerProblem(socket: Socket): string | undefined {
-  const p = peers.get(socket);
+  const p = peerState(socket);
   if (!p) return undefined;
   if (p.expiresAt <= Date.now()) return `the client certificate of ${p.spiffeId} expired at ${new Date(p.expiresAt).toISOString()}`;
   return `the client certificate of ${p.spiffeId} is not signed by a CA in the current trust bundle`;
@@ -100,7 +107,7 @@ export function peerProblem(socket: Socket): string | undefined {
 // 'secureConnection' check below destroys any connection that is not authorized), but the
 // refusal then carries OpenSSL's reason (CERT_HAS_EXPIRED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, no
 // certificate) to the log and the counter, before any byte reaches the http layer.
-const MTLS_SERVER_OPTIONS = { requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.3' } as const;
+export const MTLS_SERVER_OPTIONS = { requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.3' } as const;
 
 /** An https server that requires mutual TLS with the material `o.material()` names (see enableMtls); `http`: its timeouts. */
 export function createMtlsServer(o: MtlsServerOptions, listener?: RequestListener, http: HttpServerOptions = {}): HttpsServer {
@@ -114,7 +121,7 @@ export function createMtlsServer(o: MtlsServerOptions, listener?: RequestListene
  * TLS server whose material follows `o.material()`; create it with MTLS_SERVER_OPTIONS. Connections are accepted by the server's
  * own 'connection' event, or handed over with `server.emit('connection', socket)`.
  */
-function enableMtls(server: TlsServer, o: MtlsServerOptions): void {
+export function enableMtls(server: TlsServer, o: MtlsServerOptions): void {
   let current: WorkloadTls | undefined;
   let authorities: readonly string[] | undefined;
   let ticketKeys = randomBytes(48);
@@ -171,6 +178,6 @@ function enableMtls(server: TlsServer, o: MtlsServerOptions): void {
       socket.destroy();
       return;
     }
-    peers.set(socket, { spiffeId: checked.spiffeId, expiresAt: Date.parse(cert.valid_to), raw: cert.raw, checkedAgainst: current?.authorities ?? [] });
+    (socket as TLSSocket & WithPeer)[PEER] = { spiffeId: checked.spiffeId, expiresAt: Date.parse(cert.valid_to), raw: cert.raw, checkedAgainst: current?.authorities ?? [] };
   });
 }

@@ -3,12 +3,13 @@
 // smuggled into a request target would become a header the app sees. Real listeners on
 // 127.0.0.1, raw bytes over node:net (and node:tls for the mTLS half of the inbound port).
 import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen } from '../../sidecar/proxy/listener.ts';
+import type { DownstreamRequest, DownstreamResponse } from '../../sidecar/proxy/front-door.ts';
 import { clientConnectOptions } from '../../sidecar/tls/client-tls.ts';
 import type { ProxyListener, WorkloadTls } from '../../sidecar/types.ts';
 import { svidFor, testCa } from './tls-certs.ts';
@@ -54,7 +55,7 @@ interface Seen {
 }
 
 async function recordingListener(seen: Seen[], mtls?: WorkloadTls): Promise<ProxyListener> {
-  const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handler = async (req: DownstreamRequest, res: DownstreamResponse): Promise<void> => {
     seen.push({ url: req.url, headers: req.headers });
     res.end('app');
   };

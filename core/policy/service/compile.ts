@@ -3,6 +3,7 @@
 import type { CompileContext } from '../compile-context.ts';
 import type { TypedDocument } from '../document.ts';
 import { ms } from '../shared/duration.ts';
+import type { ServiceProtocol } from './protocol.ts';
 import type { ServiceSpec } from './schema.ts';
 
 export interface CompiledService {
@@ -10,7 +11,7 @@ export interface CompiledService {
   name: string;
   namespace: string;
   port: number;
-  protocol: 'http' | 'https';
+  protocol: ServiceProtocol;
   subsets: { name: string; labels: Record<string, string> }[];
   endpoints: { address: string; port: number; labels: Record<string, string>; weight: number }[];
   loadBalancer: {

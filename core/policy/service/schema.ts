@@ -5,6 +5,7 @@ import { dnsLabel, documentSchema } from '../shared/envelope.ts';
 import { positiveDuration } from '../shared/duration.ts';
 import { headerName } from '../shared/header-ops.ts';
 import { repeatedNames } from '../shared/duplicates.ts';
+import { SERVICE_PROTOCOLS } from './protocol.ts';
 
 const port = z.number().int().min(1).max(65535);
 const labels = z.record(z.string(), z.string());
@@ -26,7 +27,12 @@ const hashOn = z.union(
 export const serviceSpec = z
   .strictObject({
     port: port.default(80).describe('Port the service instances listen on (the app port behind each sidecar).'),
-    protocol: z.enum(['http', 'https']).default('http').describe('Protocol used to reach static endpoints.'),
+    protocol: z
+      .enum(SERVICE_PROTOCOLS)
+      .default('http')
+      .describe(
+        'What the instances speak. `http`: HTTP/1.1. `https`: HTTP/1.1 over TLS to static endpoints. `http2`: HTTP/2 (cleartext h2c to the app and to static endpoints; h2 over mutual TLS between sidecars). `grpc`: gRPC over HTTP/2, as `http2`.',
+      ),
     subsets: z
       .array(
         z.strictObject({
