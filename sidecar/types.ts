@@ -85,6 +85,10 @@ export interface AccessLogEntry {
   /** Destination service id (`ns/name`) outbound; this workload's service inbound. */
   service: string | null;
   status: number;
+  /** The gRPC status the response carried (its trailers, or a trailers-only head), or null when it was not a gRPC response. */
+  grpcStatus: number | null;
+  /** `HTTP/1.1` or `HTTP/2`: what the caller spoke to this sidecar. */
+  protocol: string;
   latencyMs: number;
   /** `address:port` of the endpoint that answered, if any. */
   upstream: string | null;

@@ -70,6 +70,17 @@ export function grpcStatusOf(raw: readonly (Buffer | string)[]): number | undefi
   return undefined;
 }
 
+/** The gRPC status each response carried to its client (head or trailers), for the access log and metrics. */
+const grpcStatusSent = new WeakMap<DownstreamResponse, number>();
+
+/** The gRPC status a response carried to the client: a forwarded one, or the sidecar's own answer's. */
+export function sentGrpcStatus(res: DownstreamResponse): number | null {
+  const forwarded = grpcStatusSent.get(res);
+  if (forwarded !== undefined) return forwarded;
+  const own = res.getHeader('grpc-status');
+  return own === undefined ? null : Number(own);
+}
+
 /** undici's trailers (a raw `[name, value, …]` list over HTTP/1.1, an object over HTTP/2) as headers to add, or undefined when there are none. */
 export function trailersOf(t: unknown): OutgoingHttpHeaders | undefined {
   if (!t || typeof t !== 'object') return undefined;
@@ -167,6 +178,7 @@ class ForwardHandler {
     }
     this.#mode = 'sending';
     const res = this.#res;
+    if (grpcStatus !== undefined) grpcStatusSent.set(res, grpcStatus);
     if (grpcStatus !== undefined && res instanceof Http2ServerResponse) setHead(res, statusCode, this.#r.responseHeaders(rawHeaders));
     else res.writeHead(statusCode, this.#r.responseHeaders(rawHeaders));
     this.#resume = resume;
@@ -184,7 +196,10 @@ class ForwardHandler {
     if (this.#mode === 'dropping') return this.finish({ kind: 'dropped', status: this.#status });
     if (this.#mode === 'sending') {
       const t = trailersOf(trailers);
-      if (t) this.#res.addTrailers(t);
+      if (t) {
+        this.#res.addTrailers(t);
+        if (t['grpc-status'] !== undefined) grpcStatusSent.set(this.#res, Number(t['grpc-status']));
+      }
       this.#res.end();
       return this.finish({ kind: 'sent', status: this.#status, complete: true });
     }

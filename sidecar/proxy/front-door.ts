@@ -31,6 +31,7 @@ export interface DownstreamResponse {
   readonly writableNeedDrain: boolean;
   writeHead(status: number, headers: OutgoingHttpHeaders | string[]): unknown;
   setHeader(name: string, value: number | string | string[]): unknown;
+  getHeader(name: string): number | string | string[] | undefined;
   write(chunk: Uint8Array | string): boolean;
   end(): unknown;
   end(chunk: Uint8Array | string): unknown;

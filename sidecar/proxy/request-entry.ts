@@ -2,6 +2,7 @@
 // context when the response has ended (finished or cut off).
 import type { PipelineContext } from '../../core/pipeline/context.ts';
 import type { PropagatedTrace } from '../../core/http/traceparent.ts';
+import { sentGrpcStatus } from './forward.ts';
 import type { DownstreamRequest, DownstreamResponse } from './front-door.ts';
 import type { AccessLogEntry, Direction, ProxyObserver } from '../types.ts';
 
@@ -24,6 +25,8 @@ function entryOf(direction: Direction, req: DownstreamRequest, res: DownstreamRe
     route: c?.routeLabel ?? null,
     service: c ? (direction === 'outbound' ? (c.backend?.service.id ?? c.service) : c.service) : null,
     status: res.statusCode,
+    grpcStatus: sentGrpcStatus(res),
+    protocol: req.httpVersionMajor === 2 ? 'HTTP/2' : `HTTP/${req.httpVersion}`,
     latencyMs,
     upstream: c?.upstream ?? null,
     peer: c?.peer ?? null,

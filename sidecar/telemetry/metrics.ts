@@ -40,19 +40,22 @@ interface Series {
   count: number;
   /** Requests by status code. */
   codes: Map<number, number>;
+  /** gRPC responses by gRPC status (none for plain HTTP). */
+  grpcCodes: Map<number, number>;
 }
 
 /** Requests by (direction, route, service): status-code counts and latency buckets. */
 class RequestSeries {
   readonly #byDirection = { inbound: new Map<string, Map<string, Series>>(), outbound: new Map<string, Map<string, Series>>() };
 
-  record(direction: Direction, route: string, service: string, status: number, seconds: number): void {
+  record(direction: Direction, route: string, service: string, status: number, grpcStatus: number | null, seconds: number): void {
     const byRoute = this.#byDirection[direction];
     let byService = byRoute.get(route);
     if (!byService) byRoute.set(route, (byService = new Map()));
     let s = byService.get(service);
-    if (!s) byService.set(service, (s = { labels: { direction, route, service }, buckets: new Float64Array(LATENCY_BUCKETS.length + 1), sum: 0, count: 0, codes: new Map() }));
+    if (!s) byService.set(service, (s = { labels: { direction, route, service }, buckets: new Float64Array(LATENCY_BUCKETS.length + 1), sum: 0, count: 0, codes: new Map(), grpcCodes: new Map() }));
     s.codes.set(status, (s.codes.get(status) ?? 0) + 1);
+    if (grpcStatus !== null) s.grpcCodes.set(grpcStatus, (s.grpcCodes.get(grpcStatus) ?? 0) + 1);
     if (!Number.isFinite(seconds)) return;
     let i = 0;
     while (i < LATENCY_BUCKETS.length && seconds > (LATENCY_BUCKETS[i] as number)) i++;
@@ -111,6 +114,16 @@ export function createSidecarMetrics(options: { defaultMetrics?: boolean } = {})
     collect() {
       this.reset();
       for (const s of series.all()) for (const [code, n] of s.codes) this.inc({ direction: s.labels.direction, route: s.labels.route, service: s.labels.service, code: String(code) }, n);
+    },
+  });
+  new Counter({
+    name: 'weft_sidecar_grpc_responses_total',
+    help: 'gRPC responses, by direction, route, destination service and gRPC status code (0 OK … 16 UNAUTHENTICATED).',
+    labelNames: ['direction', 'route', 'service', 'grpc_code'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of series.all()) for (const [code, n] of s.grpcCodes) this.inc({ direction: s.labels.direction, route: s.labels.route, service: s.labels.service, grpc_code: String(code) }, n);
     },
   });
   registry.registerMetric(durationHistogram('weft_sidecar_request_duration_seconds', 'Time from request to response end, by direction, route and destination service.', series));
@@ -214,7 +227,7 @@ export function createSidecarMetrics(options: { defaultMetrics?: boolean } = {})
   const observer: ProxyObserver = {
     request(entry: AccessLogEntry) {
       try {
-        series.record(entry.direction, entry.route ?? '', entry.service ?? '', entry.status, entry.latencyMs / 1000);
+        series.record(entry.direction, entry.route ?? '', entry.service ?? '', entry.status, entry.grpcStatus, entry.latencyMs / 1000);
       } catch {
         // metrics never fail a request
       }

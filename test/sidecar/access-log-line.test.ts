@@ -13,6 +13,8 @@ const base: AccessLogEntry = {
   route: 'default/reviews#api',
   service: 'default/reviews',
   status: 200,
+  grpcStatus: null,
+  protocol: 'HTTP/1.1',
   latencyMs: 0.423,
   upstream: '[::1]:8080',
   peer: 'spiffe://weft.local/ns/default/sa/ratings',
@@ -27,6 +29,7 @@ describe('access-log line', () => {
     const time = new Date().toISOString();
     const entries: AccessLogEntry[] = [
       base,
+      { ...base, grpcStatus: 14, protocol: 'HTTP/2' },
       { ...base, route: null, service: null, upstream: null, peer: null, principal: null, traceId: null, reason: 'no_route', status: 502, latencyMs: 12 },
       { ...base, path: '/a"b\\c\u0001\n\u007f/é/日本/\ud800', authority: 'x\ty', method: 'PATCH', principal: 'apikey/"quoted"' },
       { ...base, latencyMs: Number.NaN, direction: 'inbound' },
