@@ -19,7 +19,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const builtinsViaRequire: Plugin = {
   name: 'builtins-via-require',
   setup(b) {
-    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => (args.namespace !== 'builtin-cjs' && isBuiltin(args.path) ? { path: args.path, namespace: 'builtin-cjs' } : undefined));
+    b.onResolve({ filter: /^[a-z0-9_:/]+$/ }, (args) => (args.namespace !== 'builtin-cjs' && isBuiltin(args.path) ? { path: args.path, namespace: 'builtin-cjs' } : undefined));
     b.onLoad({ filter: /.*/, namespace: 'builtin-cjs' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
   },
 };
@@ -48,21 +48,13 @@ module.exports.Pool = require('undici/lib/dispatcher/pool.js')
 `;
 
 /**
- * undici files the sidecar never runs, replaced by a module that throws if it ever is:
- * - client-h2.js: undici's HTTP/2 client, loaded by every Client but used only on a connection
- *   that negotiated h2 (`allowH2`, off by default; the sidecar never sets it: upstreams speak
- *   HTTP/1.1). With it goes node:http2. A throw there fails that connection.
+ * undici files the sidecar never runs, replaced by a module that throws if it ever is
+ * (undici's HTTP/2 client, client-h2.js, stays: HTTP/2 and gRPC hops use it):
  * - web/fetch/body.js: FormData request bodies (client-h1 requires it lazily), and with it most
  *   of undici's fetch internals (webidl, FormData parser, data: URLs; 100 KB of source, 0.5 MB of RSS). The sidecar sends
  *   buffers and streams only.
  */
 const UNDICI_STUBS: { file: RegExp; contents: string }[] = [
-  {
-    file: /node_modules[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/,
-    contents: `module.exports = function connectH2 () {
-  throw new Error('HTTP/2 to upstreams is not in the Weft sidecar bundle (undici client-h2 is stubbed in sidecar/build.ts): upstreams must speak HTTP/1.1')
-}`,
-  },
   {
     file: /node_modules[\\/]undici[\\/]lib[\\/]web[\\/]fetch[\\/]body\.js$/,
     contents: `module.exports.extractBody = function extractBody () {
