@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureDebianCommands, which } from '../../test/support/debian-packages.ts';
 import { startProcess, stopProcess } from './sidecar-processes.ts';
 
 export interface Tools {
@@ -16,53 +17,10 @@ export interface Tools {
   installed: string[];
 }
 
-function which(name: string): string | null {
-  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
-    if (dir && existsSync(join(dir, name))) return join(dir, name);
-  }
-  return null;
-}
-
-function aptGet(args: string[], useSudo: boolean): { ok: boolean; output: string } {
-  const cmd = useSudo ? 'sudo' : 'apt-get';
-  const argv = useSudo ? ['-n', 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args] : args;
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 180_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
-}
-
-/**
- * Finds wrk and nginx, installing the Debian packages when either is missing
- * (`apt-get install -y --no-install-recommends wrk nginx`, after `apt-get update` if the
- * package lists do not know them), as root or through passwordless sudo. Throws with what
- * to do when that is impossible. The packaged nginx service is never started or stopped
- * here: the benchmarks run their own nginx processes.
- */
+/** Finds wrk and nginx, installing the Debian packages when either is missing (test/support/debian-packages.ts). */
 export function ensureTools(log: (line: string) => void): Tools {
-  const installed: string[] = [];
-  const missing = ['wrk', 'nginx'].filter((t) => which(t) === null);
-  if (missing.length > 0) {
-    const isRoot = process.getuid?.() === 0;
-    const canSudo = !isRoot && spawnSync('sudo', ['-n', 'true'], { timeout: 10_000 }).status === 0;
-    if (!isRoot && !canSudo) {
-      throw new Error(`${missing.join(' and ')} not found, and this is neither root nor passwordless sudo: install them with\n  sudo apt-get install -y --no-install-recommends wrk nginx\nand run the benchmark again`);
-    }
-    if (!which('apt-get')) throw new Error(`${missing.join(' and ')} not found and there is no apt-get here: install wrk and nginx with your package manager`);
-    const install = ['install', '-y', '--no-install-recommends', 'wrk', 'nginx'];
-    log(`installing ${missing.join(' and ')}: ${canSudo ? 'sudo ' : ''}apt-get ${install.join(' ')}`);
-    let r = aptGet(install, canSudo);
-    if (!r.ok && /Unable to locate package|has no installation candidate|Failed to fetch/.test(r.output)) {
-      log('the package lists do not know them: apt-get update, then again');
-      const u = aptGet(['update'], canSudo);
-      if (!u.ok) throw new Error(`apt-get update failed:\n${u.output.slice(-2000)}`);
-      r = aptGet(install, canSudo);
-    }
-    if (!r.ok) throw new Error(`apt-get install wrk nginx failed:\n${r.output.slice(-2000)}`);
-    installed.push(...missing);
-  }
-  const wrk = which('wrk');
-  const nginx = which('nginx');
-  if (!wrk || !nginx) throw new Error(`after installing, still missing: ${[wrk ? '' : 'wrk', nginx ? '' : 'nginx'].filter(Boolean).join(', ')}`);
-  return { wrk, nginx, taskset: which('taskset'), installed };
+  const { paths, installed } = ensureDebianCommands({ wrk: 'wrk', nginx: 'nginx' }, log);
+  return { wrk: paths.wrk as string, nginx: paths.nginx as string, taskset: which('taskset'), installed };
 }
 
 /** `argv` prefixed with `taskset -c <cpus>` when there is a CPU list and taskset. */

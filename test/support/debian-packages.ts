@@ -1,0 +1,57 @@
+// Debian tools the tests and benchmarks drive (wrk, nginx, h2load…), found on PATH or installed
+// from Debian's packages when missing: `apt-get install -y --no-install-recommends`, after
+// `apt-get update` if the package lists do not know them, as root or through passwordless
+// sudo. Never by hand: a fresh machine gets them the first time a test or benchmark needs them.
+// Throws with what to do when that is impossible. Packaged services are never started here.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export function which(name: string): string | null {
+  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  return null;
+}
+
+function aptGet(args: string[], useSudo: boolean): { ok: boolean; output: string } {
+  const cmd = useSudo ? 'sudo' : 'apt-get';
+  const argv = useSudo ? ['-n', 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args] : args;
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 300_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
+}
+
+/**
+ * The paths of `commands` (command name → Debian package that has it), installing the packages
+ * of those missing. `installed`: the packages installed by this call.
+ */
+export function ensureDebianCommands(commands: Record<string, string>, log: (line: string) => void = () => undefined): { paths: Record<string, string>; installed: string[] } {
+  const missing = Object.entries(commands).filter(([cmd]) => which(cmd) === null);
+  const packages = [...new Set(missing.map(([, pkg]) => pkg))];
+  if (packages.length > 0) {
+    const names = missing.map(([cmd]) => cmd).join(', ');
+    const isRoot = process.getuid?.() === 0;
+    const canSudo = !isRoot && spawnSync('sudo', ['-n', 'true'], { timeout: 10_000 }).status === 0;
+    if (!isRoot && !canSudo) throw new Error(`${names} not found, and this is neither root nor passwordless sudo: install them with\n  sudo apt-get install -y --no-install-recommends ${packages.join(' ')}\nand run again`);
+    if (!which('apt-get')) throw new Error(`${names} not found and there is no apt-get here: install ${packages.join(' ')} with your package manager`);
+    const install = ['install', '-y', '--no-install-recommends', ...packages];
+    log(`installing ${names}: ${canSudo ? 'sudo ' : ''}apt-get ${install.join(' ')}`);
+    let r = aptGet(install, canSudo);
+    if (!r.ok && /Unable to locate package|has no installation candidate|Failed to fetch/.test(r.output)) {
+      log('the package lists do not know them: apt-get update, then again');
+      const u = aptGet(['update'], canSudo);
+      if (!u.ok) throw new Error(`apt-get update failed:\n${u.output.slice(-2000)}`);
+      r = aptGet(install, canSudo);
+    }
+    if (!r.ok) throw new Error(`apt-get install ${packages.join(' ')} failed:\n${r.output.slice(-2000)}`);
+  }
+  const paths: Record<string, string> = {};
+  const still: string[] = [];
+  for (const cmd of Object.keys(commands)) {
+    const p = which(cmd);
+    if (p) paths[cmd] = p;
+    else still.push(cmd);
+  }
+  if (still.length > 0) throw new Error(`after installing, still missing: ${still.join(', ')}`);
+  return { paths, installed: packages };
+}
