@@ -61,6 +61,12 @@ export interface PlanePieces<R = unknown> {
   registered(): EndpointsDocument | undefined | Promise<EndpointsDocument | undefined>;
   /** Readies the request body for the tries: whether it may be sent more than once (buffered). */
   body(): boolean | Promise<boolean>;
+  /**
+   * For a body that body() could not call replayable up front (streamed, of unknown length):
+   * whether it can be sent again now (it ended within the replay limit while the first try
+   * was sent). Absent: such a body is never retried.
+   */
+  replayableNow?(): boolean;
   /** One try against one endpoint. */
   tryOnce(t: TryRequest): Promise<TryOutcome<R>>;
   /** A fire-and-forget shadow copy of the request to `endpoint` (its answer is discarded). */

@@ -21,6 +21,8 @@ import { forwardedResponseHeaderList } from './hop-by-hop.ts';
 import type { MeshPlane } from './mesh-plane.ts';
 import { mirrorRequest } from './mirror.ts';
 import { hasBody, requestBody } from './request-body.ts';
+import { TeeBody } from './tee-body.ts';
+import { REPLAYABLE_BODY_BYTES } from '../../core/resilience/retry-plan.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -42,6 +44,7 @@ export class MeshPieces implements PlanePieces<void> {
   /** The Host sent upstream when no rewrite names one: the authority the app named (outbound), the client's Host (inbound). */
   host: string | undefined;
   #body: Buffer | Readable | null = null;
+  #tee: TeeBody | undefined;
   #hostSet = false;
 
   constructor(plane: MeshPlane, req: DownstreamRequest, res: DownstreamResponse, headers: HeaderList, host: string | undefined) {
@@ -63,8 +66,14 @@ export class MeshPieces implements PlanePieces<void> {
   body(): Promise<boolean> {
     return requestBody(this.req).then((b) => {
       this.#body = b.body;
+      // Of unknown length (chunked, HTTP/2): streamed with a copy kept for a retry (tee-body.ts).
+      if (!b.replayable && this.req.headers['content-length'] === undefined) this.#tee = new TeeBody(b.body, REPLAYABLE_BODY_BYTES);
       return b.replayable;
     });
+  }
+
+  replayableNow(): boolean {
+    return this.#tee?.complete() === true;
   }
 
   /** The response head as the client gets it: hop-by-hop cut, the rule's operations, the request's own headers. */
@@ -102,7 +111,7 @@ export class MeshPieces implements PlanePieces<void> {
     const { path, headers } = this.#target();
     const o = await forward(
       upstream,
-      { method: this.req.method ?? 'GET', path, headers, body: this.#body, timeoutMs: t.timeoutMs, commit: t.commit, responseHeaders: (raw) => this.responseHeaders(raw) },
+      { method: this.req.method ?? 'GET', path, headers, body: this.#tee ? this.#tee.next() : this.#body, timeoutMs: t.timeoutMs, commit: t.commit, responseHeaders: (raw) => this.responseHeaders(raw) },
       this.res,
     );
     return this.#outcome(o);

@@ -60,11 +60,14 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
   const method = c.request.method.toUpperCase();
   const key = hashKeyOf(service, c.request);
   const deadline = deadlineAt(c.startedAt, rule.timeoutMs);
-  const retries = rule.retries.attempts > 0 && replayable;
+  // A streamed body may still turn out replayable (it ended within the replay limit); each
+  // retry plan asks again. Mirrors need the whole body up front.
+  const retries = rule.retries.attempts > 0 && (replayable || pieces.replayableNow !== undefined);
+  const bodyReplayable = () => replayable || pieces.replayableNow?.() === true;
   const budget: RetryBudget | undefined = retries ? pieces.pools.budget(service.id, rule.retries) : undefined;
   const breaker = pieces.pools.breaker(service);
   const plan = (attempt: number, outcome: { status: number } | { error: 'timeout' | 'connect-failure' | 'reset' }): RetryPlan =>
-    retries ? planRetry({ method, attempt, retries: rule.retries, outcome, deadline, now: pieces.now(), random: pieces.random, ...(budget ? { budget } : {}) }) : NO_RETRY;
+    retries && bodyReplayable() ? planRetry({ method, attempt, retries: rule.retries, outcome, deadline, now: pieces.now(), random: pieces.random, ...(budget ? { budget } : {}) }) : NO_RETRY;
   // A planned retry holds one retry of the budget until that try has ended: it is handed back
   // before the next plan asks for another (also when the plan is made as a response head
   // arrives), and on every way out.
