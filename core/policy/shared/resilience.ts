@@ -44,7 +44,7 @@ export const retries = z.strictObject({
   nonIdempotent: z
     .boolean()
     .optional()
-    .describe('Also retry POST and PATCH. Off by default: only idempotent methods are retried (a gRPC call, always a POST, is retried on its gRPC status conditions and on connect failures all the same).'),
+    .describe('Also retry POST and PATCH. Off by default: only idempotent methods are retried, except after a connect failure and, for a gRPC call, on its gRPC status conditions.'),
 });
 
 export type RetriesSpec = z.infer<typeof retries>;
