@@ -4,7 +4,7 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import type { SnapshotRuntime } from '../core/runtime/snapshot-runtime.ts';
-import { errorBody } from '../core/errors/http-error.ts';
+import { refuse, renderAnswer } from '../core/pipeline/answer.ts';
 import type { GatewayEnv } from './env.ts';
 import { runPipeline } from './pipeline/pipeline.ts';
 import { currentSnapshot } from './snapshot/snapshot-holder.ts';
@@ -18,8 +18,14 @@ app.get('/__weft/health', async (c) => {
   return c.json({ status: runtime ? 'ready' : 'starting', snapshot: runtime?.version ?? null }, runtime ? 200 : 503);
 });
 
+/** 503 no_snapshot, in the form the caller reads (a gRPC-Web caller gets UNAVAILABLE). */
+function noSnapshot(request: Request): Response {
+  const r = renderAnswer(refuse('no_snapshot', 'the gateway has no valid policy snapshot yet'), request.headers.get('content-type'));
+  return new Response(r.body, { status: r.status, headers: r.headers });
+}
+
 function serve(c: Context<{ Bindings: GatewayEnv }>, runtime: SnapshotRuntime | undefined): Response | Promise<Response> {
-  if (!runtime) return c.json(errorBody('no_snapshot', 'the gateway has no valid policy snapshot yet'), 503);
+  if (!runtime) return noSnapshot(c.req.raw);
   return runPipeline(c.req.raw, c.env, c.executionCtx as ExecutionContext, runtime);
 }
 

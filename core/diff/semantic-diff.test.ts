@@ -143,6 +143,16 @@ describe('semanticDiff: documents and fields', () => {
     expect(c.details).toEqual(['~ rule default: timeoutMs: 3000 → 5000']);
   });
 
+  it('shows a gRPC match as the method path it routes, and gRPC retry conditions as added members', () => {
+    const grpc = (method: string, retryOn: string) =>
+      reviewsRoute(90, 10).replace('  - name: default\n', `  - name: default\n      matches: [{ grpc: { service: reviews.Reviews, method: ${method} } }]\n`).replace('perTryTimeout: 1s', `perTryTimeout: 1s, retryOn: [${retryOn}]`);
+    const base = { ...BASE, reviewsRoute: grpc('Get', 'reset') };
+    expect(only(diffWith({ reviewsRoute: grpc('List', 'reset, unavailable') }, base)).details).toEqual([
+      '~ rule default: matches[0].path.value: /reviews.Reviews/Get → /reviews.Reviews/List',
+      '~ rule default: retries.retryOn: +unavailable',
+    ]);
+  });
+
   it('shows rules added and removed by name', () => {
     const added = reviewsRoute(90, 10).replace(
       'rules:\n',

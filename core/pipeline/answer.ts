@@ -1,10 +1,12 @@
 // What a stage answers when it ends the request itself: an error (the Weft JSON body, its
 // status from the one error-code table), or a bodiless answer (a redirect, a CORS preflight).
-// Runtime-neutral data: the gateway turns it into a Response, the sidecar writes it to its
+// Runtime-neutral data: renderAnswer decides how it goes on the wire (for a gRPC caller, a
+// gRPC status), and the gateway turns that into a Response, the sidecar writes it to its
 // ServerResponse, each with the request's response headers (CORS, RateLimit-*) added.
 import { statusOf } from '../errors/error-codes.ts';
 import type { ErrorCode } from '../errors/error-codes.ts';
 import { errorBody } from '../errors/http-error.ts';
+import { grpcTrailersOnly } from '../grpc/trailers-only.ts';
 
 export interface Answer {
   status: number;
@@ -27,4 +29,27 @@ export function plainAnswer(status: number, headers: Record<string, string>): An
 /** The body of an answer: the Weft JSON error, or nothing. */
 export function answerBody(a: Answer): string | null {
   return a.code === null ? null : JSON.stringify(errorBody(a.code, a.message));
+}
+
+/** An answer as it goes on the wire, before the request's response headers are added. */
+export interface RenderedAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string | null;
+  /** The gRPC status a gRPC or gRPC-Web caller is answered with, else null. */
+  grpcStatus: number | null;
+}
+
+/**
+ * How answer `a` is written to a request whose content type is `requestContentType`: a
+ * refusal to a gRPC or gRPC-Web caller in gRPC's trailers-only form (HTTP 200, the status
+ * in `grpc-status`; core/grpc/trailers-only.ts), else the Weft JSON error or a bodiless
+ * answer. `responseHeaders` are the ones the adapter adds afterwards (read here only for a
+ * rate limit's Retry-After).
+ */
+export function renderAnswer(a: Answer, requestContentType: string | null, responseHeaders: readonly (readonly [string, string])[] = []): RenderedAnswer {
+  const grpc = grpcTrailersOnly(a, requestContentType, responseHeaders);
+  if (grpc) return { status: grpc.status, headers: grpc.headers, body: null, grpcStatus: grpc.grpcStatus };
+  const body = answerBody(a);
+  return { status: a.status, headers: body === null ? { ...a.headers } : { ...a.headers, 'content-type': 'application/json' }, body, grpcStatus: null };
 }

@@ -30,8 +30,12 @@ export interface TryRequest {
   registered: boolean;
   /** Limit on the wait for the response head, ms; 0 = none. */
   timeoutMs: number;
-  /** Whether a response with this status goes to the client (else drop it: a retry follows). */
-  commit(status: number): boolean;
+  /**
+   * Whether a response with this status goes to the client (else drop it: a retry follows).
+   * `grpcStatus`: the `grpc-status` in the response head, when the upstream answered a gRPC
+   * call trailers-only (parseGrpcStatus of the header); gRPC retry conditions read it.
+   */
+  commit(status: number, grpcStatus?: number): boolean;
 }
 
 /** Counters the planes keep; each must be cheap and never throw. */

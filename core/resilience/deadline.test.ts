@@ -15,6 +15,13 @@ describe('deadline arithmetic', () => {
     expect(tryTimeoutMs(deadline, perTry, now)).toBe(expected);
   });
 
+  it('a caller’s shorter timeout brings the deadline forward; a longer one does not extend it', () => {
+    expect(deadlineAt(1_000, 3_000, 500)).toBe(1_500);
+    expect(deadlineAt(1_000, 3_000, 60_000)).toBe(4_000);
+    expect(deadlineAt(1_000, 3_000, 0)).toBe(1_000);
+    expect(deadlineAt(1_000, 3_000, null)).toBe(4_000);
+  });
+
   it('remainingMs is never negative', () => {
     expect(remainingMs(deadline, 3_000)).toBe(1_000);
     expect(remainingMs(deadline, 9_000)).toBe(0);

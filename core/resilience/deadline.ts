@@ -1,10 +1,13 @@
 // Timeout arithmetic: a route's timeout is one deadline for the whole request, retries and
-// backoff included (Envoy), and each try is also bounded by the per-try timeout. All times
-// in ms on one clock; pure.
+// backoff included (Envoy), capped by the caller's own deadline when it sends one, and each
+// try is also bounded by the per-try timeout. All times in ms on one clock; pure.
 
-/** The absolute deadline of a request started at `startMs` with an overall timeout. */
-export function deadlineAt(startMs: number, timeoutMs: number): number {
-  return startMs + timeoutMs;
+/**
+ * The absolute deadline of a request started at `startMs` with an overall timeout; a
+ * caller's own shorter timeout (a gRPC call's `grpc-timeout`) brings it forward, never back.
+ */
+export function deadlineAt(startMs: number, timeoutMs: number, callerTimeoutMs: number | null = null): number {
+  return startMs + (callerTimeoutMs === null ? timeoutMs : Math.min(timeoutMs, callerTimeoutMs));
 }
 
 /** Time left before the deadline, never negative. */

@@ -27,6 +27,14 @@ describe('planRetry', () => {
     expect(planRetry({ ...base, budget })).toEqual({ retry: false, reason: 'budget' });
   });
 
+  it('plans a gRPC call’s retry on its trailers-only status, within deadline and budget', () => {
+    const grpc = { ...base, method: 'POST', grpc: true, retries: { ...base.retries, retryOn: ['unavailable', 'resource-exhausted'] } };
+    expect(planRetry({ ...grpc, outcome: { status: 200, grpcStatus: 14 } })).toEqual({ retry: true, delayMs: 50, tryTimeoutMs: 1_000 });
+    expect(planRetry({ ...grpc, outcome: { status: 200, grpcStatus: 0 } })).toEqual({ retry: false, reason: 'not-retriable' });
+    expect(planRetry({ ...grpc, grpc: false, outcome: { status: 200, grpcStatus: 14 } })).toEqual({ retry: false, reason: 'not-retriable' });
+    expect(planRetry({ ...grpc, now: 9_950, outcome: { status: 200, grpcStatus: 8 } })).toEqual({ retry: false, reason: 'deadline' });
+  });
+
   it('asks the budget only when every other check passed, and counts the retry', () => {
     const budget = new RetryBudget({ percent: 100, minRetriesPerSecond: 0 }, () => 0);
     budget.requestStarted();

@@ -17,6 +17,8 @@ export type RetryPlan =
 
 export function planRetry(input: {
   method: string;
+  /** A gRPC or gRPC-Web call: retried on its gRPC status conditions whatever the method. */
+  grpc?: boolean;
   /** The retry being considered: 1 after the first try failed. */
   attempt: number;
   retries: CompiledRetries;

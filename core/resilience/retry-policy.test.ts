@@ -35,6 +35,16 @@ describe('retryDecision: conditions', () => {
     [[], { status: 503 }, false],
     [[], { error: 'connect-failure' }, false],
     [['5xx'], {}, false],
+    [['unavailable'], { status: 200, grpcStatus: 14 }, true],
+    [['unavailable'], { status: 200, grpcStatus: 8 }, false],
+    [['resource-exhausted'], { status: 200, grpcStatus: 8 }, true],
+    [['cancelled'], { status: 200, grpcStatus: 1 }, true],
+    [['deadline-exceeded'], { status: 200, grpcStatus: 4 }, true],
+    [['internal'], { status: 200, grpcStatus: 13 }, true],
+    [['internal'], { status: 200, grpcStatus: 2 }, false],
+    [['unavailable'], { status: 503 }, false],
+    [['unavailable'], { error: 'reset' }, false],
+    [['5xx', 'gateway-error'], { status: 200, grpcStatus: 14 }, false],
   ];
   it.each(rows)('retryOn %j, outcome %j → %s', (retryOn, outcome, expected) => {
     expect(retryDecision({ method: 'GET', attempt: 1, retries: retries({ retryOn, statusCodes: [429] }), outcome })).toBe(expected);
@@ -61,6 +71,24 @@ describe('retryDecision: methods and attempts', () => {
     const all = retries({ retryOn: ['5xx'], nonIdempotent: true });
     expect(retryDecision({ method: 'POST', attempt: 1, retries: all, outcome: { status: 500 } })).toBe(true);
     expect(retryDecision({ method: 'PATCH', attempt: 1, retries: all, outcome: { status: 500 } })).toBe(true);
+  });
+
+  it('never retries a POST on 5xx but does retry a gRPC call on unavailable', () => {
+    const grpc = retries({ retryOn: ['5xx', 'unavailable', 'connect-failure'] });
+    expect(retryDecision({ method: 'POST', attempt: 1, retries: grpc, outcome: { status: 503 } })).toBe(false);
+    expect(retryDecision({ method: 'POST', attempt: 1, retries: grpc, outcome: { status: 503 }, grpc: true })).toBe(false);
+    expect(retryDecision({ method: 'POST', attempt: 1, retries: grpc, outcome: { status: 200, grpcStatus: 14 }, grpc: true })).toBe(true);
+    expect(retryDecision({ method: 'POST', attempt: 1, retries: grpc, outcome: { error: 'connect-failure' }, grpc: true })).toBe(true);
+    // An upstream's grpc-status on a request that is not a gRPC call keeps the methods rule.
+    expect(retryDecision({ method: 'POST', attempt: 1, retries: grpc, outcome: { status: 200, grpcStatus: 14 } })).toBe(false);
+  });
+
+  it('does not retry a gRPC call on a status its conditions do not name, nor on a reset', () => {
+    const grpc = retries({ retryOn: ['unavailable', 'reset'] });
+    expect(retryDecision({ method: 'POST', attempt: 1, retries: grpc, outcome: { status: 200, grpcStatus: 7 }, grpc: true })).toBe(false);
+    expect(retryDecision({ method: 'POST', attempt: 1, retries: grpc, outcome: { error: 'reset' }, grpc: true })).toBe(false);
+    expect(retryDecision({ method: 'POST', attempt: 3, retries: grpc, outcome: { status: 200, grpcStatus: 14 }, grpc: true })).toBe(true);
+    expect(retryDecision({ method: 'POST', attempt: 4, retries: grpc, outcome: { status: 200, grpcStatus: 14 }, grpc: true })).toBe(false);
   });
 
   it('stops after `attempts` retries', () => {

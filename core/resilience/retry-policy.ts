@@ -1,6 +1,7 @@
 // Whether a failed try may be retried (Envoy's retry-on conditions) and how long to wait
 // first (exponential backoff with full jitter). Budget and deadline are separate stages
 // (retry-budget.ts, deadline.ts); retry-plan.ts composes the four.
+import { GRPC_STATUS } from '../grpc/status.ts';
 import type { CompiledRetries } from '../policy/shared/resilience.ts';
 
 /** How a try failed without an HTTP answer. `timeout` is the per-try timeout. */
@@ -8,7 +9,22 @@ export type TryError = 'reset' | 'connect-failure' | 'timeout';
 
 export interface TryOutcome {
   status?: number;
+  /** The `grpc-status` of a trailers-only response head (the call ended before any message). */
+  grpcStatus?: number;
   error?: TryError;
+}
+
+/** The gRPC status each gRPC retryOn condition stands for (Envoy's x-envoy-retry-grpc-on names). */
+export const GRPC_RETRY_ON: Readonly<Record<string, number>> = {
+  cancelled: GRPC_STATUS.CANCELLED,
+  'deadline-exceeded': GRPC_STATUS.DEADLINE_EXCEEDED,
+  internal: GRPC_STATUS.INTERNAL,
+  'resource-exhausted': GRPC_STATUS.RESOURCE_EXHAUSTED,
+  unavailable: GRPC_STATUS.UNAVAILABLE,
+};
+
+function matchesGrpcRetryOn(on: readonly string[], grpcStatus: number | undefined): boolean {
+  return grpcStatus !== undefined && on.some((c) => GRPC_RETRY_ON[c] === grpcStatus);
 }
 
 /** RFC 9110 §9.2.2: methods whose repetition has the effect of one request. */
@@ -29,6 +45,7 @@ const ERROR_CONDITIONS: Record<TryError, readonly string[]> = {
 export function matchesRetryOn(retries: Pick<CompiledRetries, 'retryOn' | 'statusCodes'>, outcome: TryOutcome): boolean {
   const on = retries.retryOn;
   if (outcome.error !== undefined) return ERROR_CONDITIONS[outcome.error].some((c) => on.includes(c));
+  if (matchesGrpcRetryOn(on, outcome.grpcStatus)) return true;
   const s = outcome.status;
   if (s === undefined) return false;
   return (
@@ -41,12 +58,18 @@ export function matchesRetryOn(retries: Pick<CompiledRetries, 'retryOn' | 'statu
 /**
  * Whether retry number `attempt` (1 = the first retry) may be sent. Only idempotent methods
  * are retried unless `nonIdempotent`; a connect failure is retried for any method, since
- * the request never left.
+ * the request never left. A gRPC call (`grpc`: always a POST) is also retried on a gRPC
+ * status condition, as in Envoy: a trailers-only status came before any response message,
+ * and the condition is the operator's statement that the service may see the call twice.
  */
-export function retryDecision(input: { method: string; attempt: number; retries: CompiledRetries; outcome: TryOutcome }): boolean {
+export function retryDecision(input: { method: string; attempt: number; retries: CompiledRetries; outcome: TryOutcome; grpc?: boolean }): boolean {
   const { method, attempt, retries, outcome } = input;
   if (!Number.isInteger(attempt) || attempt < 1 || attempt > retries.attempts) return false;
-  const safe = retries.nonIdempotent || IDEMPOTENT_METHODS.has(method.toUpperCase()) || outcome.error === 'connect-failure';
+  const safe =
+    retries.nonIdempotent ||
+    IDEMPOTENT_METHODS.has(method.toUpperCase()) ||
+    outcome.error === 'connect-failure' ||
+    (input.grpc === true && matchesGrpcRetryOn(retries.retryOn, outcome.grpcStatus));
   return safe && matchesRetryOn(retries, outcome);
 }
 

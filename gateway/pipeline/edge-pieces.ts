@@ -3,6 +3,7 @@
 // are per isolate, identity comes from the edge signer and control. One instance per request,
 // methods on the prototype (no closures made per request).
 import { JwksCache } from '../../core/authn/jwks-cache.ts';
+import { parseGrpcStatus } from '../../core/grpc/status.ts';
 import { EDGE_TOKEN_HEADER } from '../../core/identity/edge-token.ts';
 import { SVID_HEADER } from '../../core/identity/jwt-svid.ts';
 import { EndpointPools } from '../../core/lb/endpoint-pools.ts';
@@ -101,7 +102,8 @@ export class EdgePieces implements PlanePieces<Response> {
         redirect: 'manual',
         signal: AbortSignal.timeout(Math.max(1, ms)),
       });
-      if (t.commit(response.status)) return { kind: 'committed', status: response.status, value: response };
+      // fetch exposes the head's headers only: a grpc-status there is a trailers-only answer.
+      if (t.commit(response.status, parseGrpcStatus(response.headers.get('grpc-status')))) return { kind: 'committed', status: response.status, value: response };
       await response.body?.cancel();
       return { kind: 'dropped', status: response.status };
     } catch (e) {

@@ -1,10 +1,10 @@
 // The gateway adapter: the Worker's Request becomes core's request view and context, core's
-// edge stages decide (core/pipeline/pipelines.ts), and the answer (a stage's, or the
-// upstream's Response) gets the rule's response headers, the CORS and rate-limit headers,
+// edge stages decide (core/pipeline/pipelines.ts), and the answer (a stage's, written as
+// core renders it, or the upstream's Response) gets the rule's response headers, the CORS and rate-limit headers,
 // and one JSON access-log line; the request's span (trace.ts) ends, and is exported after
 // the response.
 import { stripUntrusted } from '../../core/http/header-ops.ts';
-import { answerBody } from '../../core/pipeline/answer.ts';
+import { renderAnswer } from '../../core/pipeline/answer.ts';
 import type { Answer } from '../../core/pipeline/answer.ts';
 import type { PipelineContext, RequestView } from '../../core/pipeline/context.ts';
 import { createContext } from '../../core/pipeline/create-context.ts';
@@ -46,17 +46,15 @@ function requestView(request: Request, url: URL): RequestView {
   };
 }
 
-/** A stage's answer as a Response: the Weft JSON error, or a bodiless redirect / preflight. */
-function answerResponse(a: Answer): Response {
-  const body = answerBody(a);
-  const headers = new Headers(a.headers);
-  if (body !== null) headers.set('content-type', 'application/json');
-  return new Response(body, { status: a.status, headers });
+/** A stage's answer as a Response: the Weft JSON error, a gRPC status for a gRPC-Web caller, or a bodiless redirect / preflight. */
+function answerResponse(c: PipelineContext<Response>, a: Answer): Response {
+  const r = renderAnswer(a, c.request.headers.get('content-type'), c.responseHeaders);
+  return new Response(r.body, { status: r.status, headers: r.headers });
 }
 
 function finish(c: PipelineContext<Response>, pieces: EdgePieces, span: ReturnType<typeof startRequestSpan>, answer: Answer | undefined): Response {
   if (answer) c.reason = answer.code;
-  const response = answer ? answerResponse(answer) : (c.delivered ?? answerResponse({ status: 500, code: 'internal', message: 'no stage answered', headers: {} }));
+  const response = answer ? answerResponse(c, answer) : (c.delivered ?? answerResponse(c, { status: 500, code: 'internal', message: 'no stage answered', headers: {} }));
   const final = finishResponse(c, response);
   writeAccessLog(c, final);
   endRequestSpan(c, pieces, span, { response: final }); // ends the span; its export runs after the response (waitUntil)

@@ -9,7 +9,7 @@
 // HTTP/2 sessions are tracked so a graceful close can send GOAWAY (streams in flight finish,
 // new ones go elsewhere) and cut what is left after the grace period.
 import { createServer as createHttpServer } from 'node:http';
-import type { IncomingMessage, OutgoingHttpHeaders, Server as HttpServer, ServerOptions as HttpServerOptions, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, Server as HttpServer, ServerOptions as HttpServerOptions, ServerResponse } from 'node:http';
 import { createServer as createH2cServer, createSecureServer } from 'node:http2';
 import type { Http2SecureServer, Http2Server, Http2ServerRequest, Http2Session } from 'node:http2';
 import { createServer as createNetServer } from 'node:net';
@@ -25,6 +25,8 @@ export type DownstreamRequest = IncomingMessage | Http2ServerRequest;
  * HTTP/2 compatibility response both are one (the union's overloaded methods are not callable).
  */
 export interface DownstreamResponse {
+  /** The request this response answers (both kinds keep it). */
+  readonly req: { readonly headers: IncomingHttpHeaders };
   statusCode: number;
   readonly headersSent: boolean;
   readonly destroyed: boolean;

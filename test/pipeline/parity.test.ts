@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { JwksCache } from '../../core/authn/jwks-cache.ts';
 import { SVID_HEADER } from '../../core/identity/jwt-svid.ts';
 import { EndpointPools } from '../../core/lb/endpoint-pools.ts';
+import { renderAnswer } from '../../core/pipeline/answer.ts';
 import type { Answer } from '../../core/pipeline/answer.ts';
 import type { PipelineContext, Plane, RequestView } from '../../core/pipeline/context.ts';
 import { createContext } from '../../core/pipeline/create-context.ts';
@@ -17,6 +18,7 @@ import type { SnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
 import { runtimeFromYaml } from '../support/sidecar-fixture.ts';
 
 const API_KEY = 'parity-key';
+const GRPC_WEB = { 'content-type': 'application/grpc-web+proto' };
 const CALLER = 'spiffe://weft.local/ns/default/sa/web';
 
 async function sha256Hex(text: string): Promise<string> {
@@ -77,6 +79,9 @@ spec:
       backends: [{ service: api, subset: stable, weight: 100 }]
       rewrite: { pathPrefix: /v2 }
       requestHeaders: { set: { x-from-route: "yes" }, remove: [x-drop-me] }
+    - name: greeter
+      matches: [{ grpc: { service: helloworld.Greeter } }]
+      backends: [{ service: api, subset: stable }]
     - name: default
       backends: [{ service: api, subset: stable }]
 ---
@@ -96,7 +101,7 @@ metadata: { name: no-admin }
 spec:
   targetRefs: [{ kind: Route, name: api }]
   action: deny
-  rules: [{ to: { paths: ["/admin/*", "/admin"] } }]
+  rules: [{ to: { paths: ["/admin/*", "/admin", "/helloworld.Greeter/Delete"] } }]
 ---
 apiVersion: weft/v1
 kind: RateLimit
@@ -110,7 +115,9 @@ spec:
 
 /** What a client and a service see of one request: the decision both planes must agree on. */
 interface Decision {
+  /** As the client gets it: a gRPC caller's refusal is HTTP 200 with a gRPC status. */
   status: number;
+  grpcStatus: number | null;
   code: string | null;
   route: string | null;
   backend: string | null;
@@ -121,8 +128,8 @@ interface Decision {
   client: Record<string, string | null>;
 }
 
-const UPSTREAM_HEADERS = ['x-from-route', 'x-drop-me', 'x-track', 'x-api-key'];
-const CLIENT_HEADERS = ['ratelimit-limit', 'ratelimit-remaining', 'retry-after', 'location'];
+const UPSTREAM_HEADERS = ['x-from-route', 'x-drop-me', 'x-track', 'x-api-key', 'grpc-timeout'];
+const CLIENT_HEADERS = ['ratelimit-limit', 'ratelimit-remaining', 'retry-after', 'location', 'grpc-retry-pushback-ms'];
 
 function view(host: string, path: string, headers: Headers): RequestView {
   const q = path.indexOf('?');
@@ -165,10 +172,12 @@ function pieces(counters: MemoryCounterStore, tryOnce: (c: PipelineContext, t: T
 }
 
 function decision(answer: Answer | undefined, c: PipelineContext, delivered: Delivered | undefined, responseHeaders: [string, string][]): Decision {
-  const client = new Headers(answer?.headers ?? {});
+  const rendered = answer ? renderAnswer(answer, c.request.headers.get('content-type'), responseHeaders) : undefined;
+  const client = new Headers(rendered?.headers ?? {});
   for (const [name, value] of responseHeaders) client.set(name, value);
   return {
-    status: answer?.status ?? delivered?.status ?? 0,
+    status: rendered?.status ?? delivered?.status ?? 0,
+    grpcStatus: rendered?.grpcStatus ?? null,
     code: answer?.code ?? null,
     route: c.routeLabel,
     // The service the request reached: the mesh picks it before the callee decides, so a refusal names none on either plane.
@@ -251,6 +260,9 @@ describe('the same decision at the edge and in the mesh', () => {
     { name: 'fault abort', path: '/broken', expect: { status: 418, code: 'fault_injected', route: 'default/api#broken' } },
     { name: 'redirect', path: '/old/page', expect: { status: 301, code: null, route: 'default/api#moved' } },
     { name: 'encoded NUL in the path', path: '/items/%00', expect: { status: 400, code: 'invalid_path', route: null } },
+    { name: 'a gRPC call: routed by service, its deadline sent on', path: '/helloworld.Greeter/SayHello', headers: GRPC_WEB, expect: { status: 200, route: 'default/api#greeter', upstream: { 'x-from-route': null, 'x-drop-me': null, 'x-track': null, 'x-api-key': null, 'grpc-timeout': '15000m' } } },
+    { name: 'a gRPC call refused by access policy: PERMISSION_DENIED', path: '/helloworld.Greeter/Delete', headers: GRPC_WEB, expect: { status: 200, grpcStatus: 7, code: 'access_denied', route: 'default/api#greeter' } },
+    { name: 'a gRPC call with a bad API key: UNAUTHENTICATED', path: '/helloworld.Greeter/SayHello', headers: { ...GRPC_WEB, 'x-api-key': 'wrong' }, expect: { status: 200, grpcStatus: 16, code: 'invalid_api_key' } },
   ];
 
   for (const t of cases)
@@ -264,6 +276,19 @@ describe('the same decision at the edge and in the mesh', () => {
   it('redirects to the same path on both planes (the host is each plane’s own)', async () => {
     expect(new URL((await planes.edge('/old/page?a=1', {})).client.location as string).pathname + '?a=1').toBe('/new?a=1');
     expect(new URL((await planes.mesh('/old/page?a=1', {})).client.location as string).pathname + '?a=1').toBe('/new?a=1');
+  });
+
+  it('refuses a rate-limited gRPC call the same way: RESOURCE_EXHAUSTED with retry pushback', async () => {
+    const headers = { ...GRPC_WEB, 'x-tenant': 'grpc-tenant' };
+    const edge = [await planes.edge('/limited', headers), await planes.edge('/limited', headers), await planes.edge('/limited', headers)];
+    const mesh = [await planes.mesh('/limited', headers), await planes.mesh('/limited', headers), await planes.mesh('/limited', headers)];
+    expect(edge.map((d) => [d.status, d.grpcStatus])).toEqual([
+      [200, null],
+      [200, null],
+      [200, 8],
+    ]);
+    expect(mesh).toEqual(edge);
+    expect(edge[2]?.client['grpc-retry-pushback-ms']).toBe(String(Number(edge[2]?.client['retry-after']) * 1000));
   });
 
   it('counts a rate limit the same way: two allowed, then 429 with Retry-After', async () => {

@@ -121,6 +121,12 @@ describe('outbound destination', () => {
     expect((r.json?.error as { code: string }).code).toBe('unknown_service');
   });
 
+  it('answers a gRPC-Web caller the same refusal as grpc-status 14 (UNAVAILABLE), trailers-only', async () => {
+    const r = await send(outbound.port, { host: 'example.com', path: '/helloworld.Greeter/SayHello', method: 'POST', headers: { 'content-type': 'application/grpc-web-text' }, body: 'AAAAAAA=' });
+    expect([r.status, r.headers['content-type'], r.headers['grpc-status'], r.text]).toEqual([200, 'application/grpc-web-text', '14', '']);
+    expect(decodeURIComponent(String(r.headers['grpc-message']))).toBe('"example.com" is not a service of the mesh (outbound traffic is registry-only)');
+  });
+
   it('answers 400 invalid_path for a path normalization refuses', async () => {
     const r = await send(outbound.port, { host: 'details', path: '/a%2Fb' });
     expect(r.status).toBe(400);

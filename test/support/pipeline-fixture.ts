@@ -100,13 +100,13 @@ export class ScriptedRandom {
 
 /**
  * One scripted try. A number or `{ status }` is a response head: committed or dropped as the
- * stage's `commit()` decides. `{ fail }` is a try with no response (a timeout takes the try's
+ * stage's `commit()` decides (`grpcStatus`: the head is a gRPC trailers-only answer). `{ fail }` is a try with no response (a timeout takes the try's
  * whole timeout on the fake clock unless `takesMs` says otherwise). A function answers
  * itself (e.g. a promise the test resolves later).
  */
 export type ScriptedTry =
   | number
-  | { status: number; takesMs?: number; complete?: boolean }
+  | { status: number; grpcStatus?: number; takesMs?: number; complete?: boolean }
   | { fail: UpstreamFailure; message?: string; wrongPeer?: boolean; takesMs?: number }
   | 'abandon'
   | ((t: TryRequest) => Promise<TryOutcome<string>>);
@@ -122,6 +122,8 @@ export interface TryRecord {
   /** What the try came to (committed, dropped, failed, abandoned). */
   kind?: TryOutcome<string>['kind'];
   status?: number;
+  /** The upstream request's `grpc-timeout` when the try started, if set. */
+  grpcTimeout?: string;
 }
 
 /** Every call a PipelineObserver gets, in arrays. */
@@ -261,15 +263,17 @@ export function fixture(o: FixtureOptions): Fixture {
   async function tryOnce(t: TryRequest): Promise<TryOutcome<string>> {
     const endpoint = staticEndpointId(t.endpoint.address, t.endpoint.port);
     const record: TryRecord = { endpoint, service: t.service.id, registered: t.registered, timeoutMs: t.timeoutMs, at: clock.now };
+    const grpcTimeout = f.headers.get('grpc-timeout');
+    if (grpcTimeout !== null) record.grpcTimeout = grpcTimeout;
     tries.push(record);
     const next: ScriptedTry = (ordered ? ordered.shift() : queues.get(endpoint)?.shift()) ?? 200;
     let outcome: TryOutcome<string>;
     if (typeof next === 'function') outcome = await next(t);
     else if (next === 'abandon') outcome = { kind: 'abandoned' };
     else if (typeof next === 'number' || 'status' in next) {
-      const head: { status: number; takesMs?: number; complete?: boolean } = typeof next === 'number' ? { status: next } : next;
+      const head: { status: number; grpcStatus?: number; takesMs?: number; complete?: boolean } = typeof next === 'number' ? { status: next } : next;
       clock.now += head.takesMs ?? 0;
-      outcome = t.commit(head.status)
+      outcome = t.commit(head.status, head.grpcStatus)
         ? { kind: 'committed', status: head.status, value: `${endpoint} ${head.status}`, ...(head.complete !== undefined ? { complete: head.complete } : {}) }
         : { kind: 'dropped', status: head.status };
     } else {

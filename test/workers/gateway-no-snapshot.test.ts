@@ -9,4 +9,9 @@ describe('gateway without a snapshot', () => {
       error: { code: 'no_snapshot', message: 'the gateway has no valid policy snapshot yet' },
     });
   });
+
+  it('refuses a gRPC-Web call with grpc-status 14 (UNAVAILABLE), which its client can read', async () => {
+    const res = await SELF.fetch('https://api.example.com/helloworld.Greeter/SayHello', { method: 'POST', headers: { 'content-type': 'application/grpc-web+proto' }, body: new Uint8Array(5) });
+    expect([res.status, res.headers.get('content-type'), res.headers.get('grpc-status'), await res.text()]).toEqual([200, 'application/grpc-web+proto', '14', '']);
+  });
 });

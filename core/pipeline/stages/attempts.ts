@@ -3,15 +3,20 @@
 // and the tries through the adapter's byte mover with per-try and overall timeouts and
 // retries (conditions, idempotent methods only unless allowed, backoff with jitter, within
 // the retry budget). Outcomes feed outlier detection. Only a replayable body is retried or
-// mirrored; a response is retried only before anything of it reached the client.
+// mirrored; a response is retried only before anything of it reached the client. A gRPC
+// call's own deadline (`grpc-timeout`) caps the route timeout, the upstream is told the time
+// left, and a trailers-only gRPC status can be retried.
+import { grpcProtocolOfRequest } from '../../grpc/protocol.ts';
+import { formatGrpcTimeout, parseGrpcTimeout } from '../../grpc/timeout.ts';
 import { classifyOutcome } from '../../lb/outlier-detector.ts';
 import { hashKeyOf } from '../../lb/hash-key.ts';
 import type { EndpointPool } from '../../lb/endpoint-pools.ts';
 import { healthyEndpoints, pickEndpoint, staticEndpointId } from '../../lb/select-backend.ts';
-import { deadlineAt, tryTimeoutMs } from '../../resilience/deadline.ts';
+import { deadlineAt, remainingMs, tryTimeoutMs } from '../../resilience/deadline.ts';
 import { planRetry } from '../../resilience/retry-plan.ts';
 import type { RetryPlan } from '../../resilience/retry-plan.ts';
 import type { RetryBudget } from '../../resilience/retry-budget.ts';
+import type { TryOutcome as RetryOutcome } from '../../resilience/retry-policy.ts';
 import { refuse } from '../answer.ts';
 import type { Answer } from '../answer.ts';
 import type { PipelineContext, Stage } from '../context.ts';
@@ -59,15 +64,20 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
   if (replayable) mirror(c);
   const method = c.request.method.toUpperCase();
   const key = hashKeyOf(service, c.request);
-  const deadline = deadlineAt(c.startedAt, rule.timeoutMs);
+  const grpc = grpcProtocolOfRequest(c.request.headers) !== null;
+  // A malformed grpc-timeout is ignored (null), as gRPC servers do: the route timeout holds.
+  const callerTimeout = grpc ? parseGrpcTimeout(c.request.headers.get('grpc-timeout')) : null;
+  const deadline = deadlineAt(c.startedAt, rule.timeoutMs, callerTimeout);
+  const limit =
+    callerTimeout !== null && callerTimeout < rule.timeoutMs ? `the call's grpc-timeout of ${callerTimeout} ms` : `the route timeout of ${rule.timeoutMs} ms`;
   // A streamed body may still turn out replayable (it ended within the replay limit); each
   // retry plan asks again. Mirrors need the whole body up front.
   const retries = rule.retries.attempts > 0 && (replayable || pieces.replayableNow !== undefined);
   const bodyReplayable = () => replayable || pieces.replayableNow?.() === true;
   const budget: RetryBudget | undefined = retries ? pieces.pools.budget(service.id, rule.retries) : undefined;
   const breaker = pieces.pools.breaker(service);
-  const plan = (attempt: number, outcome: { status: number } | { error: 'timeout' | 'connect-failure' | 'reset' }): RetryPlan =>
-    retries && bodyReplayable() ? planRetry({ method, attempt, retries: rule.retries, outcome, deadline, now: pieces.now(), random: pieces.random, ...(budget ? { budget } : {}) }) : NO_RETRY;
+  const plan = (attempt: number, outcome: RetryOutcome): RetryPlan =>
+    retries && bodyReplayable() ? planRetry({ method, grpc, attempt, retries: rule.retries, outcome, deadline, now: pieces.now(), random: pieces.random, ...(budget ? { budget } : {}) }) : NO_RETRY;
   // A planned retry holds one retry of the budget until that try has ended: it is handed back
   // before the next plan asks for another (also when the plan is made as a response head
   // arrives), and on every way out.
@@ -83,7 +93,7 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
     for (let attempt = 1; ; attempt++) {
       const ep = pickEndpoint(pool, { activeRequests: pool.activeRequests, ...(key !== undefined ? { hashKey: key } : {}) }, tried);
       if (!ep) return refuse('no_endpoints', `${service.id} has no healthy endpoints`);
-      if (timeout <= 0) return refuse('upstream_timeout', `no answer from ${service.id} within the route timeout of ${rule.timeoutMs} ms`);
+      if (timeout <= 0) return refuse('upstream_timeout', `no answer from ${service.id} within ${limit}`);
       const admitted = breaker.acquire();
       if (!admitted.admitted) {
         pieces.observer.circuitOpen?.(service.id, admitted.limit);
@@ -92,6 +102,8 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
       const at = staticEndpointId(ep.address, ep.port);
       tried.push(ep.id);
       c.upstream = at;
+      // The whole call, not just this try, must end by the deadline: a gRPC server enforces it.
+      if (grpc) c.upstreamHeaders.set('grpc-timeout', formatGrpcTimeout(remainingMs(deadline, pieces.now())));
       pool.active.set(ep.id, (pool.active.get(ep.id) ?? 0) + 1);
       let next = NO_RETRY;
       let outcome: TryOutcome<unknown>;
@@ -101,9 +113,9 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
           endpoint: ep,
           registered: pool.registered.has(ep.id),
           timeoutMs: timeout,
-          commit: (status) => {
+          commit: (status, grpcStatus) => {
             release();
-            next = plan(attempt, { status });
+            next = plan(attempt, grpcStatus === undefined ? { status } : { status, grpcStatus });
             held = next.retry;
             return !next.retry;
           },

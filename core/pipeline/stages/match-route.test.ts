@@ -47,6 +47,22 @@ rules:
       - path: { prefix: /reviews }
     backends: [{ service: reviews, subset: v1 }]`,
   ),
+  doc('Service', 'greeter', 'port: 50051\nsubsets:\n  - { name: v1, labels: { version: v1 } }\n  - { name: v2, labels: { version: v2 } }'),
+  doc(
+    'Route',
+    'greeter',
+    `mesh:
+  services: [greeter]
+rules:
+  - name: say-hello
+    matches:
+      - grpc: { service: helloworld.Greeter, method: SayHello }
+    backends: [{ service: greeter, subset: v2 }]
+  - name: greeter
+    matches:
+      - grpc: { service: helloworld.Greeter }
+    backends: [{ service: greeter, subset: v1 }]`,
+  ),
 ].join('---\n');
 
 let edge: SnapshotRuntime;
@@ -151,6 +167,20 @@ describe('match-route stage in the mesh', () => {
     expect(matchMeshRouteStage(c)).toBeUndefined();
     expect(c.match?.rule.name).toBe('direct');
     expect(c.match?.rule.backends[0]?.service).toBe('default/reviews');
+  });
+
+  it('outbound: a grpc match routes by service and method, the method-less one takes the service’s other methods', () => {
+    const ruleFor = (path: string) => {
+      const { c } = fixture({ runtime: mesh, plane: 'outbound', request: { method: 'POST', host: 'greeter', path, headers: { 'content-type': 'application/grpc' } } });
+      c.service = 'default/greeter';
+      c.path = path;
+      expect(matchMeshRouteStage(c)).toBeUndefined();
+      return c.match?.rule.name;
+    };
+    expect(ruleFor('/helloworld.Greeter/SayHello')).toBe('say-hello');
+    expect(ruleFor('/helloworld.Greeter/SayHelloAgain')).toBe('greeter');
+    expect(ruleFor('/helloworld.GreeterV2/SayHello')).toBe('direct');
+    expect(ruleFor('/grpc.health.v1.Health/Check')).toBe('direct');
   });
 
   it('inbound: a matched rule adds its Route to the Service target', () => {

@@ -11,6 +11,7 @@ import { compileHeaderOps } from '../shared/header-ops.ts';
 import { repeatedNames } from '../shared/duplicates.ts';
 import type { CompiledHeaderOps } from '../shared/header-ops.ts';
 import type { CompiledRetries } from '../shared/resilience.ts';
+import { grpcMethodPath } from '../../grpc/method-path.ts';
 import { checkPattern, checkTemplate, normalizePath } from '../../route/index.ts';
 import type { PathMatch, ValueMatch } from '../../route/types.ts';
 import type { RouteRuleSpec, RouteSpec } from './schema.ts';
@@ -105,10 +106,16 @@ function compileValueMatches(list: RouteRuleSpec['matches'][number]['headers'], 
   });
 }
 
-function compileMatch(m: RouteRuleSpec['matches'][number], at: PathSegment[], report: Report): CompiledMatch {
-  const [kind, value] = Object.entries(m.path).find(([, v]) => v !== undefined) as [PathMatch['kind'], string];
+/** The written path condition; a `grpc` match is the path of its service and method. */
+function compilePath(m: RouteRuleSpec['matches'][number], at: PathSegment[], report: Report): PathMatch {
+  if (m.grpc) return grpcMethodPath(m.grpc.service, m.grpc.method);
+  const [kind, value] = Object.entries(m.path ?? { prefix: '/' }).find(([, v]) => v !== undefined) as [PathMatch['kind'], string];
   checkPathValue(kind, value, [...at, 'path', kind], report);
-  const path: PathMatch = { kind, value: kind === 'prefix' && value.length > 1 && value.endsWith('/') ? value.slice(0, -1) : value };
+  return { kind, value: kind === 'prefix' && value.length > 1 && value.endsWith('/') ? value.slice(0, -1) : value };
+}
+
+function compileMatch(m: RouteRuleSpec['matches'][number], at: PathSegment[], report: Report): CompiledMatch {
+  const path = compilePath(m, at, report);
   return {
     path,
     methods: [...new Set(m.methods ?? [])].sort(),

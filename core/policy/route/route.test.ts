@@ -111,6 +111,55 @@ describe('Route', () => {
     ]);
   });
 
+  it('compiles a grpc match to the method path, or to the service prefix without a method', () => {
+    const body = compileValid(
+      withReviews(
+        doc(
+          'Route',
+          'r',
+          [
+            'mesh: { services: [reviews] }',
+            'rules:',
+            '  - name: say-hello',
+            '    matches: [{ grpc: { service: helloworld.Greeter, method: SayHello }, headers: [{ name: x-tenant, exact: a }] }]',
+            '    backends: [{ service: reviews, subset: v2 }]',
+            '  - name: greeter',
+            '    matches: [{ grpc: { service: helloworld.Greeter } }]',
+            '    backends: [{ service: reviews, subset: v1 }]',
+            '    rewrite: { pathPrefix: /helloworld.v2.Greeter }',
+          ].join('\n'),
+        ),
+      ),
+    );
+    const [sayHello, greeter] = body.routes[0]?.rules ?? [];
+    expect(sayHello?.matches).toEqual([{ path: { kind: 'exact', value: '/helloworld.Greeter/SayHello' }, methods: [], headers: [{ name: 'x-tenant', kind: 'exact', value: 'a' }], query: [] }]);
+    expect(greeter?.matches).toEqual([{ path: { kind: 'prefix', value: '/helloworld.Greeter' }, methods: [], headers: [], query: [] }]);
+  });
+
+  it('refuses a grpc match beside a path, and names that are not protobuf names', () => {
+    const lines = errorLines(
+      withReviews(
+        doc(
+          'Route',
+          'r',
+          [
+            'mesh: { services: [reviews] }',
+            'rules:',
+            '  - matches:',
+            '      - { path: { prefix: /a }, grpc: { service: helloworld.Greeter } }',
+            '      - grpc: { service: helloworld/Greeter, method: Say.Hello }',
+            '    backends: [{ service: reviews }]',
+          ].join('\n'),
+        ),
+      ),
+    );
+    expect(lines).toEqual([
+      'route.yaml:9:41: spec.rules[0].matches[0].grpc: a match block takes path or grpc, not both (grpc is the path /package.Service/Method)',
+      'route.yaml:10:28: spec.rules[0].matches[1].grpc.service: expected a gRPC service name as protobuf qualifies it, such as helloworld.Greeter',
+      'route.yaml:10:56: spec.rules[0].matches[1].grpc.method: expected a gRPC method name such as SayHello',
+    ]);
+  });
+
   it('checks action combinations: backends xor redirect, pathPrefix only with prefixes, CORS only at the edge', () => {
     const lines = errorLines(
       withReviews(

@@ -5,6 +5,7 @@ import { dnsLabel, documentSchema } from '../shared/envelope.ts';
 import { duration, positiveDuration } from '../shared/duration.ts';
 import { headerName, headerOps } from '../shared/header-ops.ts';
 import { retries } from '../shared/resilience.ts';
+import { GRPC_METHOD_NAME, GRPC_SERVICE_NAME } from '../../grpc/method-path.ts';
 
 const percent = z.number().min(0).max(100);
 const httpMethod = z
@@ -43,12 +44,28 @@ export const pathMatch = z
   })
   .superRefine(exactlyOne(['exact', 'prefix', 'template', 'regex'], 'a path match'));
 
-const routeMatch = z.strictObject({
-  path: pathMatch.default({ prefix: '/' }).describe('Path condition; `prefix: /` when omitted.'),
-  methods: z.array(httpMethod).optional().describe('Any of these methods; any method when omitted.'),
-  headers: z.array(valueMatch.safeExtend({ name: headerName.describe('Header name (case-insensitive).') })).optional().describe('All of these header conditions.'),
-  query: z.array(valueMatch).optional().describe('All of these query-parameter conditions.'),
+export const grpcMatch = z.strictObject({
+  service: z
+    .string()
+    .regex(GRPC_SERVICE_NAME, 'expected a gRPC service name as protobuf qualifies it, such as helloworld.Greeter')
+    .describe('Fully-qualified service name: the proto package, a dot, the service (`helloworld.Greeter`).'),
+  method: z.string().regex(GRPC_METHOD_NAME, 'expected a gRPC method name such as SayHello').optional().describe('Method name (`SayHello`); every method of the service when omitted.'),
 });
+
+const routeMatch = z
+  .strictObject({
+    path: pathMatch.optional().describe('Path condition; `prefix: /` when neither path nor grpc is set.'),
+    grpc: grpcMatch
+      .optional()
+      .describe('gRPC service and method: the path `/package.Service/Method` exactly, or the prefix `/package.Service` without a method (exclusive with path).'),
+    methods: z.array(httpMethod).optional().describe('Any of these methods; any method when omitted.'),
+    headers: z.array(valueMatch.safeExtend({ name: headerName.describe('Header name (case-insensitive).') })).optional().describe('All of these header conditions.'),
+    query: z.array(valueMatch).optional().describe('All of these query-parameter conditions.'),
+  })
+  .superRefine((m, ctx) => {
+    if (m.path && m.grpc)
+      ctx.addIssue({ code: 'custom', message: 'a match block takes path or grpc, not both (grpc is the path /package.Service/Method)', path: ['grpc'] });
+  });
 
 const backendRef = z.strictObject({
   service: dnsLabel.describe('Service name (in the route’s namespace unless `namespace` is set).'),

@@ -3,7 +3,19 @@
 import { z } from 'zod';
 import { duration, positiveDuration } from './duration.ts';
 
-export const RETRY_ON = ['5xx', 'gateway-error', 'reset', 'connect-failure', 'retriable-status-codes'] as const;
+/** HTTP conditions, then gRPC status conditions (Envoy's names; a status the upstream answered in a trailers-only head). */
+export const RETRY_ON = [
+  '5xx',
+  'gateway-error',
+  'reset',
+  'connect-failure',
+  'retriable-status-codes',
+  'cancelled',
+  'deadline-exceeded',
+  'internal',
+  'resource-exhausted',
+  'unavailable',
+] as const;
 
 export const retries = z.strictObject({
   attempts: z.number().int().min(0).max(10).optional().describe('Retries after the first try (0 disables retries).'),
@@ -11,7 +23,9 @@ export const retries = z.strictObject({
   retryOn: z
     .array(z.enum(RETRY_ON))
     .optional()
-    .describe('Conditions that trigger a retry: `5xx`, `gateway-error` (502, 503, 504), `reset`, `connect-failure`, `retriable-status-codes`.'),
+    .describe(
+      'Conditions that trigger a retry: `5xx`, `gateway-error` (502, 503, 504), `reset`, `connect-failure`, `retriable-status-codes`; for gRPC calls the status the upstream answered with: `cancelled`, `deadline-exceeded`, `internal`, `resource-exhausted`, `unavailable`.',
+    ),
   statusCodes: z.array(z.number().int().min(400).max(599)).optional().describe('Codes retried when `retryOn` has `retriable-status-codes`.'),
   backoff: z
     .strictObject({
@@ -27,7 +41,10 @@ export const retries = z.strictObject({
     })
     .optional()
     .describe('Retry budget (Linkerd/Envoy style): caps retries so they cannot amplify an outage.'),
-  nonIdempotent: z.boolean().optional().describe('Also retry POST and PATCH. Off by default: only idempotent methods are retried.'),
+  nonIdempotent: z
+    .boolean()
+    .optional()
+    .describe('Also retry POST and PATCH. Off by default: only idempotent methods are retried, except after a connect failure and, for a gRPC call, on its gRPC status conditions.'),
 });
 
 export type RetriesSpec = z.infer<typeof retries>;

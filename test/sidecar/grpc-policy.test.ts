@@ -1,0 +1,81 @@
+// Mesh policy on gRPC calls, seen by a client we did not write (grpc-js): an AccessPolicy's
+// refusal arrives as PERMISSION_DENIED, and the route timeout of a grpc match shorter than
+// the server ends the call with DEADLINE_EXCEEDED. Outbound → mutual TLS (h2) → inbound →
+// h2c grpc-js server.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startInbound } from '../../sidecar/proxy/inbound.ts';
+import { startOutbound } from '../../sidecar/proxy/outbound.ts';
+import type { ProxyListener } from '../../sidecar/types.ts';
+import { doc } from '../support/compile-yaml.ts';
+import { greeterClient, grpc, sayHello, startGreeter } from '../support/grpc-greeter.ts';
+import type { GreeterServer, HelloReply } from '../support/grpc-greeter.ts';
+import { createMeshKeys, fixedSidecarView, meshYaml, PRODUCTPAGE, RecordingObserver, spiffeIdOf } from '../support/sidecar-fixture.ts';
+import { svidFor, testCa } from './tls-certs.ts';
+
+const GREETER = spiffeIdOf('default', 'greeter');
+const servers: GreeterServer[] = [];
+const inbounds: ProxyListener[] = [];
+let outbound: ProxyListener;
+const inObserver = new RecordingObserver();
+let client: ReturnType<typeof greeterClient>;
+
+function policy(): string {
+  return [
+    meshYaml('strict'),
+    doc('Service', 'productpage', 'port: 9080'),
+    doc('Service', 'greeter', 'port: 50051\nprotocol: grpc'),
+    doc(
+      'Route',
+      'greeter',
+      `mesh: { services: [greeter] }
+rules:
+  - name: say-hello
+    matches: [{ grpc: { service: helloworld.Greeter, method: SayHello } }]
+    backends: [{ service: greeter }]
+    timeout: 300ms
+  - name: greeter
+    matches: [{ grpc: { service: helloworld.Greeter } }]
+    backends: [{ service: greeter }]`,
+    ),
+    doc('AccessPolicy', 'no-counting', 'targetRefs: [{ kind: Service, name: greeter }]\naction: deny\nrules:\n  - to: { paths: ["/helloworld.Greeter/CountTo"] }'),
+  ].join('---\n');
+}
+
+beforeAll(async () => {
+  const keys = await createMeshKeys();
+  const ca = await testCa();
+  for (const name of ['g1']) {
+    const server = await startGreeter(name);
+    servers.push(server);
+    const view = await fixedSidecarView({ keys, policy: policy(), service: 'greeter', tls: await svidFor(ca, GREETER) });
+    inbounds.push(await startInbound({ view, observer: inObserver, port: 0, app: { host: '127.0.0.1', port: server.port } }));
+  }
+  const caller = await fixedSidecarView({ keys, policy: policy(), service: 'productpage', tls: await svidFor(ca, PRODUCTPAGE) });
+  caller.setEndpoints({ 'default/greeter': inbounds.map((l, i) => ({ instanceId: `greeter-${i}`, address: '127.0.0.1', port: l.port, labels: {} })) });
+  outbound = await startOutbound({ view: caller, observer: new RecordingObserver(), port: 0 });
+  client = greeterClient(outbound.port, 'greeter');
+});
+
+afterAll(async () => {
+  client?.close();
+  await Promise.all([outbound, ...inbounds].map((l) => l?.close(100)));
+  await Promise.all(servers.map((s) => s.close()));
+});
+
+describe('mesh policy on gRPC calls, through grpc-js', () => {
+  it('refuses a call an AccessPolicy denies with PERMISSION_DENIED and the policy’s reason', async () => {
+    const e = await new Promise<grpc.ServiceError>((resolve, reject) => {
+      const call = client.CountTo({ to: 3 });
+      call.on('data', (m: HelloReply) => reject(new Error(`unexpected message ${m.message}`)));
+      call.on('error', resolve);
+    });
+    expect(e.code).toBe(grpc.status.PERMISSION_DENIED);
+    expect(e.details).toContain('denied by AccessPolicy default/no-counting');
+    expect(inObserver.requests.at(-1)).toMatchObject({ direction: 'inbound', status: 200, grpcStatus: grpc.status.PERMISSION_DENIED });
+  });
+
+  it('ends a call the server is slower than the route timeout for with DEADLINE_EXCEEDED', async () => {
+    const e = await sayHello(client, { name: 'x', delayMs: 5000 }).catch((x: grpc.ServiceError) => x);
+    expect(e).toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED });
+  });
+});
