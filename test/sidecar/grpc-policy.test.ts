@@ -1,6 +1,8 @@
 // Mesh policy on gRPC calls, seen by a client we did not write (grpc-js): an AccessPolicy's
-// refusal arrives as PERMISSION_DENIED, and the route timeout of a grpc match shorter than
-// the server ends the call with DEADLINE_EXCEEDED. Outbound → mutual TLS (h2) → inbound →
+// refusal arrives as PERMISSION_DENIED, an Authentication's as UNAUTHENTICATED, the route
+// timeout of a grpc match shorter than the server ends the call with DEADLINE_EXCEEDED, and a
+// sick instance's UNAVAILABLE is retried on a healthy one (the call's body, streamed without
+// a length, kept for the retry). Outbound → mutual TLS (h2) → inbound →
 // h2c grpc-js server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInbound } from '../../sidecar/proxy/inbound.ts';
@@ -17,6 +19,7 @@ const servers: GreeterServer[] = [];
 const inbounds: ProxyListener[] = [];
 let outbound: ProxyListener;
 const inObserver = new RecordingObserver();
+const outObserver = new RecordingObserver();
 let client: ReturnType<typeof greeterClient>;
 
 function policy(): string {
@@ -32,10 +35,31 @@ rules:
   - name: say-hello
     matches: [{ grpc: { service: helloworld.Greeter, method: SayHello } }]
     backends: [{ service: greeter }]
-    timeout: 300ms
+    timeout: 500ms
+    retries: { attempts: 2, retryOn: [unavailable], budget: { percent: 100, minRetriesPerSecond: 100 } }
   - name: greeter
     matches: [{ grpc: { service: helloworld.Greeter } }]
     backends: [{ service: greeter }]`,
+    ),
+    doc(
+      'Route',
+      'greeter-collect',
+      `mesh: { services: [greeter] }
+rules:
+  - name: collect
+    matches: [{ grpc: { service: helloworld.Greeter, method: Collect } }]
+    backends: [{ service: greeter }]`,
+    ),
+    doc(
+      'Authentication',
+      'collect-users',
+      `targetRefs: [{ kind: Route, name: greeter-collect }]
+mode: required
+jwt:
+  - name: users
+    issuer: https://issuer.grpc.test
+    audiences: [greeter]
+    jwks: { keys: [{ kty: EC, crv: P-256, x: f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU, y: x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0 }] }`,
     ),
     doc('AccessPolicy', 'no-counting', 'targetRefs: [{ kind: Service, name: greeter }]\naction: deny\nrules:\n  - to: { paths: ["/helloworld.Greeter/CountTo"] }'),
   ].join('---\n');
@@ -44,15 +68,15 @@ rules:
 beforeAll(async () => {
   const keys = await createMeshKeys();
   const ca = await testCa();
-  for (const name of ['g1']) {
-    const server = await startGreeter(name);
+  for (const [name, sick] of [['g1', false], ['sick', true]] as const) {
+    const server = await startGreeter(name, sick ? { failAll: grpc.status.UNAVAILABLE } : {});
     servers.push(server);
     const view = await fixedSidecarView({ keys, policy: policy(), service: 'greeter', tls: await svidFor(ca, GREETER) });
     inbounds.push(await startInbound({ view, observer: inObserver, port: 0, app: { host: '127.0.0.1', port: server.port } }));
   }
   const caller = await fixedSidecarView({ keys, policy: policy(), service: 'productpage', tls: await svidFor(ca, PRODUCTPAGE) });
   caller.setEndpoints({ 'default/greeter': inbounds.map((l, i) => ({ instanceId: `greeter-${i}`, address: '127.0.0.1', port: l.port, labels: {} })) });
-  outbound = await startOutbound({ view: caller, observer: new RecordingObserver(), port: 0 });
+  outbound = await startOutbound({ view: caller, observer: outObserver, port: 0 });
   client = greeterClient(outbound.port, 'greeter');
 });
 
@@ -77,5 +101,26 @@ describe('mesh policy on gRPC calls, through grpc-js', () => {
   it('ends a call the server is slower than the route timeout for with DEADLINE_EXCEEDED', async () => {
     const e = await sayHello(client, { name: 'x', delayMs: 5000 }).catch((x: grpc.ServiceError) => x);
     expect(e).toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED });
+  });
+
+  it('ends a call an Authentication refuses with UNAUTHENTICATED', async () => {
+    const e = await new Promise<grpc.ServiceError>((resolve) => {
+      const call = client.Collect((err) => resolve(err as grpc.ServiceError));
+      call.write({ name: 'a' });
+      call.end();
+    });
+    expect(e.code).toBe(grpc.status.UNAUTHENTICATED);
+    expect(inObserver.requests.at(-1)).toMatchObject({ direction: 'inbound', grpcStatus: grpc.status.UNAUTHENTICATED });
+  });
+
+  it("retries a sick instance's UNAVAILABLE on the healthy one: every call succeeds", async () => {
+    const [healthy, sick] = servers as [GreeterServer, GreeterServer];
+    const before = { healthy: healthy.calls, sick: sick.calls, retries: outObserver.retries.length };
+    for (let i = 0; i < 20; i++) expect((await sayHello(client, { name: String(i) })).reply.server).toBe('g1');
+    expect(healthy.calls - before.healthy).toBe(20);
+    // Round robin sent some first tries to the sick instance; each of those was retried once.
+    const sickTries = sick.calls - before.sick;
+    expect(sickTries).toBeGreaterThan(0);
+    expect(outObserver.retries.length - before.retries).toBe(sickTries);
   });
 });

@@ -45,7 +45,8 @@ export interface GreeterServer {
   close(): Promise<void>;
 }
 
-export async function startGreeter(name: string): Promise<GreeterServer> {
+/** `failAll`: every unary call fails with this gRPC status (a sick instance). */
+export async function startGreeter(name: string, o: { failAll?: number } = {}): Promise<GreeterServer> {
   const server = new grpc.Server();
   const state: GreeterServer = { name, port: 0, calls: 0, close: () => new Promise<void>((r) => server.tryShutdown(() => r())) };
   const Greeter = greeterPackage().Greeter as grpc.ServiceClientConstructor;
@@ -53,6 +54,7 @@ export async function startGreeter(name: string): Promise<GreeterServer> {
     SayHello: (call: grpc.ServerUnaryCall<HelloRequest, HelloReply>, cb: grpc.sendUnaryData<HelloReply>) => {
       state.calls++;
       const answer = () => {
+        if (o.failAll) return cb({ code: o.failAll, details: `${name} is sick` });
         if (call.request.failWith) return cb({ code: call.request.failWith, details: `${name} fails as asked` });
         const echo = call.metadata.get('x-echo')[0];
         if (echo !== undefined) {
