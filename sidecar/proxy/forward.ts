@@ -16,6 +16,7 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { PeerIdentityError } from '../tls/client-tls.ts';
 import type { DownstreamResponse } from './front-door.ts';
+import type { ResponseCodec } from './grpc-web-bridge.ts';
 
 export type UpstreamFailure = 'timeout' | 'connect-failure' | 'reset';
 
@@ -38,6 +39,8 @@ export interface ForwardRequest {
   commit(status: number, grpcStatus?: number): boolean;
   /** The response head as the client gets it, from the upstream's raw `[name, value, …]` list. */
   responseHeaders(raw: readonly (Buffer | string)[]): string[];
+  /** Re-encodes the response for the client (the gRPC-Web bridge); none: passed as it comes. */
+  codec?: ResponseCodec;
 }
 
 class UpstreamTimeout extends Error {
@@ -179,8 +182,9 @@ class ForwardHandler {
     this.#mode = 'sending';
     const res = this.#res;
     if (grpcStatus !== undefined) grpcStatusSent.set(res, grpcStatus);
-    if (grpcStatus !== undefined && res instanceof Http2ServerResponse) setHead(res, statusCode, this.#r.responseHeaders(rawHeaders));
-    else res.writeHead(statusCode, this.#r.responseHeaders(rawHeaders));
+    const head = this.#r.codec ? this.#r.codec.head(this.#r.responseHeaders(rawHeaders)) : this.#r.responseHeaders(rawHeaders);
+    if (grpcStatus !== undefined && res instanceof Http2ServerResponse) setHead(res, statusCode, head);
+    else res.writeHead(statusCode, head);
     this.#resume = resume;
     res.on('drain', this.#onDrain);
     // A HEAD (or 204/304) response has no body to wait for; the head goes out with end().
@@ -189,17 +193,18 @@ class ForwardHandler {
 
   onData(chunk: Buffer): boolean {
     if (this.#mode !== 'sending') return true;
-    return this.#res.write(chunk);
+    return this.#res.write(this.#r.codec ? this.#r.codec.data(chunk) : chunk);
   }
 
   onComplete(trailers?: unknown): void {
     if (this.#mode === 'dropping') return this.finish({ kind: 'dropped', status: this.#status });
     if (this.#mode === 'sending') {
       const t = trailersOf(trailers);
-      if (t) {
-        this.#res.addTrailers(t);
-        if (t['grpc-status'] !== undefined) grpcStatusSent.set(this.#res, Number(t['grpc-status']));
-      }
+      if (t?.['grpc-status'] !== undefined) grpcStatusSent.set(this.#res, Number(t['grpc-status']));
+      if (this.#r.codec) {
+        const tail = this.#r.codec.end(t);
+        if (tail) this.#res.write(tail);
+      } else if (t) this.#res.addTrailers(t);
       this.#res.end();
       return this.finish({ kind: 'sent', status: this.#status, complete: true });
     }

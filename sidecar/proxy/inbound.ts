@@ -28,6 +28,7 @@ import { runMeshPipeline } from './run-mesh-pipeline.ts';
 import { newPool } from './upstream-pools.ts';
 import type { Pool } from 'undici';
 import { speaksHttp2 } from '../../core/policy/service/protocol.ts';
+import { grpcProtocolOf } from '../../core/grpc/protocol.ts';
 import type { SnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
 
 const INBOUND_DROP: ReadonlySet<string> = new Set([MESH_HEADERS.peerId, MESH_HEADERS.principal, MESH_HEADERS.claims, 'x-forwarded-for', 'traceparent']);
@@ -52,6 +53,9 @@ export function startInbound(options: InboundOptions): Promise<ProxyListener> {
   // The app speaks its Service's protocol: HTTP/1.1, or h2c for `http2` and `grpc`.
   const app = newPool(appOrigin, undefined);
   let appH2: Pool | undefined;
+  /** A gRPC-Web call to a gRPC app is bridged (grpc-web-bridge.ts); to any other app it passes as it is. */
+  const grpcWebToGrpc = (runtime: SnapshotRuntime, req: DownstreamRequest): boolean =>
+    runtime.services.get(serviceId)?.protocol === 'grpc' && grpcProtocolOf(req.headers['content-type'] ?? null) === 'grpc-web';
   const appPool = (runtime: SnapshotRuntime): Pool => {
     const own = runtime.services.get(serviceId);
     return own && speaksHttp2(own) ? (appH2 ??= newPool(appOrigin, undefined, undefined, 'h2')) : app;
@@ -98,7 +102,7 @@ export function startInbound(options: InboundOptions): Promise<ProxyListener> {
       verifyEdgeToken: (token, caller) => verifiers.edgeToken(bundle, token, caller),
       edgeIssuer: () => bundle.edge.issuer,
       mtlsCapable: () => view.tls() !== undefined,
-      toApp: () => pieces.toApp(appPool(runtime), appAt),
+      toApp: () => pieces.toApp(appPool(runtime), appAt, grpcWebToGrpc(runtime, req)),
     };
     pieces.inbound = inbound;
     await runMeshPipeline(INBOUND_STAGES, { plane: 'inbound', runtime, host, authority: authorityOf(req) || host, rawPath, query, tlsPeer: tls.peer, service: serviceId }, pieces, source);

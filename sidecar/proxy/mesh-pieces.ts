@@ -20,6 +20,8 @@ import { setHeader } from './header-list.ts';
 import { forwardedResponseHeaderList } from './hop-by-hop.ts';
 import type { MeshPlane } from './mesh-plane.ts';
 import { mirrorRequest } from './mirror.ts';
+import { bridgeGrpcWeb } from './grpc-web-bridge.ts';
+import type { ResponseCodec } from './grpc-web-bridge.ts';
 import { hasBody, requestBody } from './request-body.ts';
 import { TeeBody } from './tee-body.ts';
 import { REPLAYABLE_BODY_BYTES } from '../../core/resilience/retry-plan.ts';
@@ -135,12 +137,16 @@ export class MeshPieces implements PlanePieces<void> {
     );
   }
 
-  /** Inbound: the request to the app, streamed both ways. */
-  toApp(app: Parameters<typeof forward>[0], at: string): Promise<TryOutcome<void>> {
+  /** Inbound: the request to the app, streamed both ways; `grpcWeb`: a gRPC-Web call bridged to the app's native gRPC. */
+  toApp(app: Parameters<typeof forward>[0], at: string, grpcWeb = false): Promise<TryOutcome<void>> {
     const req = this.req;
     this.c.upstream = at;
     const { path, headers } = this.#target();
-    const body = hasBody(req) ? req : null;
-    return forward(app, { method: req.method ?? 'GET', path, headers, body, timeoutMs: 0, commit: () => true, responseHeaders: (raw) => this.responseHeaders(raw) }, this.res).then((o) => this.#outcome(o));
+    let body: Readable | null = hasBody(req) ? req : null;
+    let codec: ResponseCodec | undefined;
+    if (grpcWeb) ({ body, codec } = bridgeGrpcWeb(req.headers['content-type'] ?? '', headers, body));
+    return forward(app, { method: req.method ?? 'GET', path, headers, body, timeoutMs: 0, commit: () => true, responseHeaders: (raw) => this.responseHeaders(raw), ...(codec ? { codec } : {}) }, this.res).then((o) =>
+      this.#outcome(o),
+    );
   }
 }
