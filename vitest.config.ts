@@ -14,6 +14,8 @@ export default defineConfig(async () => {
   const gatewayKey = await generateSigningKeyPair('ES256');
   // The gateway's tests run the real control Worker beside it; it is bundled once per run.
   bundleControl();
+  // The sidecar inbound the gateway tests call (gateway-global-setup.ts) trusts control's JWT-SVIDs.
+  process.env.WEFT_TEST_CONTROL_SIGNING_KEYS = control.secrets.SIGNING_KEYS;
   const controlVars = { ...control.secrets, STATUS_STALE_AFTER_SECONDS: '60', ENDPOINT_TTL_SECONDS: '30', MAX_BODY_BYTES: '5242880' };
   return {
     test: {
