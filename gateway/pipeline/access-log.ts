@@ -3,7 +3,10 @@
 // ready, before the body has streamed. (Deferring it with waitUntil saves nothing: a promise
 // callback still runs before workerd takes the response, and a workerd CPU profile shows the
 // same cost either way.)
+import { parseGrpcStatus } from '../../core/grpc/status.ts';
 import type { PipelineContext } from '../../core/pipeline/context.ts';
+
+const grpcStatusOfHead = (h: Headers): number | null => parseGrpcStatus(h.get('grpc-status')) ?? null;
 
 export function writeAccessLog(c: PipelineContext<Response>, response: Response): void {
   const entry = {
@@ -13,6 +16,9 @@ export function writeAccessLog(c: PipelineContext<Response>, response: Response)
     path: c.path || c.request.rawPath,
     route: c.routeLabel,
     status: response.status,
+    // A gRPC(-Web) status in the answer's head (the edge's own refusals, trailers-only answers);
+    // one in the trailer frame of a streamed body is not read (that would mean parsing the body).
+    grpcStatus: grpcStatusOfHead(response.headers),
     latencyMs: Date.now() - c.startedAt,
     upstream: c.upstream,
     principal: c.user?.requestPrincipal ?? null,

@@ -2,7 +2,7 @@
 // gRPC statuses (HTTP 200, trailers-only) rather than JSON errors it cannot read; an allowed
 // call goes through with its deadline passed on; a trailers-only UNAVAILABLE from the
 // upstream is retried although the call is a POST.
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { apiService, echo, gatewayVersion, gw, PORTS, pushPolicy, route, testEnv, upstream } from './gateway-support.ts';
 
 const GRPC_WEB = { 'content-type': 'application/grpc-web+proto', 'x-grpc-web': '1', accept: 'application/grpc-web+proto' };
@@ -77,7 +77,15 @@ beforeEach(async () => {
 
 describe('gRPC-Web at the edge', () => {
   it('answers a call refused by an access policy with HTTP 200 and grpc-status 7 (PERMISSION_DENIED), no body', async () => {
-    const res = await call('grpc.example.com', '/helloworld.Admin/Reset');
+    const log = vi.spyOn(console, 'log');
+    let res: Response;
+    try {
+      res = await call('grpc.example.com', '/helloworld.Admin/Reset');
+      const lines = log.mock.calls.map((args) => JSON.parse(String(args[0])) as Record<string, unknown>).filter((l) => l.component === 'gateway.access');
+      expect(lines.at(-1)).toMatchObject({ status: 200, grpcStatus: 7, route: 'default/greeter#admin' });
+    } finally {
+      log.mockRestore();
+    }
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/grpc-web+proto');
     expect(res.headers.get('grpc-status')).toBe('7');
