@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_STATUS } from '../errors/error-codes.ts';
 import type { ErrorCode } from '../errors/error-codes.ts';
-import { GRPC_STATUS, grpcStatusName, grpcStatusOfHttp, grpcStatusOfRefusal, parseGrpcStatus } from './status.ts';
+import { GRPC_STATUS, grpcStatusName, grpcStatusOfHttp, grpcStatusOfRefusal, httpStatusOfGrpc, parseGrpcStatus } from './status.ts';
 
 describe('gRPC status table', () => {
   it('has the 17 codes of statuscodes.md, 0 to 16, each name once', () => {
@@ -81,5 +81,15 @@ describe('parseGrpcStatus', () => {
     expect(parseGrpcStatus('0')).toBe(0);
     expect(parseGrpcStatus(' 7 ')).toBe(7);
     for (const v of [null, undefined, '', 'x', '-1', '1.5', '123', '0x1']) expect(parseGrpcStatus(v), String(v)).toBeUndefined();
+  });
+});
+
+describe('httpStatusOfGrpc', () => {
+  it("maps gRPC statuses to the HTTP status they stand for, as Envoy's grpcToHttpStatus does", () => {
+    const table: [number, number][] = [
+      [0, 200], [1, 499], [2, 500], [3, 400], [4, 504], [5, 404], [6, 409], [7, 403], [8, 429],
+      [9, 400], [10, 409], [11, 400], [12, 501], [13, 500], [14, 503], [15, 500], [16, 401], [42, 500],
+    ];
+    for (const [grpc, http] of table) expect([grpc, httpStatusOfGrpc(grpc)]).toEqual([grpc, http]);
   });
 });

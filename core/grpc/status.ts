@@ -56,6 +56,39 @@ export function grpcStatusOfHttp(httpStatus: number): number {
   }
 }
 
+/** The HTTP status a gRPC status stands for (Envoy's grpcToHttpStatus), for what judges answers by HTTP status (outlier detection). */
+export function httpStatusOfGrpc(code: number): number {
+  switch (code) {
+    case GRPC_STATUS.OK:
+      return 200;
+    case GRPC_STATUS.CANCELLED:
+      return 499;
+    case GRPC_STATUS.INVALID_ARGUMENT:
+    case GRPC_STATUS.FAILED_PRECONDITION:
+    case GRPC_STATUS.OUT_OF_RANGE:
+      return 400;
+    case GRPC_STATUS.DEADLINE_EXCEEDED:
+      return 504;
+    case GRPC_STATUS.NOT_FOUND:
+      return 404;
+    case GRPC_STATUS.ALREADY_EXISTS:
+    case GRPC_STATUS.ABORTED:
+      return 409;
+    case GRPC_STATUS.PERMISSION_DENIED:
+      return 403;
+    case GRPC_STATUS.RESOURCE_EXHAUSTED:
+      return 429;
+    case GRPC_STATUS.UNIMPLEMENTED:
+      return 501;
+    case GRPC_STATUS.UNAVAILABLE:
+      return 503;
+    case GRPC_STATUS.UNAUTHENTICATED:
+      return 401;
+    default:
+      return 500; // UNKNOWN, INTERNAL, DATA_LOSS, and codes the spec does not define
+  }
+}
+
 /**
  * Codes whose gRPC status is not the one their HTTP status maps to: gRPC has a status that
  * says exactly what happened. (An oversized request is what gRPC itself reports as

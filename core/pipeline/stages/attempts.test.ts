@@ -302,6 +302,24 @@ describe('attempts stage: circuit breaker and outliers', () => {
   });
 });
 
+describe('attempts stage: outliers by gRPC status', () => {
+  it('counts a trailers-only UNAVAILABLE (HTTP 200) as the 503 it stands for: the instance is ejected', async () => {
+    const pools = new EndpointPools({ now: () => T0, random: () => 0.5 });
+    const grpc = { headers: { 'content-type': 'application/grpc' } };
+    const first = await routed('/flaky', { pools, method: 'POST', request: { path: '/flaky', ...grpc }, tries: { '10.0.2.1:8080': [{ status: 200, grpcStatus: 14 }] } });
+    await attemptsStage(first.c);
+    expect(first.observer.ejections).toEqual([{ service: 'default/flaky', endpoint: '10.0.2.1:8080' }]);
+  });
+
+  it('does not count an OK or an application error (FAILED_PRECONDITION) against the instance', async () => {
+    const pools = new EndpointPools({ now: () => T0, random: () => 0.5 });
+    const grpc = { headers: { 'content-type': 'application/grpc' } };
+    const first = await routed('/flaky', { pools, method: 'POST', request: { path: '/flaky', ...grpc }, tries: { '10.0.2.1:8080': [{ status: 200, grpcStatus: 9 }] } });
+    await attemptsStage(first.c);
+    expect(first.observer.ejections).toEqual([]);
+  });
+});
+
 describe('attempts stage: mirror', () => {
   it('mirrors the share of requests drawn, to the mirror service, before the tries', async () => {
     const f = await routed('/mirror', { random: [0.49] });

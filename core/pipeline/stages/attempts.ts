@@ -7,6 +7,7 @@
 // call's own deadline (`grpc-timeout`) caps the route timeout, the upstream is told the time
 // left, and a trailers-only gRPC status can be retried.
 import { grpcProtocolOfRequest } from '../../grpc/protocol.ts';
+import { httpStatusOfGrpc } from '../../grpc/status.ts';
 import { formatGrpcTimeout, parseGrpcTimeout } from '../../grpc/timeout.ts';
 import { classifyOutcome } from '../../lb/outlier-detector.ts';
 import { hashKeyOf } from '../../lb/hash-key.ts';
@@ -49,11 +50,13 @@ function mirror(c: PipelineContext): void {
   if (ep) c.pieces.mirror(service, ep, pool.registered.has(ep.id));
 }
 
-function recordOutcome(c: PipelineContext, pool: EndpointPool, endpointId: string, at: string, o: TryOutcome<unknown>): void {
+/** `grpcStatus`: a trailers-only gRPC answer's status, judged as the HTTP status it stands for (an UNAVAILABLE instance is a 503 one). */
+function recordOutcome(c: PipelineContext, pool: EndpointPool, endpointId: string, at: string, o: TryOutcome<unknown>, grpcStatus: number | undefined): void {
   const outliers = pool.outliers;
   if (!outliers || o.kind === 'abandoned') return;
   const was = outliers.isEjected(endpointId);
-  outliers.record(endpointId, classifyOutcome(o.kind === 'failed' ? { error: o.error } : { status: o.status }));
+  const status = o.kind === 'failed' ? 0 : grpcStatus !== undefined ? httpStatusOfGrpc(grpcStatus) : o.status;
+  outliers.record(endpointId, classifyOutcome(o.kind === 'failed' ? { error: o.error } : { status }));
   if (!was && outliers.isEjected(endpointId)) c.pieces.observer.ejection?.(pool.service.id, at);
 }
 
@@ -106,6 +109,7 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
       if (grpc) c.upstreamHeaders.set('grpc-timeout', formatGrpcTimeout(remainingMs(deadline, pieces.now())));
       pool.active.set(ep.id, (pool.active.get(ep.id) ?? 0) + 1);
       let next = NO_RETRY;
+      let headGrpcStatus: number | undefined;
       let outcome: TryOutcome<unknown>;
       try {
         outcome = await pieces.tryOnce({
@@ -114,6 +118,7 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
           registered: pool.registered.has(ep.id),
           timeoutMs: timeout,
           commit: (status, grpcStatus) => {
+            headGrpcStatus = grpcStatus;
             release();
             next = plan(attempt, grpcStatus === undefined ? { status } : { status, grpcStatus });
             held = next.retry;
@@ -124,7 +129,7 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
         breaker.release();
         pool.active.set(ep.id, (pool.active.get(ep.id) ?? 1) - 1);
       }
-      recordOutcome(c, pool, ep.id, at, outcome);
+      recordOutcome(c, pool, ep.id, at, outcome, headGrpcStatus);
       if (outcome.kind === 'abandoned') {
         c.reason = 'client_closed';
         return undefined;
