@@ -21,6 +21,7 @@ import { refuse } from '../answer.ts';
 import type { Answer } from '../answer.ts';
 import type { PipelineContext, Stage } from '../context.ts';
 import type { TryOutcome } from '../pieces.ts';
+import { bodyTooLarge } from './request-size.ts';
 
 const NO_RETRY: RetryPlan = { retry: false, reason: 'not-retriable' };
 
@@ -51,7 +52,8 @@ function mirror(c: PipelineContext): void {
 
 function recordOutcome(c: PipelineContext, pool: EndpointPool, endpointId: string, at: string, o: TryOutcome<unknown>): void {
   const outliers = pool.outliers;
-  if (!outliers || o.kind === 'abandoned') return;
+  // A client that left, or sent too large a body, says nothing about the endpoint.
+  if (!outliers || o.kind === 'abandoned' || o.kind === 'oversize') return;
   const was = outliers.isEjected(endpointId);
   outliers.record(endpointId, classifyOutcome(o.kind === 'failed' ? { error: o.error } : { status: o.status }));
   if (!was && outliers.isEjected(endpointId)) c.pieces.observer.ejection?.(pool.service.id, at);
@@ -133,6 +135,7 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
         c.delivered = outcome.value;
         return undefined;
       }
+      if (outcome.kind === 'oversize') return bodyTooLarge(outcome.limit);
       if (outcome.kind === 'failed') {
         pieces.observer.upstreamError?.(c, service.id, outcome.error, outcome.wrongPeer === true);
         release();
