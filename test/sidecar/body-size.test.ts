@@ -88,10 +88,14 @@ beforeEach(() => {
   seen.length = 0;
 });
 
-/** curl, POSTing `bytes` bytes read from its stdin with `Transfer-Encoding: chunked`: status and body. */
-function curlChunked(port: number, host: string, path: string, bytes: number): Promise<{ status: number; body: string }> {
+/**
+ * curl, POSTing `bytes` bytes from its stdin, a body of unknown length: `Transfer-Encoding:
+ * chunked` over HTTP/1.1, no content-length over HTTP/2 (h2c with prior knowledge).
+ */
+function curlUnsized(port: number, host: string, path: string, bytes: number, http2 = false): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const curl = spawn('curl', ['-sS', '-X', 'POST', '-H', `Host: ${host}`, '-H', 'Transfer-Encoding: chunked', '--data-binary', '@-', '-w', '\n%{http_code}', `http://127.0.0.1:${port}${path}`]);
+    const args = ['-sS', '-X', 'POST', '-H', `Host: ${host}`, '-T', '-', '-w', '\n%{http_code}', `http://127.0.0.1:${port}${path}`];
+    const curl = spawn('curl', http2 ? ['--http2-prior-knowledge', ...args] : args);
     let out = '';
     let err = '';
     curl.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -156,7 +160,7 @@ describe('a declared body over the limit', () => {
 
 describe('a chunked body, counted as it streams', () => {
   it('outbound, curl: one over the limit gets 413 body_too_large; what reached the app stayed within the limit', async () => {
-    const reply = await curlChunked(outbound.port, 'bare', '/small/chunked', 64 * 1024);
+    const reply = await curlUnsized(outbound.port, 'bare', '/small/chunked', 64 * 1024);
     expect(reply.status).toBe(413);
     expect(errorCode(reply.body)).toBe('body_too_large');
     for (const r of seen) {
@@ -167,10 +171,23 @@ describe('a chunked body, counted as it streams', () => {
   });
 
   it('curl: one of exactly the limit passes, through both sidecars', async () => {
-    const reply = await curlChunked(outbound.port, 'files', '/small/chunked-exact', LIMIT);
+    const reply = await curlUnsized(outbound.port, 'files', '/small/chunked-exact', LIMIT);
     expect(reply.status).toBe(200);
     expect(JSON.parse(reply.body)).toEqual({ received: LIMIT });
     expect(seen).toMatchObject([{ path: '/small/chunked-exact', bytes: LIMIT, complete: true }]);
+  });
+
+  it('outbound over HTTP/2 (curl, h2c), no content-length: over the limit 413, at the limit passes', async () => {
+    const over = await curlUnsized(outbound.port, 'bare', '/small/h2', 64 * 1024, true);
+    expect(over.status).toBe(413);
+    expect(errorCode(over.body)).toBe('body_too_large');
+    for (const r of seen) {
+      await r.settled;
+      expect(r.bytes).toBeLessThanOrEqual(LIMIT);
+    }
+    const exact = await curlUnsized(outbound.port, 'bare', '/small/h2-exact', LIMIT, true);
+    expect(exact.status).toBe(200);
+    expect(JSON.parse(exact.body)).toEqual({ received: LIMIT });
   });
 
   it('outbound, undici: the app gets the bytes within the limit, then its request is aborted; the client gets 413', async () => {
@@ -197,7 +214,7 @@ describe('a chunked body, counted as it streams', () => {
   });
 
   it('inbound, called directly with curl: 413, the app saw at most the limit', async () => {
-    const reply = await curlChunked(inbound.port, 'files', '/small/direct-chunked', 64 * 1024);
+    const reply = await curlUnsized(inbound.port, 'files', '/small/direct-chunked', 64 * 1024);
     expect(reply.status).toBe(413);
     expect(errorCode(reply.body)).toBe('body_too_large');
     for (const r of seen) {
