@@ -18,6 +18,7 @@ const rule = (backends: CompiledRule['backends']): CompiledRule => ({
   mirror: null,
   timeoutMs: 15_000,
   retries: BUILTIN_RETRIES,
+  maxRequestBytes: 1024,
   fault: null,
   cors: null,
 });

@@ -85,6 +85,8 @@ export interface PipelineContext<R = unknown> {
   /** Verified caller SPIFFE ID (inbound), else null. */
   peer: string | null;
   user?: AuthenticatedUser;
+  /** The request-body limit in force (bytes), once the request-size stage set it: the adapter counts a body of undeclared length against it. */
+  maxRequestBytes: number | null;
   /** The backend picked for this request. */
   backend?: { service: CompiledService; subset: string | null };
   upstreamHeaders: MutableHeaders;

@@ -28,6 +28,7 @@ export function createContext<R>(args: {
     routeLabel: null,
     targets: args.plane === 'inbound' && service !== null ? [{ kind: 'Service', id: service }] : [],
     peer: null,
+    maxRequestBytes: null,
     upstreamHeaders: args.upstreamHeaders,
     upstreamPath: '',
     upstreamHost: null,

@@ -1,5 +1,6 @@
 // The implicit rule for a known service that no mesh route governs: all traffic straight to
-// the service, under the Mesh's default timeout and retries. Built once per snapshot and service.
+// the service, under the Mesh's default timeout, retries and body limit. Built once per
+// snapshot and service.
 import type { CompiledRule } from '../policy/route/compile.ts';
 import type { SnapshotRuntime } from '../runtime/snapshot-runtime.ts';
 
@@ -24,6 +25,7 @@ export function directRule(runtime: SnapshotRuntime, serviceId: string): Compile
       mirror: null,
       timeoutMs: defaults.timeoutMs,
       retries: { ...defaults.retries, perTryTimeoutMs: Math.min(defaults.retries.perTryTimeoutMs, defaults.timeoutMs) },
+      maxRequestBytes: defaults.maxRequestBytes,
       fault: null,
       cors: null,
     };

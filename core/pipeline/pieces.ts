@@ -21,7 +21,9 @@ export type TryOutcome<R> =
   /** No response head: the try failed. `wrongPeer`: the mTLS server was not the destination service. */
   | { kind: 'failed'; error: UpstreamFailure; message: string; wrongPeer?: boolean }
   /** The client went away before a response: nobody to answer or retry for. */
-  | { kind: 'abandoned' };
+  | { kind: 'abandoned' }
+  /** The request body went over `limit` (`c.maxRequestBytes`) as it streamed, before a response head: the try was aborted. */
+  | { kind: 'oversize'; limit: number };
 
 export interface TryRequest {
   service: CompiledService;
@@ -63,7 +65,11 @@ export interface PlanePieces<R = unknown> {
   pools: EndpointPools;
   /** The registered endpoints document in force (a promise only while it first loads). */
   registered(): EndpointsDocument | undefined | Promise<EndpointsDocument | undefined>;
-  /** Readies the request body for the tries: whether it may be sent more than once (buffered). */
+  /**
+   * Readies the request body for the tries: whether it may be sent more than once (buffered).
+   * A body of undeclared length is counted as it streams and stops past `c.maxRequestBytes`
+   * (the try then ends `oversize`, or its response is cut if its head went out already).
+   */
   body(): boolean | Promise<boolean>;
   /**
    * For a body that body() could not call replayable up front (streamed, of unknown length):

@@ -20,12 +20,14 @@ import { pickBackendStage } from './stages/pick-backend.ts';
 import { rateLimitStage } from './stages/rate-limit.ts';
 import { redirectStage } from './stages/redirect.ts';
 import { requestHeadersStage } from './stages/request-headers.ts';
+import { requestSizeStage } from './stages/request-size.ts';
 import { toAppStage } from './stages/to-app.ts';
 
 export const EDGE_STAGES: readonly Stage[] = [
   normalizePathStage, // one normalization for routing and access policy; bad paths 400
   matchEdgeRouteStage, // route by host; no match 404
   corsStage, // preflights answered, allow headers added
+  requestSizeStage, // declared body over maxRequestBytes 413; an undeclared one is counted
   authenticateStage, // JWT / API key; 401
   authorizeStage, // access policy; 403
   rateLimitStage, // local and global limits; 429
@@ -44,6 +46,7 @@ export function outboundStages(namespace: string): readonly Stage[] {
     destinationStage(namespace), // the service the app named; registry-only, unknown 502
     normalizePathStage, // bad paths 400
     matchMeshRouteStage, // the service's mesh route rule, else its direct rule
+    requestSizeStage, // declared body over maxRequestBytes 413; an undeclared one is counted
     faultStage, // fault injection (delay, abort)
     redirectStage, // redirect rules answer
     forwardingHeadersStage, // x-forwarded-*, traceparent
@@ -58,6 +61,7 @@ export const INBOUND_STAGES: readonly Stage[] = [
   normalizePathStage, // what policy sees is what the app gets; bad paths 400
   callerIdentityStage, // mTLS peer or JWT-SVID, edge token, strict mode; 401
   matchMeshRouteStage, // the mesh rule the caller's sidecar routed by: a policy target too
+  requestSizeStage, // that rule's maxRequestBytes, else the Mesh default; 413
   authenticateStage, // the Service's or route's end-user Authentication; 401
   authorizeStage, // access policy; 403
   rateLimitStage, // local and mesh-wide limits; 429

@@ -20,6 +20,7 @@ import type { GatewayEnv } from '../env.ts';
 import { edgeIdentity } from '../identity/edge-identity.ts';
 import { DurableObjectCounterStore } from '../rate-limit/global-rate-limiter.ts';
 import { registeredEndpoints } from '../snapshot/endpoints-holder.ts';
+import { CountedBody } from './counted-body.ts';
 
 /** Per isolate: load-balancing state, local buckets, the JWKS cache. */
 const pools = new EndpointPools();
@@ -56,6 +57,7 @@ export class EdgePieces implements PlanePieces<Response> {
   /** Set once the context exists (the pieces are made first). */
   c!: PipelineContext<Response>;
   #body: ArrayBuffer | ReadableStream | null = null;
+  #counted: CountedBody | undefined;
 
   constructor(request: Request, env: GatewayEnv, ctx: ExecutionContext, url: URL) {
     this.request = request;
@@ -71,14 +73,19 @@ export class EdgePieces implements PlanePieces<Response> {
     return registeredEndpoints(this.env, this.ctx);
   }
 
-  /** A body up to 1 MiB (declared) is buffered, so it can be retried and mirrored; a larger or unsized one streams once. */
+  /**
+   * A body up to 1 MiB (declared) is buffered, so it can be retried and mirrored; a larger or
+   * unsized one streams once, an unsized one counted against the route's limit.
+   */
   body(): boolean | Promise<boolean> {
     const r = this.request;
     const method = r.method.toUpperCase();
     if (method === 'GET' || method === 'HEAD' || r.body === null) return true;
-    const declared = Number(r.headers.get('content-length') ?? 'NaN');
+    const length = r.headers.get('content-length');
+    const declared = Number(length ?? 'NaN');
     if (!(Number.isFinite(declared) && declared <= REPLAYABLE_BODY_BYTES)) {
-      this.#body = r.body;
+      const limit = this.c.maxRequestBytes;
+      this.#body = length === null && limit !== null ? (this.#counted = new CountedBody(r.body, limit)).stream : r.body;
       return false;
     }
     return r.arrayBuffer().then((b) => {
@@ -100,13 +107,14 @@ export class EdgePieces implements PlanePieces<Response> {
         headers: this.c.upstreamHeaders as Headers,
         body: this.#body,
         redirect: 'manual',
-        signal: AbortSignal.timeout(Math.max(1, ms)),
+        signal: this.#counted ? AbortSignal.any([AbortSignal.timeout(Math.max(1, ms)), this.#counted.signal]) : AbortSignal.timeout(Math.max(1, ms)),
       });
       // fetch exposes the head's headers only: a grpc-status there is a trailers-only answer.
       if (t.commit(response.status, parseGrpcStatus(response.headers.get('grpc-status')))) return { kind: 'committed', status: response.status, value: response };
       await response.body?.cancel();
       return { kind: 'dropped', status: response.status };
     } catch (e) {
+      if (this.#counted?.exceeded) return { kind: 'oversize', limit: this.#counted.limit };
       const name = (e as Error).name;
       if (name === 'TimeoutError' || name === 'AbortError') return { kind: 'failed', error: 'timeout', message: `upstream did not answer within ${ms} ms` };
       const text = String(e);

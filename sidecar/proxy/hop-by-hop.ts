@@ -8,8 +8,12 @@ import { EDGE_TOKEN_HEADER } from '../../core/identity/edge-token.ts';
 import type { CompiledHeaderOps } from '../../core/policy/shared/header-ops.ts';
 import { HeaderList, removeHeader } from './header-list.ts';
 
-/** Core's hop-by-hop headers, and `Host` (the caller sets the one to send). */
-const HOP_BY_HOP: ReadonlySet<string> = new Set([...CORE_HOP_BY_HOP, 'host']);
+/**
+ * Core's hop-by-hop headers, `Host` (the caller sets the one to send), and `Expect`: Node's
+ * server has already answered a client's `100-continue` by the time the request is proxied,
+ * so the expectation is met on this hop (and undici refuses to send the header).
+ */
+const HOP_BY_HOP: ReadonlySet<string> = new Set([...CORE_HOP_BY_HOP, 'host', 'expect']);
 
 /**
  * The mesh headers that cross a sidecar as sent, in exactly this spelling: the edge token (the

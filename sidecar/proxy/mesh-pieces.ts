@@ -20,9 +20,10 @@ import { setHeader } from './header-list.ts';
 import { forwardedResponseHeaderList } from './hop-by-hop.ts';
 import type { MeshPlane } from './mesh-plane.ts';
 import { mirrorRequest } from './mirror.ts';
+import { CountedBody } from './counted-body.ts';
 import { bridgeGrpcWeb } from './grpc-web-bridge.ts';
 import type { ResponseCodec } from './grpc-web-bridge.ts';
-import { hasBody, requestBody } from './request-body.ts';
+import { hasBody, requestBody, streamedBody } from './request-body.ts';
 import { TeeBody } from './tee-body.ts';
 import { REPLAYABLE_BODY_BYTES } from '../../core/resilience/retry-plan.ts';
 
@@ -66,7 +67,7 @@ export class MeshPieces implements PlanePieces<void> {
   }
 
   body(): Promise<boolean> {
-    return requestBody(this.req).then((b) => {
+    return requestBody(this.req, this.c.maxRequestBytes).then((b) => {
       this.#body = b.body;
       // Of unknown length (chunked, HTTP/2): streamed with a copy kept for a retry (tee-body.ts).
       if (!b.replayable && this.req.headers['content-length'] === undefined) this.#tee = new TeeBody(b.body, REPLAYABLE_BODY_BYTES);
@@ -101,6 +102,7 @@ export class MeshPieces implements PlanePieces<void> {
   #outcome(o: ForwardOutcome): TryOutcome<void> {
     if (o.kind === 'sent') return { kind: 'committed', status: o.status, value: undefined, complete: o.complete };
     if (o.kind === 'dropped') return o;
+    if (this.#body instanceof CountedBody && this.#body.exceeded) return { kind: 'oversize', limit: this.#body.limit };
     if (this.res.destroyed) return { kind: 'abandoned' }; // the client went away; nobody to answer
     return o.wrongPeer ? { kind: 'failed', error: o.error, message: o.message, wrongPeer: true } : { kind: 'failed', error: o.error, message: o.message };
   }
@@ -142,7 +144,8 @@ export class MeshPieces implements PlanePieces<void> {
     const req = this.req;
     this.c.upstream = at;
     const { path, headers } = this.#target();
-    let body: Readable | null = hasBody(req) ? req : null;
+    let body: Readable | null = hasBody(req) ? streamedBody(req, this.c.maxRequestBytes) : null;
+    this.#body = body; // counted as the client sent it, before any gRPC-Web decoding
     let codec: ResponseCodec | undefined;
     if (grpcWeb) ({ body, codec } = bridgeGrpcWeb(req.headers['content-type'] ?? '', headers, body));
     return forward(app, { method: req.method ?? 'GET', path, headers, body, timeoutMs: 0, commit: () => true, responseHeaders: (raw) => this.responseHeaders(raw), ...(codec ? { codec } : {}) }, this.res).then((o) =>

@@ -40,8 +40,8 @@ describe('forwardedRequestHeaders', () => {
     expect(list).toEqual(['x-forwarded-proto', 'http']);
   });
 
-  it('still cuts hop-by-hop headers, keeps TE: trailers and hands back the Host', () => {
-    const raw = ['Host', 'reviews', 'Connection', 'x-secret', 'x-secret', '1', 'TE', 'trailers', 'Keep-Alive', 'timeout=5', 'content-type', 'application/grpc'];
+  it('still cuts hop-by-hop headers (and Expect, met on this hop), keeps TE: trailers and hands back the Host', () => {
+    const raw = ['Host', 'reviews', 'Connection', 'x-secret', 'x-secret', '1', 'TE', 'trailers', 'Keep-Alive', 'timeout=5', 'Expect', '100-continue', 'content-type', 'application/grpc'];
     const { list, host } = forwardedRequestHeaders(raw, new Set());
     expect(host).toBe('reviews');
     expect(names(list).sort()).toEqual(['content-type', 'te']);

@@ -1,7 +1,8 @@
 // Bodies stream through outbound + inbound without being held: a 100 MB upload and a 100 MB
 // download pass through both proxies, which run in their own process (started here, stopped
 // by PID), while that process's retained memory (heap + array buffers, sampled after a forced
-// GC) stays far below the body size. A memory assertion, not a timing one.
+// GC) stays far below the body size. A memory assertion, not a timing one. The Mesh default
+// body limit is raised over the 32 MiB built-in for it.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer, request as httpRequest } from 'node:http';
@@ -30,7 +31,7 @@ import { startInbound } from ${JSON.stringify(INBOUND)};
 import { startOutbound } from ${JSON.stringify(OUTBOUND)};
 const keys = await createMeshKeys();
 const appPort = Number(process.env.APP_PORT);
-const policy = (inboundPort) => [meshYaml('strict'), doc('Service', 'files', 'port: 9080' + (inboundPort ? '\\nendpoints:\\n  - { address: 127.0.0.1, port: ' + inboundPort + ' }' : '')), doc('Service', 'client', 'port: 9080')].join('---\\n');
+const policy = (inboundPort) => [meshYaml('strict', 'defaults:\\n  maxRequestBytes: ${2 * BODY_BYTES}'), doc('Service', 'files', 'port: 9080' + (inboundPort ? '\\nendpoints:\\n  - { address: 127.0.0.1, port: ' + inboundPort + ' }' : '')), doc('Service', 'client', 'port: 9080')].join('---\\n');
 const inbound = await startInbound({ view: await fixedSidecarView({ keys, policy: policy(0), service: 'files' }), observer: new RecordingObserver(), port: 0, app: { host: '127.0.0.1', port: appPort } });
 const outbound = await startOutbound({ view: await fixedSidecarView({ keys, policy: policy(inbound.port), service: 'client' }), observer: new RecordingObserver(), port: 0 });
 process.on('message', () => {

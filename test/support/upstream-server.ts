@@ -2,10 +2,11 @@
 // as JSON and can misbehave on request: `/status/<code>` answers that code, `/slow/<ms>`
 // answers after a delay, `/drip/<ms>` sends its head and a first chunk at once and the rest
 // of the body after that delay. `/__hits` returns per-path request counts, `/__log` the requests
-// seen, `/__reset` clears both (and brings it back up); `/__down` makes every request 503
-// until `/__up` (a dead instance, for outlier detection); `/jwks.json` serves the JWKS last
-// POSTed to `/__jwks` (an issuer, for JWKS caching). A query parameter `h.<name>=<value>`
-// adds that response header (repeat it for several values).
+// seen (one cut off mid-body too, marked `cut`), `/__reset` clears both (and brings it back
+// up); `/__down` makes every request 503 until `/__up` (a dead instance, for outlier
+// detection); `/jwks.json` serves the JWKS last POSTed to `/__jwks` (an issuer, for JWKS
+// caching). A query parameter `h.<name>=<value>` adds that response header (repeat it for
+// several values).
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +16,8 @@ export interface SeenRequest {
   url: string;
   headers: Record<string, string | string[] | undefined>;
   bodyLength: number;
+  /** The request was cut before its body ended (bodyLength: what had arrived). */
+  cut?: true;
 }
 
 export interface UpstreamServer {
@@ -23,11 +26,12 @@ export interface UpstreamServer {
   close(): Promise<void>;
 }
 
-function readBody(req: IncomingMessage): Promise<number> {
+function readBody(req: IncomingMessage): Promise<{ bodyLength: number; cut?: true }> {
   return new Promise((resolve) => {
     let n = 0;
     req.on('data', (c: Buffer) => (n += c.length));
-    req.on('end', () => resolve(n));
+    req.on('end', () => resolve({ bodyLength: n }));
+    req.on('close', () => resolve(req.complete ? { bodyLength: n } : { bodyLength: n, cut: true }));
   });
 }
 
@@ -58,8 +62,10 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
       return res.end('{}');
     }
     hits.set(path, (hits.get(path) ?? 0) + 1);
-    const bodyLength = await readBody(req);
-    log.push({ method: req.method ?? '', url, headers: req.headers, bodyLength });
+    const body = await readBody(req);
+    const bodyLength = body.bodyLength;
+    log.push({ method: req.method ?? '', url, headers: req.headers, ...body });
+    if (body.cut) return;
     if (down) {
       res.writeHead(503, { 'content-type': 'application/json', 'x-upstream': name });
       return res.end(JSON.stringify({ upstream: name, down: true }));

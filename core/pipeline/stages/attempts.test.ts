@@ -250,6 +250,24 @@ describe('attempts stage: what may not be retried', () => {
   });
 });
 
+describe('attempts stage: a request body over the limit', () => {
+  it('answers 413 body_too_large when a try ends oversize: no retry, and not held against the endpoint', async () => {
+    const pools = new EndpointPools({ now: () => T0, random: () => 0.5 });
+    const oversize = () => Promise.resolve<TryOutcome<string>>({ kind: 'oversize', limit: 1024 });
+    const f = await routed('/flaky', { pools, tries: [oversize] });
+    expect(await attemptsStage(f.c)).toEqual({
+      status: 413,
+      code: 'body_too_large',
+      message: "the request body is larger than this route's limit of 1024 bytes (maxRequestBytes)",
+      headers: {},
+    });
+    expect(f.tries.map((t) => t.kind)).toEqual(['oversize']);
+    expect(f.observer.retries).toEqual([]);
+    expect(f.observer.upstreamErrors).toEqual([]);
+    expect(f.observer.ejections).toEqual([]);
+  });
+});
+
 describe('attempts stage: circuit breaker and outliers', () => {
   it('answers 503 circuit_open over the connection limit, tells the observer, and admits again once released', async () => {
     const pools = new EndpointPools({ now: () => T0, random: () => 0.5 });

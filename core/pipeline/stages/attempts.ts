@@ -22,6 +22,7 @@ import { refuse } from '../answer.ts';
 import type { Answer } from '../answer.ts';
 import type { PipelineContext, Stage } from '../context.ts';
 import type { TryOutcome } from '../pieces.ts';
+import { bodyTooLarge } from './request-size.ts';
 
 const NO_RETRY: RetryPlan = { retry: false, reason: 'not-retriable' };
 
@@ -53,7 +54,8 @@ function mirror(c: PipelineContext): void {
 /** `grpcStatus`: a trailers-only gRPC answer's status, judged as the HTTP status it stands for (an UNAVAILABLE instance is a 503 one). */
 function recordOutcome(c: PipelineContext, pool: EndpointPool, endpointId: string, at: string, o: TryOutcome<unknown>, grpcStatus: number | undefined): void {
   const outliers = pool.outliers;
-  if (!outliers || o.kind === 'abandoned') return;
+  // A client that left, or sent too large a body, says nothing about the endpoint.
+  if (!outliers || o.kind === 'abandoned' || o.kind === 'oversize') return;
   const was = outliers.isEjected(endpointId);
   const status = o.kind === 'failed' ? 0 : grpcStatus !== undefined ? httpStatusOfGrpc(grpcStatus) : o.status;
   outliers.record(endpointId, classifyOutcome(o.kind === 'failed' ? { error: o.error } : { status }));
@@ -138,6 +140,7 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
         c.delivered = outcome.value;
         return undefined;
       }
+      if (outcome.kind === 'oversize') return bodyTooLarge(outcome.limit);
       if (outcome.kind === 'failed') {
         pieces.observer.upstreamError?.(c, service.id, outcome.error, outcome.wrongPeer === true);
         release();

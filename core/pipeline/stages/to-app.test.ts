@@ -42,6 +42,12 @@ describe('to-app stage', () => {
     expect(await toAppStage(f.c)).toEqual({ status: 502, code: 'app_unavailable', message: 'the app answered, but its response was dropped', headers: {} });
   });
 
+  it('answers 413 body_too_large when the body went over the limit on its way to the app', async () => {
+    const f = inbound({ kind: 'oversize', limit: 2048 });
+    expect(await toAppStage(f.c)).toMatchObject({ status: 413, code: 'body_too_large', message: expect.stringContaining('limit of 2048 bytes') });
+    expect(f.observer.upstreamErrors).toEqual([]);
+  });
+
   it('an abandoned request is nobody’s to answer: no answer, reason client_closed', async () => {
     const f = inbound({ kind: 'abandoned' });
     expect(await toAppStage(f.c)).toBeUndefined();

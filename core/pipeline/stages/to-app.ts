@@ -4,6 +4,7 @@ import { refuse } from '../answer.ts';
 import type { Answer } from '../answer.ts';
 import type { PipelineContext, Stage } from '../context.ts';
 import type { InboundPieces } from '../pieces.ts';
+import { bodyTooLarge } from './request-size.ts';
 
 export const toAppStage: Stage = (c) => forward(c, c.pieces.inbound as InboundPieces);
 
@@ -17,6 +18,7 @@ async function forward(c: PipelineContext, inbound: InboundPieces): Promise<Answ
     c.reason = 'client_closed';
     return undefined;
   }
+  if (outcome.kind === 'oversize') return bodyTooLarge(outcome.limit);
   if (outcome.kind === 'dropped') return refuse('app_unavailable', 'the app answered, but its response was dropped');
   c.pieces.observer.upstreamError?.(c, c.service as string, outcome.error, false);
   return refuse('app_unavailable', `the app at ${c.upstream ?? 'its port'} did not answer (${outcome.error}: ${outcome.message})`);

@@ -1,5 +1,6 @@
 // Mesh compile step: durations to milliseconds, defaults filled, so data planes read numbers.
 import { ms } from '../shared/duration.ts';
+import { BUILTIN_MAX_REQUEST_BYTES } from '../shared/request-size.ts';
 import { BUILTIN_RETRIES, BUILTIN_TIMEOUT_MS } from '../shared/resilience.ts';
 import type { CompiledRetries, RetriesSpec } from '../shared/resilience.ts';
 import { meshSpec } from './schema.ts';
@@ -9,7 +10,7 @@ export interface CompiledMesh {
   trustDomain: string;
   identity: { jwtSvidTtlMs: number; x509SvidTtlMs: number };
   mtls: { mode: 'strict' | 'permissive' };
-  defaults: { timeoutMs: number; retries: CompiledRetries };
+  defaults: { timeoutMs: number; retries: CompiledRetries; maxRequestBytes: number };
   pathNormalization: { escapedSlashes: 'reject' | 'keep' | 'decode'; semicolons: 'reject' | 'keep' };
 }
 
@@ -37,6 +38,7 @@ export function compileMesh(spec: MeshSpec): CompiledMesh {
     defaults: {
       timeoutMs: spec.defaults.timeout ? ms(spec.defaults.timeout) : BUILTIN_TIMEOUT_MS,
       retries: mergeRetries(spec.defaults.retries, BUILTIN_RETRIES),
+      maxRequestBytes: spec.defaults.maxRequestBytes ?? BUILTIN_MAX_REQUEST_BYTES,
     },
     pathNormalization: { ...spec.pathNormalization },
   };

@@ -8,5 +8,6 @@ export const meshEnforcement: KindEnforcement = {
   'spec.identity.x509SvidTtl': { edge: na('the gateway holds no X.509-SVID: Workers fetch() cannot present a client certificate'), mesh: 'control' },
   'spec.mtls.mode': { edge: na('the gateway is never the callee of a mesh call; the callee’s sidecar enforces the mode'), mesh: 'callerIdentityStage' },
   'spec.defaults': both('attemptsStage'),
+  'spec.defaults.maxRequestBytes': both('requestSizeStage'),
   'spec.pathNormalization': both('normalizePathStage'),
 };

@@ -8,7 +8,7 @@ describe('Mesh', () => {
       trustDomain: 'weft.local',
       identity: { jwtSvidTtlMs: 300_000, x509SvidTtlMs: 3_600_000 },
       mtls: { mode: 'strict' },
-      defaults: { timeoutMs: 15_000 },
+      defaults: { timeoutMs: 15_000, maxRequestBytes: 33_554_432 },
       pathNormalization: { escapedSlashes: 'reject', semicolons: 'reject' },
     });
   });

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { documentSchema } from '../shared/envelope.ts';
 import { positiveDuration } from '../shared/duration.ts';
+import { maxRequestBytes } from '../shared/request-size.ts';
 import { retries } from '../shared/resilience.ts';
 
 const trustDomain = z
@@ -28,6 +29,7 @@ export const meshSpec = z.strictObject({
     .strictObject({
       timeout: positiveDuration.optional().describe('Overall request timeout for routes that set none (built-in: 15s).'),
       retries: retries.optional().describe('Retry policy for routes that set none; fields merge with the route’s.'),
+      maxRequestBytes: maxRequestBytes.optional().describe('Largest request body in bytes for routes that set none (built-in: 33554432, 32 MiB).'),
     })
     .default({})
     .describe('Defaults for every route rule that sets none.'),

@@ -1,6 +1,6 @@
 // Route compile step: references to Services checked, weights checked, paths and regexes
 // validated against the same normalization and pattern code the data planes use, and
-// timeouts/retries filled from the Mesh defaults.
+// timeouts, retries and the body limit filled from the Mesh defaults.
 import type { CompileContext } from '../compile-context.ts';
 import { refId } from '../compile-context.ts';
 import type { TypedDocument } from '../document.ts';
@@ -50,6 +50,8 @@ export interface CompiledRule {
   mirror: { service: string; subset: string | null; percent: number } | null;
   timeoutMs: number;
   retries: CompiledRetries;
+  /** Largest request body, bytes: the rule's, else the Mesh default. */
+  maxRequestBytes: number;
   fault: { delay: { fixedMs: number; percent: number } | null; abort: { status: number; percent: number } | null } | null;
   cors: CompiledCors | null;
 }
@@ -202,6 +204,7 @@ function compileRule(ctx: CompileContext, doc: TypedDocument<RouteSpec>, rule: R
     mirror: mirror ? { service: checkServiceRef(ctx, doc, mirror, [...at, 'mirror']), subset: mirror.subset ?? null, percent: mirror.percent } : null,
     timeoutMs,
     retries,
+    maxRequestBytes: rule.maxRequestBytes ?? ctx.mesh.defaults.maxRequestBytes,
     fault: rule.fault
       ? {
           delay: rule.fault.delay ? { fixedMs: ms(rule.fault.delay.fixed), percent: rule.fault.delay.percent } : null,

@@ -19,6 +19,7 @@ export const routeEnforcement: KindEnforcement = {
   'spec.rules[].mirror': both('attemptsStage'),
   'spec.rules[].timeout': both('attemptsStage'),
   'spec.rules[].retries': both('attemptsStage'),
+  'spec.rules[].maxRequestBytes': both('requestSizeStage'),
   'spec.rules[].fault': both('faultStage'),
   'spec.rules[].cors': {
     edge: 'corsStage',

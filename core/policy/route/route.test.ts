@@ -24,10 +24,11 @@ describe('Route', () => {
             '      - { service: reviews, subset: v1, weight: 90 }',
             '      - { service: reviews, subset: v2, weight: 10 }',
             '    timeout: 3s',
+            '    maxRequestBytes: 1048576',
           ].join('\n'),
         ),
       ),
-      'mesh.yaml': doc('Mesh', 'm', 'defaults:\n  timeout: 9s\n  retries: { attempts: 1, perTryTimeout: 2s }'),
+      'mesh.yaml': doc('Mesh', 'm', 'defaults:\n  timeout: 9s\n  retries: { attempts: 1, perTryTimeout: 2s }\n  maxRequestBytes: 4096'),
     });
     const [route] = body.routes;
     expect(route?.meshServices).toEqual(['default/reviews']);
@@ -38,8 +39,15 @@ describe('Route', () => {
       requestHeaders: { set: { 'x-canary': 'yes' }, add: {}, remove: ['x-debug'] },
       timeoutMs: 9_000,
       retries: { attempts: 1, perTryTimeoutMs: 2_000 },
+      maxRequestBytes: 4096,
     });
-    expect(route?.rules[1]).toMatchObject({ name: 'rule-1', timeoutMs: 3_000, backends: [{ weight: 90 }, { weight: 10 }] });
+    expect(route?.rules[1]).toMatchObject({ name: 'rule-1', timeoutMs: 3_000, maxRequestBytes: 1_048_576, backends: [{ weight: 90 }, { weight: 10 }] });
+  });
+
+  it('refuses a body limit that is not a positive whole number of bytes', () => {
+    const route = (limit: string) => doc('Route', 'r', `mesh: { services: [reviews] }\nrules:\n  - backends: [{ service: reviews }]\n    maxRequestBytes: ${limit}`);
+    for (const limit of ['0', '1.5', '32MiB'])
+      expect(errorLines(withReviews(route(limit)))).toEqual(['route.yaml:9:24: spec.rules[0].maxRequestBytes: expected a positive whole number of bytes, such as 1048576 (1 MiB)']);
   });
 
   it('reports weights that do not sum to 100 and missing weights', () => {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { dnsLabel, documentSchema } from '../shared/envelope.ts';
 import { duration, positiveDuration } from '../shared/duration.ts';
 import { headerName, headerOps } from '../shared/header-ops.ts';
+import { maxRequestBytes } from '../shared/request-size.ts';
 import { retries } from '../shared/resilience.ts';
 import { GRPC_METHOD_NAME, GRPC_SERVICE_NAME } from '../../grpc/method-path.ts';
 
@@ -131,6 +132,7 @@ export const routeRule = z.strictObject({
     .describe('Shadow traffic: copy requests to another backend; its answers are discarded.'),
   timeout: positiveDuration.optional().describe('Overall timeout including retries (Mesh default when omitted).'),
   retries: retries.optional().describe('Retry policy; fields merge over the Mesh defaults.'),
+  maxRequestBytes: maxRequestBytes.optional().describe('Largest request body in bytes; a larger one is answered 413 before it reaches the backend (Mesh default when omitted).'),
   fault: z
     .strictObject({
       delay: z.strictObject({ fixed: positiveDuration.describe('How long to delay.'), percent: percent.describe('Share of requests delayed.') }).optional().describe('Delay a share of requests.'),
