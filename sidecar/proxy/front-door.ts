@@ -36,6 +36,7 @@ export interface DownstreamResponse {
   getHeader(name: string): number | string | string[] | undefined;
   write(chunk: Uint8Array | string): boolean;
   end(): unknown;
+  writeContinue(): void;
   end(chunk: Uint8Array | string): unknown;
   addTrailers(trailers: OutgoingHttpHeaders): void;
   destroy(error?: Error): unknown;
@@ -86,6 +87,9 @@ export function isMtls(req: DownstreamRequest): boolean {
 export function createFrontDoor(o: { handler: DownstreamHandler; http: HttpServerOptions; mtls?: MtlsServerOptions }): FrontDoor {
   const http1Handler = requireHttp1(o.handler);
   const plain = createHttpServer(o.http, http1Handler);
+  // `Expect: 100-continue` is answered by the proxies once their stages let the request
+  // through (mesh-pieces.ts), not by Node before any check: a refused upload is never sent.
+  plain.on('checkContinue', http1Handler);
   const h2c: Http2Server = createH2cServer({}, o.handler);
   const sessions = new Set<Http2Session>();
   const track = (session: Http2Session) => {
@@ -93,6 +97,7 @@ export function createFrontDoor(o: { handler: DownstreamHandler; http: HttpServe
     session.once('close', () => sessions.delete(session));
   };
   h2c.on('session', track);
+  h2c.on('checkContinue', o.handler);
   let secure: Http2SecureServer | undefined;
   const tlsSockets = new Set<Socket>();
   if (o.mtls) {
@@ -105,6 +110,10 @@ export function createFrontDoor(o: { handler: DownstreamHandler; http: HttpServe
     // The HTTP/1 side of an allowHTTP1 server reads these off the server object.
     Object.assign(secure, { keepAliveTimeout: o.http.keepAliveTimeout, headersTimeout: o.http.headersTimeout, requestTimeout: o.http.requestTimeout });
     secure.on('session', track);
+    secure.on('checkContinue', (req, res) => {
+      if (req.httpVersionMajor === 2) o.handler(req, res);
+      else http1Handler(req as unknown as IncomingMessage, res as unknown as ServerResponse);
+    });
     enableMtls(secure, o.mtls);
     secure.on('secureConnection', (socket: TLSSocket) => {
       tlsSockets.add(socket);

@@ -9,8 +9,8 @@ import type { CompiledHeaderOps } from '../../core/policy/shared/header-ops.ts';
 import { HeaderList, removeHeader } from './header-list.ts';
 
 /**
- * Core's hop-by-hop headers, `Host` (the caller sets the one to send), and `Expect`: Node's
- * server has already answered a client's `100-continue` by the time the request is proxied,
+ * Core's hop-by-hop headers, `Host` (the caller sets the one to send), and `Expect`: the
+ * sidecar answers a client's `100-continue` itself before it streams the body on (mesh-pieces.ts),
  * so the expectation is met on this hop (and undici refuses to send the header).
  */
 const HOP_BY_HOP: ReadonlySet<string> = new Set([...CORE_HOP_BY_HOP, 'host', 'expect']);

@@ -66,7 +66,17 @@ export class MeshPieces implements PlanePieces<void> {
     return this.plane.view.endpoints();
   }
 
+  /**
+   * A client that sent `Expect: 100-continue` is told to send its body only now, once every
+   * stage has let the request through (front-door.ts keeps Node from answering it at once):
+   * a refused or oversize request never makes the client upload.
+   */
+  #continue(): void {
+    if (this.req.headers.expect?.toLowerCase() === '100-continue' && !this.res.headersSent) this.res.writeContinue();
+  }
+
   body(): Promise<boolean> {
+    this.#continue();
     return requestBody(this.req, this.c.maxRequestBytes).then((b) => {
       this.#body = b.body;
       // Of unknown length (chunked, HTTP/2): streamed with a copy kept for a retry (tee-body.ts).
@@ -143,6 +153,7 @@ export class MeshPieces implements PlanePieces<void> {
   toApp(app: Parameters<typeof forward>[0], at: string, grpcWeb = false): Promise<TryOutcome<void>> {
     const req = this.req;
     this.c.upstream = at;
+    this.#continue();
     const { path, headers } = this.#target();
     let body: Readable | null = hasBody(req) ? streamedBody(req, this.c.maxRequestBytes) : null;
     this.#body = body; // counted as the client sent it, before any gRPC-Web decoding

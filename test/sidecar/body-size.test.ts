@@ -223,3 +223,32 @@ describe('a chunked body, counted as it streams', () => {
     }
   });
 });
+
+/** curl uploading `bytes` declared bytes with `Expect: 100-continue`; its verbose log says whether it got a 100. */
+function curlExpecting(port: number, host: string, path: string, bytes: number): Promise<{ status: number; gotContinue: boolean }> {
+  return new Promise((resolve, reject) => {
+    const args = ['-sS', '-v', '-o', '/dev/null', '-w', '%{http_code}', '-H', `Host: ${host}`, '-H', 'Expect: 100-continue', '--expect100-timeout', '30', '--data-binary', '@-', `http://127.0.0.1:${port}${path}`];
+    const curl = spawn('curl', args);
+    let out = '';
+    let err = '';
+    curl.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    curl.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    curl.on('error', reject);
+    curl.on('close', () => resolve({ status: Number(out), gotContinue: /< HTTP\/1\.1 100 Continue/.test(err) }));
+    curl.stdin.end(Buffer.alloc(bytes, 0x61));
+  });
+}
+
+describe('Expect: 100-continue', () => {
+  it('an upload the route refuses is answered 413 without a 100 Continue: the client never sends its body', async () => {
+    const reply = await curlExpecting(outbound.port, 'files', '/small/expect-over', LIMIT + 1);
+    expect(reply).toEqual({ status: 413, gotContinue: false });
+    expect(seen).toEqual([]);
+  });
+
+  it('an upload the stages let through gets its 100 Continue, then reaches the app', async () => {
+    const reply = await curlExpecting(outbound.port, 'files', '/small/expect-ok', LIMIT);
+    expect(reply).toEqual({ status: 200, gotContinue: true });
+    expect(seen.map((r) => r.path)).toContain('/small/expect-ok');
+  });
+});
