@@ -21,6 +21,7 @@ const rule = (backends: CompiledRule['backends']): CompiledRule => ({
   maxRequestBytes: 1024,
   fault: null,
   cors: null,
+  websocket: { idleTimeoutMs: 3_600_000, maxLifetimeMs: 0 },
 });
 
 const service: CompiledService = {

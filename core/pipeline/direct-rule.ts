@@ -1,6 +1,7 @@
 // The implicit rule for a known service that no mesh route governs: all traffic straight to
-// the service, under the Mesh's default timeout, retries and body limit. Built once per
-// snapshot and service.
+// the service, under the Mesh's default timeout, retries and body limit and the default
+// WebSocket limits. Built once per snapshot and service.
+import { DEFAULT_TUNNEL_LIMITS } from '../http/websocket-upgrade.ts';
 import type { CompiledRule } from '../policy/route/compile.ts';
 import type { SnapshotRuntime } from '../runtime/snapshot-runtime.ts';
 
@@ -28,6 +29,7 @@ export function directRule(runtime: SnapshotRuntime, serviceId: string): Compile
       maxRequestBytes: defaults.maxRequestBytes,
       fault: null,
       cors: null,
+      websocket: { ...DEFAULT_TUNNEL_LIMITS },
     };
     rules.set(serviceId, rule);
   }

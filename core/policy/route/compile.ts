@@ -12,6 +12,8 @@ import { repeatedNames } from '../shared/duplicates.ts';
 import type { CompiledHeaderOps } from '../shared/header-ops.ts';
 import type { CompiledRetries } from '../shared/resilience.ts';
 import { grpcMethodPath } from '../../grpc/method-path.ts';
+import { DEFAULT_TUNNEL_LIMITS } from '../../http/websocket-upgrade.ts';
+import type { TunnelLimits } from '../../http/websocket-upgrade.ts';
 import { checkPattern, checkTemplate, normalizePath } from '../../route/index.ts';
 import type { PathMatch, ValueMatch } from '../../route/types.ts';
 import type { RouteRuleSpec, RouteSpec } from './schema.ts';
@@ -54,6 +56,8 @@ export interface CompiledRule {
   maxRequestBytes: number;
   fault: { delay: { fixedMs: number; percent: number } | null; abort: { status: number; percent: number } | null } | null;
   cors: CompiledCors | null;
+  /** Limits on a WebSocket opened through this rule (defaults filled in). */
+  websocket: TunnelLimits;
 }
 
 export interface CompiledRoute {
@@ -212,6 +216,10 @@ function compileRule(ctx: CompileContext, doc: TypedDocument<RouteSpec>, rule: R
         }
       : null,
     cors: rule.cors ? compileCors(rule.cors, [...at, 'cors'], report) : null,
+    websocket: {
+      idleTimeoutMs: rule.websocket?.idleTimeout ? ms(rule.websocket.idleTimeout) : DEFAULT_TUNNEL_LIMITS.idleTimeoutMs,
+      maxLifetimeMs: rule.websocket?.maxLifetime ? ms(rule.websocket.maxLifetime) : DEFAULT_TUNNEL_LIMITS.maxLifetimeMs,
+    },
   };
 }
 

@@ -21,6 +21,7 @@ export const routeEnforcement: KindEnforcement = {
   'spec.rules[].retries': both('attemptsStage'),
   'spec.rules[].maxRequestBytes': both('requestSizeStage'),
   'spec.rules[].fault': both('faultStage'),
+  'spec.rules[].websocket': { edge: 'attemptsStage', mesh: 'attemptsStage' },
   'spec.rules[].cors': {
     edge: 'corsStage',
     mesh: { refused: REFUSED.corsInMesh, otherwise: na('browsers do not call mesh services; the route’s edge hosts get the CORS policy') },

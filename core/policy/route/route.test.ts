@@ -50,6 +50,30 @@ describe('Route', () => {
       expect(errorLines(withReviews(route(limit)))).toEqual(['route.yaml:9:24: spec.rules[0].maxRequestBytes: expected a positive whole number of bytes, such as 1048576 (1 MiB)']);
   });
 
+  it('compiles WebSocket limits, with a one-hour idle timeout and no lifetime limit by default', () => {
+    const body = compileValid(
+      withReviews(
+        doc(
+          'Route',
+          'r',
+          'mesh: { services: [reviews] }\nrules:\n  - matches: [{ path: { prefix: /live } }]\n    backends: [{ service: reviews }]\n    websocket: { idleTimeout: 30s, maxLifetime: 8h }\n  - backends: [{ service: reviews }]',
+        ),
+      ),
+    );
+    expect(body.routes[0]?.rules.map((r) => r.websocket)).toEqual([
+      { idleTimeoutMs: 30_000, maxLifetimeMs: 28_800_000 },
+      { idleTimeoutMs: 3_600_000, maxLifetimeMs: 0 },
+    ]);
+  });
+
+  it('refuses a WebSocket limit that is zero or not a duration', () => {
+    const lines = errorLines(withReviews(doc('Route', 'r', 'mesh: { services: [reviews] }\nrules:\n  - backends: [{ service: reviews }]\n    websocket: { idleTimeout: 0s, maxLifetime: forever }')));
+    expect(lines).toEqual([
+      'route.yaml:9:33: spec.rules[0].websocket.idleTimeout: expected a duration greater than zero',
+      'route.yaml:9:50: spec.rules[0].websocket.maxLifetime: expected a duration such as 250ms, 5s, 1m or 1h30m',
+    ]);
+  });
+
   it('reports weights that do not sum to 100 and missing weights', () => {
     const lines = errorLines(
       withReviews(

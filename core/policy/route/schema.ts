@@ -141,6 +141,13 @@ export const routeRule = z.strictObject({
     .optional()
     .describe('Fault injection, for testing resilience.'),
   cors: cors.optional().describe('CORS for browsers (edge only).'),
+  websocket: z
+    .strictObject({
+      idleTimeout: positiveDuration.optional().describe('Close an open WebSocket after this long with no data either way (1h when omitted).'),
+      maxLifetime: positiveDuration.optional().describe('Close an open WebSocket this long after its handshake, however busy (no limit when omitted).'),
+    })
+    .optional()
+    .describe('Limits on WebSockets opened through this rule (the handshake itself is under `timeout`); closed with code 1001.'),
 });
 
 export const routeSpec = z
