@@ -71,6 +71,11 @@ export interface PipelineContext<R = unknown> {
   readonly pieces: PlanePieces<R>;
   /** Clock reading when the request arrived (ms): the route timeout's deadline counts from here. */
   readonly startedAt: number;
+  /**
+   * `websocket` when the request is a WebSocket handshake (core/http/websocket-upgrade.ts):
+   * the stages decide it like any request, and the last one opens an upgrade instead of a try.
+   */
+  readonly upgrade: 'websocket' | null;
   /** W3C traceparent of this hop, sent upstream. */
   readonly traceparent: string;
   /** The normalized path: what routing and access policy see. */

@@ -1,5 +1,6 @@
 // A fresh context for one request. Inbound requests target this workload's Service from the
 // start (policies attached to it apply to every call); a matched route adds its own target.
+import { isWebSocketUpgrade } from '../http/websocket-upgrade.ts';
 import type { SnapshotRuntime } from '../runtime/snapshot-runtime.ts';
 import type { MutableHeaders, PipelineContext, Plane, RequestView } from './context.ts';
 import type { PlanePieces } from './pieces.ts';
@@ -22,6 +23,7 @@ export function createContext<R>(args: {
     request: args.request,
     pieces: args.pieces,
     startedAt: args.startedAt,
+    upgrade: isWebSocketUpgrade(args.request.method, args.request.headers) ? 'websocket' : null,
     traceparent: args.traceparent,
     path: '',
     service,

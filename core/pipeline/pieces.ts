@@ -2,6 +2,7 @@
 // identity material, its byte mover (`tryOnce`), and where it reports what happened. Every
 // decision stays in core; these only read, count, sign or move bytes.
 import type { JwksCache } from '../authn/jwks-cache.ts';
+import type { TunnelLimits } from '../http/websocket-upgrade.ts';
 import type { EndpointsDocument } from '../endpoints/endpoints-document.ts';
 import type { EndpointPools } from '../lb/endpoint-pools.ts';
 import type { LbEndpoint } from '../lb/picker.ts';
@@ -38,6 +39,17 @@ export interface TryRequest {
    * call trailers-only (parseGrpcStatus of the header); gRPC retry conditions read it.
    */
   commit(status: number, grpcStatus?: number): boolean;
+}
+
+/**
+ * One try of a WebSocket handshake: the request goes to the endpoint as an upgrade. A `101`
+ * is committed like any status (`commit(101)`) and the adapter then joins the two sockets
+ * under `tunnel`'s limits, closing them with 1001 when one is reached; the outcome comes at
+ * the `101`, not when the socket closes. Any other answer is an ordinary response (retried
+ * or passed on as tryOnce would).
+ */
+export interface UpgradeTry extends TryRequest {
+  tunnel: TunnelLimits;
 }
 
 /** Counters the planes keep; each must be cheap and never throw. */
@@ -79,6 +91,8 @@ export interface PlanePieces<R = unknown> {
   replayableNow?(): boolean;
   /** One try against one endpoint. */
   tryOnce(t: TryRequest): Promise<TryOutcome<R>>;
+  /** One try of a WebSocket handshake (c.upgrade) against one endpoint; there is no body to send. */
+  tryUpgrade(t: UpgradeTry): Promise<TryOutcome<R>>;
   /** A fire-and-forget shadow copy of the request to `endpoint` (its answer is discarded). */
   mirror(service: CompiledService, endpoint: LbEndpoint, registered: boolean): void;
   /**
@@ -98,6 +112,8 @@ export interface InboundPieces {
   verifyEdgeToken(token: string, caller: string | null): Promise<Verified<{ requestPrincipal: string; claims: Record<string, unknown> }>>;
   /** Passes the request to the app beside this sidecar (one try, no retries: the caller's sidecar retried). */
   toApp(): Promise<TryOutcome<unknown>>;
+  /** A WebSocket handshake to the app, once; on `101` the sockets are joined under `tunnel`'s limits. */
+  upgradeToApp(tunnel: TunnelLimits): Promise<TryOutcome<unknown>>;
   /** The gateway's SPIFFE ID (the edge tokens' issuer), '' when the trust bundle names none. */
   edgeIssuer(): string;
   /** Whether this sidecar serves mutual TLS now (it holds an X.509-SVID). */

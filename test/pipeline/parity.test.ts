@@ -161,6 +161,7 @@ function pieces(counters: MemoryCounterStore, tryOnce: (c: PipelineContext, t: T
     registered: () => undefined,
     body: () => true,
     tryOnce: (t) => tryOnce(p.c as PipelineContext, t),
+    tryUpgrade: (t) => tryOnce(p.c as PipelineContext, t),
     mirror: () => undefined,
     identity: (c) => {
       c.upstreamHeaders.set(SVID_HEADER, 'svid-of-web');
@@ -222,6 +223,7 @@ class Planes {
         edgeIssuer: () => '',
         mtlsCapable: () => false,
         toApp: async () => service(inbound as PipelineContext),
+        upgradeToApp: async () => service(inbound as PipelineContext),
       };
       inPieces.inbound = callee;
       inbound = this.context('inbound', inPieces, view(out.upstreamHost ?? 'api', target, wire), 'default/api');

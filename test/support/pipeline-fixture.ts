@@ -11,7 +11,8 @@ import { staticEndpointId } from '../../core/lb/select-backend.ts';
 import type { Answer } from '../../core/pipeline/answer.ts';
 import type { PipelineContext, Plane, RequestView } from '../../core/pipeline/context.ts';
 import { createContext } from '../../core/pipeline/create-context.ts';
-import type { InboundPieces, PipelineObserver, PlanePieces, TryOutcome, TryRequest, UpstreamFailure, Verified } from '../../core/pipeline/pieces.ts';
+import type { TunnelLimits } from '../../core/http/websocket-upgrade.ts';
+import type { InboundPieces, PipelineObserver, PlanePieces, TryOutcome, TryRequest, UpgradeTry, UpstreamFailure, Verified } from '../../core/pipeline/pieces.ts';
 import type { CompiledService } from '../../core/policy/service/compile.ts';
 import type { CounterStore } from '../../core/ratelimit/counter-store.ts';
 import { MemoryCounterStore } from '../../core/ratelimit/memory-counter-store.ts';
@@ -124,6 +125,8 @@ export interface TryRecord {
   status?: number;
   /** The upstream request's `grpc-timeout` when the try started, if set. */
   grpcTimeout?: string;
+  /** A WebSocket handshake's try (tryUpgrade): the limits the open socket was given. */
+  tunnel?: TunnelLimits;
 }
 
 /** Every call a PipelineObserver gets, in arrays. */
@@ -172,6 +175,8 @@ export interface FakeInbound extends InboundPieces {
   readonly svidChecks: string[];
   readonly edgeTokenChecks: { token: string; caller: string | null }[];
   appCalls: number;
+  /** The limits of each WebSocket handshake passed to the app (upgradeToApp). */
+  appUpgrades: TunnelLimits[];
 }
 
 function fakeInbound(spec: InboundSpec): FakeInbound {
@@ -179,6 +184,7 @@ function fakeInbound(spec: InboundSpec): FakeInbound {
     svidChecks: [],
     edgeTokenChecks: [],
     appCalls: 0,
+    appUpgrades: [],
     verifySvid: (token) => {
       inbound.svidChecks.push(token);
       return Promise.resolve(spec.svids?.[token] ?? { ok: false, code: 'malformed', message: 'not a JWT-SVID' });
@@ -194,6 +200,10 @@ function fakeInbound(spec: InboundSpec): FakeInbound {
       inbound.appCalls++;
       const a = spec.toApp ?? { kind: 'committed', status: 200, value: 'app 200' };
       return typeof a === 'function' ? a() : Promise.resolve(a);
+    },
+    upgradeToApp: (tunnel) => {
+      inbound.appUpgrades.push(tunnel);
+      return inbound.toApp();
     },
   };
   return inbound;
@@ -260,9 +270,9 @@ export function fixture(o: FixtureOptions): Fixture {
   const ordered: ScriptedTry[] | undefined = Array.isArray(o.tries) ? [...o.tries] : undefined;
   if (o.tries && !Array.isArray(o.tries)) for (const [k, v] of Object.entries(o.tries)) queues.set(k, [...v]);
 
-  async function tryOnce(t: TryRequest): Promise<TryOutcome<string>> {
+  async function tryOnce(t: TryRequest | UpgradeTry): Promise<TryOutcome<string>> {
     const endpoint = staticEndpointId(t.endpoint.address, t.endpoint.port);
-    const record: TryRecord = { endpoint, service: t.service.id, registered: t.registered, timeoutMs: t.timeoutMs, at: clock.now };
+    const record: TryRecord = { endpoint, service: t.service.id, registered: t.registered, timeoutMs: t.timeoutMs, at: clock.now, ...('tunnel' in t ? { tunnel: t.tunnel } : {}) };
     const grpcTimeout = f.headers.get('grpc-timeout');
     if (grpcTimeout !== null) record.grpcTimeout = grpcTimeout;
     tries.push(record);
@@ -304,6 +314,8 @@ export function fixture(o: FixtureOptions): Fixture {
       return typeof r === 'function' ? r() : r;
     },
     tryOnce,
+    // Scripted like tryOnce; the record carries the tunnel's limits.
+    tryUpgrade: tryOnce,
     mirror: (service: CompiledService, endpoint: LbEndpoint, registered: boolean) => {
       mirrors.push({ service: service.id, endpoint: staticEndpointId(endpoint.address, endpoint.port), registered });
     },

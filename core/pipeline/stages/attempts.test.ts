@@ -39,6 +39,7 @@ const POLICY = [
       rule('flaky', 'flaky'),
       rule('sticky', 'sticky'),
       rule('lr', 'lr'),
+      rule('live', 'api', 'timeout: 2s\nretries: { attempts: 1, perTryTimeout: 500ms, retryOn: [connect-failure, gateway-error] }\nmirror: { service: shadow, percent: 100 }\nwebsocket: { idleTimeout: 30s, maxLifetime: 1h }'),
       `  - name: empty\n    matches:\n      - path: { prefix: /empty }\n    backends: [{ service: empty, subset: v1 }]`,
     ].join('\n')}`,
   ),
@@ -357,5 +358,43 @@ describe('attempts stage: mirror', () => {
     await attemptsStage(f.c);
     expect(f.mirrors).toEqual([]);
     expect(f.random.calls).toBe(0);
+  });
+});
+
+describe('attempts stage: WebSocket handshakes', () => {
+  const handshake = { headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13' } };
+
+  it('opens the upgrade through tryUpgrade with the rule’s limits: no body read, no mirror, the 101 delivered', async () => {
+    const f = await routed('/live', { request: handshake, random: [0], tries: [101] });
+    expect(f.c.upgrade).toBe('websocket');
+    expect(await attemptsStage(f.c)).toBeUndefined();
+    expect(f.tries).toEqual([
+      { endpoint: '10.0.0.1:8080', service: 'default/api', registered: false, timeoutMs: 500, at: T0, kind: 'committed', status: 101, tunnel: { idleTimeoutMs: 30_000, maxLifetimeMs: 3_600_000 } },
+    ]);
+    expect(f.c.delivered).toBe('10.0.0.1:8080 101');
+    expect(f.bodyCalls).toBe(0);
+    expect(f.mirrors).toEqual([]);
+  });
+
+  it('retries a handshake that could not connect on another endpoint; a refusing upstream’s answer goes to the client', async () => {
+    const f = await routed('/live', { request: handshake, tries: [{ fail: 'connect-failure' }, 403] });
+    expect(await attemptsStage(f.c)).toBeUndefined();
+    expect(f.tries.map((t) => `${t.endpoint} ${t.kind} ${t.status ?? ''}`.trim())).toEqual(['10.0.0.1:8080 failed', '10.0.0.2:8080 committed 403']);
+    expect(f.c.delivered).toBe('10.0.0.2:8080 403');
+  });
+
+  it('gives a handshake on a rule without limits the defaults: an hour idle, no lifetime limit', async () => {
+    const f = await routed('/api', { request: handshake, tries: [101] });
+    await attemptsStage(f.c);
+    expect(f.tries[0]?.tunnel).toEqual({ idleTimeoutMs: 3_600_000, maxLifetimeMs: 0 });
+  });
+
+  it('tries an h2c upgrade request as an ordinary request', async () => {
+    const f = await routed('/live', { request: { headers: { connection: 'Upgrade, HTTP2-Settings', upgrade: 'h2c' } }, random: [0] });
+    expect(f.c.upgrade).toBeNull();
+    await attemptsStage(f.c);
+    expect(f.tries[0]?.tunnel).toBeUndefined();
+    expect(f.bodyCalls).toBe(1);
+    expect(f.mirrors).toHaveLength(1);
   });
 });

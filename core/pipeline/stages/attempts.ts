@@ -5,7 +5,10 @@
 // the retry budget). Outcomes feed outlier detection. Only a replayable body is retried or
 // mirrored; a response is retried only before anything of it reached the client. A gRPC
 // call's own deadline (`grpc-timeout`) caps the route timeout, the upstream is told the time
-// left, and a trailers-only gRPC status can be retried.
+// left, and a trailers-only gRPC status can be retried. A WebSocket handshake (c.upgrade) is
+// tried the same way through the pieces' tryUpgrade: it has no body (always replayable), is
+// never mirrored, and its tries end at the upgrade's `101`; the open socket then lives under
+// the rule's websocket limits, not its timeout.
 import { grpcProtocolOfRequest } from '../../grpc/protocol.ts';
 import { httpStatusOfGrpc } from '../../grpc/status.ts';
 import { formatGrpcTimeout, parseGrpcTimeout } from '../../grpc/timeout.ts';
@@ -18,10 +21,12 @@ import { planRetry } from '../../resilience/retry-plan.ts';
 import type { RetryPlan } from '../../resilience/retry-plan.ts';
 import type { RetryBudget } from '../../resilience/retry-budget.ts';
 import type { TryOutcome as RetryOutcome } from '../../resilience/retry-policy.ts';
+import { DEFAULT_TUNNEL_LIMITS } from '../../http/websocket-upgrade.ts';
+import type { TunnelLimits } from '../../http/websocket-upgrade.ts';
 import { refuse } from '../answer.ts';
 import type { Answer } from '../answer.ts';
 import type { PipelineContext, Stage } from '../context.ts';
-import type { TryOutcome } from '../pieces.ts';
+import type { TryOutcome, TryRequest } from '../pieces.ts';
 import { bodyTooLarge } from './request-size.ts';
 
 const NO_RETRY: RetryPlan = { retry: false, reason: 'not-retriable' };
@@ -36,7 +41,7 @@ function withPool(c: PipelineContext, registered: Parameters<PipelineContext['pi
   const { service, subset } = c.backend as NonNullable<PipelineContext['backend']>;
   const pool = c.pieces.pools.pool(c.runtime.version, service, subset, registered);
   if (pool.endpoints.length === 0) return refuse('no_endpoints', `${service.id}${subset ? `/${subset}` : ''} has no endpoints`);
-  const replayable = c.pieces.body();
+  const replayable = c.upgrade ? true : c.pieces.body();
   return replayable instanceof Promise ? replayable.then((r) => attempts(c, pool, r)) : attempts(c, pool, replayable);
 }
 
@@ -66,7 +71,9 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
   const rule = (c.match as NonNullable<PipelineContext['match']>).rule;
   const service = pool.service;
   const { pieces } = c;
-  if (replayable) mirror(c);
+  if (replayable && !c.upgrade) mirror(c);
+  // A snapshot compiled before rules carried WebSocket limits gets the defaults.
+  const tunnel: TunnelLimits | undefined = c.upgrade ? (rule.websocket ?? DEFAULT_TUNNEL_LIMITS) : undefined;
   const method = c.request.method.toUpperCase();
   const key = hashKeyOf(service, c.request);
   const grpc = grpcProtocolOfRequest(c.request.headers) !== null;
@@ -114,7 +121,7 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
       let headGrpcStatus: number | undefined;
       let outcome: TryOutcome<unknown>;
       try {
-        outcome = await pieces.tryOnce({
+        const t: TryRequest = {
           service,
           endpoint: ep,
           registered: pool.registered.has(ep.id),
@@ -126,7 +133,8 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
             held = next.retry;
             return !next.retry;
           },
-        });
+        };
+        outcome = await (tunnel ? pieces.tryUpgrade({ ...t, tunnel }) : pieces.tryOnce(t));
       } finally {
         breaker.release();
         pool.active.set(ep.id, (pool.active.get(ep.id) ?? 1) - 1);

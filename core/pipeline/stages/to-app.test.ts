@@ -10,8 +10,8 @@ beforeAll(async () => {
   runtime = await runtimeOf([meshDoc(), doc('Service', 'reviews', 'port: 9080')].join('---\n'));
 });
 
-function inbound(toApp: TryOutcome<unknown>) {
-  const f = fixture({ runtime, plane: 'inbound', service: 'default/reviews', request: { host: 'reviews.default' }, inbound: { toApp } });
+function inbound(toApp: TryOutcome<unknown>, headers: Record<string, string> = {}) {
+  const f = fixture({ runtime, plane: 'inbound', service: 'default/reviews', request: { host: 'reviews.default', headers }, inbound: { toApp } });
   f.c.upstream = '127.0.0.1:9080';
   return f;
 }
@@ -23,6 +23,13 @@ describe('to-app stage', () => {
     expect(f.c.delivered).toBe('the app said 503');
     expect(f.inbound?.appCalls).toBe(1);
     expect(f.c.reason).toBeNull();
+  });
+
+  it('passes a WebSocket handshake to the app as an upgrade, with the default limits when no rule matched', async () => {
+    const f = inbound({ kind: 'committed', status: 101, value: 'switched' }, { connection: 'upgrade', upgrade: 'websocket' });
+    expect(await toAppStage(f.c)).toBeUndefined();
+    expect(f.c.delivered).toBe('switched');
+    expect(f.inbound?.appUpgrades).toEqual([{ idleTimeoutMs: 3_600_000, maxLifetimeMs: 0 }]);
   });
 
   it('answers 502 app_unavailable when the app does not answer, and reports it', async () => {

@@ -1,5 +1,7 @@
 // Inbound's last stage: the request to the app beside the sidecar, once (the caller's
-// sidecar owns retries). An app that does not answer is 502.
+// sidecar owns retries). An app that does not answer is 502. A WebSocket handshake goes to the
+// app as an upgrade, and the open socket lives under the matched rule's websocket limits.
+import { DEFAULT_TUNNEL_LIMITS } from '../../http/websocket-upgrade.ts';
 import { refuse } from '../answer.ts';
 import type { Answer } from '../answer.ts';
 import type { PipelineContext, Stage } from '../context.ts';
@@ -9,7 +11,7 @@ import { bodyTooLarge } from './request-size.ts';
 export const toAppStage: Stage = (c) => forward(c, c.pieces.inbound as InboundPieces);
 
 async function forward(c: PipelineContext, inbound: InboundPieces): Promise<Answer | undefined> {
-  const outcome = await inbound.toApp();
+  const outcome = await (c.upgrade ? inbound.upgradeToApp(c.match?.rule.websocket ?? DEFAULT_TUNNEL_LIMITS) : inbound.toApp());
   if (outcome.kind === 'committed') {
     c.delivered = outcome.value;
     return undefined;
