@@ -25,7 +25,9 @@ const builtinsViaRequire: Plugin = {
 };
 
 /**
- * `undici` resolves to a shim with only what the sidecar uses: Pool (upstreams), Agent (the
+ * `undici` resolves to a shim with only what the sidecar uses: Pool (upstreams), Client (one
+ * connection per WebSocket handshake, dispatched with the `upgrade` option: the dispatcher's
+ * `upgrade()` helper stays stubbed, as it cannot pass a non-101 answer on), Agent (the
  * control client) and the dispatcher `request` API (control calls, mirrored requests), from
  * undici's own files (it has no `exports` map). Its index also loads fetch, WebSocket,
  * EventSource, the cache and mock agents and more. With the stubs below, about 4 MB less RSS
@@ -34,7 +36,7 @@ const builtinsViaRequire: Plugin = {
  * out throw a clear error rather than being silently missing; test/sidecar/bundle.test.ts
  * checks that every name the sidecar imports from undici is one of UNDICI_SHIM_EXPORTS.
  */
-export const UNDICI_SHIM_EXPORTS = ['Agent', 'Pool'] as const;
+export const UNDICI_SHIM_EXPORTS = ['Agent', 'Client', 'Pool'] as const;
 const UNDICI_SHIM = `'use strict'
 const Dispatcher = require('undici/lib/dispatcher/dispatcher.js')
 Dispatcher.prototype.request = require('undici/lib/api/api-request.js')
@@ -44,6 +46,7 @@ for (const name of ['stream', 'pipeline', 'upgrade', 'connect']) {
   }
 }
 module.exports.Agent = require('undici/lib/dispatcher/agent.js')
+module.exports.Client = require('undici/lib/dispatcher/client.js')
 module.exports.Pool = require('undici/lib/dispatcher/pool.js')
 `;
 

@@ -117,6 +117,8 @@ export interface ProxyObserver {
   circuitOpen(service: string, limit: 'maxConnections' | 'maxPendingRequests'): void;
   /** A request by transport: over mutual TLS or plaintext (optional: observers that predate mTLS omit it). */
   transport?(direction: Direction, transport: 'mtls' | 'plaintext'): void;
+  /** A WebSocket opened through (after its 101) or closed by a listener: the open-connections gauge. */
+  webSocket?(direction: Direction, change: 'opened' | 'closed'): void;
   /** A connection or request refused for its TLS identity (`no_client_cert`, `expired`, `untrusted`, `bad_peer`, `handshake`, `no_svid`, `wrong_server_id`). */
   tlsRefused?(direction: Direction, reason: string): void;
 }
@@ -124,9 +126,9 @@ export interface ProxyObserver {
 /** A running listener (inbound, outbound). */
 export interface ProxyListener {
   readonly port: number;
-  /** Requests being served now. */
+  /** Requests being served now, open WebSockets included. */
   inFlight(): number;
-  /** Stops accepting; waits for in-flight requests up to graceMs, then closes what is left. */
+  /** Stops accepting; waits for in-flight requests and open WebSockets up to graceMs, then closes what is left (WebSockets with 1001). */
   close(graceMs: number): Promise<void>;
 }
 

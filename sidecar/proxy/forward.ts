@@ -127,7 +127,7 @@ function classifyUpstreamError(e: Error): UpstreamFailure {
  * request (the newer onRequestStart/onResponseStart API goes through an adapter that parses
  * every response's headers into an object first). One instance per try; no closures.
  */
-class ForwardHandler {
+export class ForwardHandler {
   readonly #r: ForwardRequest;
   readonly #res: DownstreamResponse;
   readonly #resolve: (o: ForwardOutcome) => void;

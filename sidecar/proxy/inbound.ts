@@ -103,6 +103,8 @@ export function startInbound(options: InboundOptions): Promise<ProxyListener> {
       edgeIssuer: () => bundle.edge.issuer,
       mtlsCapable: () => view.tls() !== undefined,
       toApp: () => pieces.toApp(appPool(runtime), appAt, grpcWebToGrpc(runtime, req)),
+      // An upgrade is HTTP/1.1 whatever the app's protocol: a connection of its own.
+      upgradeToApp: (tunnel) => pieces.upgradeToApp(appOrigin, appAt, tunnel),
     };
     pieces.inbound = inbound;
     await runMeshPipeline(INBOUND_STAGES, { plane: 'inbound', runtime, host, authority: authorityOf(req) || host, rawPath, query, tlsPeer: tls.peer, service: serviceId }, pieces, source);
@@ -116,5 +118,7 @@ export function startInbound(options: InboundOptions): Promise<ProxyListener> {
       options.tlsRefused?.(kind, reason, remote);
     },
   };
-  return listen(options.host ?? '127.0.0.1', options.port, handle, () => Promise.all([app.destroy().catch(() => undefined), appH2?.destroy().catch(() => undefined), plane.upstreams.close()]).then(() => undefined), mtls);
+  const closed = () =>
+    Promise.all([plane.tunnels.closeAll(), app.destroy().catch(() => undefined), appH2?.destroy().catch(() => undefined), plane.upstreams.close()]).then(() => undefined);
+  return listen(options.host ?? '127.0.0.1', options.port, handle, closed, mtls);
 }

@@ -2,7 +2,8 @@
 // `mtls`, mutual TLS with ALPN h2 or http/1.1: front-door.ts), keep-alive, a count of requests
 // in flight, and a graceful close (stop accepting, HTTP/2 clients told to go away, in-flight
 // requests finish within the grace period, then what is left is cut). A handler that throws
-// answers 500, never crashes.
+// answers 500, never crashes. WebSocket handshakes on the HTTP/1 servers reach the same
+// handler (upgrade-entry.ts) and count as in flight until their socket closes.
 import type { AddressInfo } from 'node:net';
 import type { MtlsServerOptions } from '../tls/server-tls.ts';
 import type { ProxyListener } from '../types.ts';
@@ -10,6 +11,8 @@ import { refuse } from '../../core/pipeline/answer.ts';
 import { writeAnswer } from './answer-writer.ts';
 import { createFrontDoor } from './front-door.ts';
 import type { DownstreamRequest, DownstreamResponse } from './front-door.ts';
+import { requireHttp1 } from './require-http1.ts';
+import { acceptWebSocketUpgrades } from './upgrade-entry.ts';
 
 export type ProxyHandler = (req: DownstreamRequest, res: DownstreamResponse) => Promise<void>;
 
@@ -31,6 +34,7 @@ export async function listen(host: string, port: number, handler: ProxyHandler, 
     });
   };
   const door = createFrontDoor({ handler: onRequest, http: HTTP_OPTIONS, ...(mtls ? { mtls } : {}) });
+  for (const server of door.http1) acceptWebSocketUpgrades(server, requireHttp1(onRequest));
   await new Promise<void>((resolve, reject) => {
     door.net.once('error', reject);
     door.net.listen(port, host, () => resolve());
@@ -42,8 +46,10 @@ export async function listen(host: string, port: number, handler: ProxyHandler, 
       await door.close();
       const deadline = Date.now() + graceMs;
       while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      door.closeAllConnections();
+      // onClose first: it ends the WebSockets still open with a Close frame (1001), which
+      // cutting every connection would not give them; then what is left is cut.
       await onClose();
+      door.closeAllConnections();
     },
   };
 }

@@ -1,7 +1,9 @@
 // A sidecar's pieces for core's stages, one instance per request (methods on the prototype):
 // undici moves the bytes straight into the client's ServerResponse (forward.ts), a request
 // body is buffered when it may be retried, identity is this workload's JWT-SVID, and the
-// response head gets the rule's operations and the request's RateLimit-* headers.
+// response head gets the rule's operations and the request's RateLimit-* headers. A WebSocket
+// handshake goes upstream as an upgrade (upstream-upgrade.ts) and, on 101, the client's socket
+// is spliced to the upstream's (websocket-tunnel.ts).
 import type { Readable } from 'node:stream';
 import type { EndpointsDocument } from '../../core/endpoints/endpoints-document.ts';
 import { SVID_HEADER } from '../../core/identity/jwt-svid.ts';
@@ -9,7 +11,8 @@ import type { LbEndpoint } from '../../core/lb/picker.ts';
 import { refuse } from '../../core/pipeline/answer.ts';
 import type { Answer } from '../../core/pipeline/answer.ts';
 import type { PipelineContext } from '../../core/pipeline/context.ts';
-import type { InboundPieces, PlanePieces, TryOutcome, TryRequest } from '../../core/pipeline/pieces.ts';
+import type { TunnelLimits } from '../../core/http/websocket-upgrade.ts';
+import type { InboundPieces, PlanePieces, TryOutcome, TryRequest, UpgradeTry } from '../../core/pipeline/pieces.ts';
 import { responseHeaderOps } from '../../core/pipeline/response-header-ops.ts';
 import type { CompiledService } from '../../core/policy/service/compile.ts';
 import { forward } from './forward.ts';
@@ -26,6 +29,9 @@ import type { ResponseCodec } from './grpc-web-bridge.ts';
 import { hasBody, requestBody, streamedBody } from './request-body.ts';
 import { TeeBody } from './tee-body.ts';
 import { REPLAYABLE_BODY_BYTES } from '../../core/resilience/retry-plan.ts';
+import { upgradeResponseOf } from './upgrade-entry.ts';
+import { openUpgrade, upgradeTarget } from './upstream-upgrade.ts';
+import type { UpgradeTarget } from './upstream-upgrade.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -131,6 +137,22 @@ export class MeshPieces implements PlanePieces<void> {
     return this.#outcome(o);
   }
 
+  tryUpgrade(t: UpgradeTry): Promise<TryOutcome<void>> {
+    const target = upgradeTarget(this.plane.view.tls(), t.endpoint.address, t.endpoint.port, t.service, t.registered);
+    this.plane.observer.transport?.(this.plane.direction, target.connect ? 'mtls' : 'plaintext');
+    return this.#upgrade(target, t.timeoutMs, t.commit, t.tunnel);
+  }
+
+  #upgrade(target: UpgradeTarget, timeoutMs: number, commit: (status: number) => boolean, tunnel: TunnelLimits): Promise<TryOutcome<void>> {
+    const { path, headers } = this.#target();
+    const r = { method: 'GET', path, headers, body: null, timeoutMs, commit, responseHeaders: (raw: readonly (Buffer | string)[]) => this.responseHeaders(raw) };
+    // c.upgrade is set only for a request that came in through the 'upgrade' event.
+    const res = upgradeResponseOf(this.req);
+    const client = res?.socket;
+    if (!res || !client) return Promise.resolve({ kind: 'failed', error: 'reset', message: 'the request did not come in as an HTTP/1.1 upgrade' });
+    return openUpgrade(target, r, res, (upstream) => this.plane.tunnels.open(client, upstream, tunnel)).then((o) => this.#outcome(o));
+  }
+
   mirror(service: CompiledService, endpoint: LbEndpoint, registered: boolean): void {
     const c = this.c;
     const { path, headers } = this.#target();
@@ -162,5 +184,11 @@ export class MeshPieces implements PlanePieces<void> {
     return forward(app, { method: req.method ?? 'GET', path, headers, body, timeoutMs: 0, commit: () => true, responseHeaders: (raw) => this.responseHeaders(raw), ...(codec ? { codec } : {}) }, this.res).then((o) =>
       this.#outcome(o),
     );
+  }
+
+  /** Inbound: a WebSocket handshake to the app (`origin`: its plain HTTP address). */
+  upgradeToApp(origin: string, at: string, tunnel: TunnelLimits): Promise<TryOutcome<void>> {
+    this.c.upstream = at;
+    return this.#upgrade({ origin }, 0, () => true, tunnel);
   }
 }

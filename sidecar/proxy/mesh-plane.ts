@@ -1,6 +1,7 @@
 // What one sidecar listener keeps across requests for core's stages: load-balancing state,
-// keep-alive connection pools, counters, the JWKS cache, and the observer the stages report
-// to (mapped onto the sidecar's ProxyObserver: metrics and the access log).
+// keep-alive connection pools, counters, the JWKS cache, its open WebSockets, and the
+// observer the stages report to (mapped onto the sidecar's ProxyObserver: metrics and the
+// access log).
 import { JwksCache } from '../../core/authn/jwks-cache.ts';
 import { EndpointPools } from '../../core/lb/endpoint-pools.ts';
 import type { PipelineObserver } from '../../core/pipeline/pieces.ts';
@@ -8,6 +9,7 @@ import { MemoryCounterStore } from '../../core/ratelimit/memory-counter-store.ts
 import type { CounterStore } from '../../core/ratelimit/counter-store.ts';
 import type { Direction, ProxyObserver, SidecarView } from '../types.ts';
 import { UpstreamPools } from './upstream-pools.ts';
+import { OpenTunnels } from './websocket-tunnel.ts';
 
 export interface MeshPlane {
   readonly direction: Direction;
@@ -15,6 +17,8 @@ export interface MeshPlane {
   readonly observer: ProxyObserver;
   readonly pools: EndpointPools;
   readonly upstreams: UpstreamPools;
+  /** WebSockets open through this listener (closed with it). */
+  readonly tunnels: OpenTunnels;
   readonly counters: { local: CounterStore; global: CounterStore };
   readonly jwks: JwksCache;
   readonly pipelineObserver: PipelineObserver;
@@ -46,6 +50,7 @@ export function createMeshPlane(direction: Direction, view: SidecarView, observe
     observer,
     pools,
     upstreams,
+    tunnels: new OpenTunnels(direction, observer),
     // Without a mesh-wide counter (a fixed view in tests), `global` limits count per proxy.
     counters: { local, global: view.globalCounters ?? local },
     jwks: new JwksCache({ fetch: (input, init) => fetch(input, init) }),

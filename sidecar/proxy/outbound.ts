@@ -65,5 +65,6 @@ async function handle(plane: MeshPlane, stages: readonly Stage[], req: Downstrea
 export function startOutbound(options: { view: SidecarView; observer: ProxyObserver; host?: string; port: number }): Promise<ProxyListener> {
   const plane = createMeshPlane('outbound', options.view, options.observer);
   const stages = outboundStages(options.view.self.namespace);
-  return listen(options.host ?? '127.0.0.1', options.port, (req, res) => handle(plane, stages, req, res), () => plane.upstreams.close());
+  const closed = () => Promise.all([plane.tunnels.closeAll(), plane.upstreams.close()]).then(() => undefined);
+  return listen(options.host ?? '127.0.0.1', options.port, (req, res) => handle(plane, stages, req, res), closed);
 }

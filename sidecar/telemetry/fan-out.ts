@@ -67,6 +67,14 @@ export function fanOut(observers: ProxyObserver[]): ProxyObserver {
           // as above
         }
     },
+    webSocket(direction, change) {
+      for (const o of all)
+        try {
+          o.webSocket?.(direction, change);
+        } catch {
+          // as above
+        }
+    },
     tlsRefused(direction, reason) {
       for (const o of all)
         try {

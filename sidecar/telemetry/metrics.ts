@@ -3,7 +3,8 @@
 // histogram) are counted in RequestSeries: per request, two Map lookups by the label strings
 // and a few additions, no label object and no prom-client hashing; prom-client reads them
 // when /metrics is scraped. The state gauges (snapshot, SVID, in-flight) are read from their
-// sources at scrape time too.
+// sources at scrape time too. A WebSocket counts once, as a request with status 101, when it
+// closes; its lifetime is not a latency and stays out of the histogram. The open ones are a gauge.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Metric, MetricValue } from 'prom-client';
 import type { AccessLogEntry, Direction, ProxyObserver } from '../types.ts';
@@ -222,12 +223,19 @@ export function createSidecarMetrics(options: { defaultMetrics?: boolean } = {})
       for (const d of ['inbound', 'outbound'] as const) this.set({ direction: d }, now[d] ?? 0);
     },
   });
+  const webSockets = new Gauge({
+    name: 'weft_sidecar_websockets_open',
+    help: 'WebSockets open now (upgraded, not yet closed), by direction.',
+    labelNames: ['direction'] as const,
+    registers: [registry],
+  });
+  for (const direction of ['inbound', 'outbound'] as const) webSockets.set({ direction }, 0);
   void [requests, byTransport, x509Expiry, snapshotInfo, appliedAt, rejected, svidExpiry, connected, inFlight];
 
   const observer: ProxyObserver = {
     request(entry: AccessLogEntry) {
       try {
-        series.record(entry.direction, entry.route ?? '', entry.service ?? '', entry.status, entry.grpcStatus, entry.latencyMs / 1000);
+        series.record(entry.direction, entry.route ?? '', entry.service ?? '', entry.status, entry.grpcStatus, entry.status === 101 ? Number.NaN : entry.latencyMs / 1000);
       } catch {
         // metrics never fail a request
       }
@@ -252,6 +260,10 @@ export function createSidecarMetrics(options: { defaultMetrics?: boolean } = {})
     },
     tlsRefused(direction, reason) {
       tlsRefused.inc({ direction, reason });
+    },
+    webSocket(direction, change) {
+      if (change === 'opened') webSockets.inc({ direction });
+      else webSockets.dec({ direction });
     },
   };
 
