@@ -93,6 +93,7 @@ describe('sidecar bundle', () => {
     const undici = Object.keys(metafile.inputs).filter((f) => f.includes('node_modules/undici/'));
     expect(undici).toContain('node_modules/undici/lib/dispatcher/pool.js');
     expect(undici).toContain('node_modules/undici/lib/dispatcher/agent.js');
+    expect(undici).toContain('node_modules/undici/lib/dispatcher/client.js');
     expect(undici).not.toContain('node_modules/undici/index.js');
     // Of undici's web stack, only the stub of FormData bodies is left.
     expect(undici.filter((f) => f.includes('/lib/web/'))).toEqual(['node_modules/undici/lib/web/fetch/body.js']);
