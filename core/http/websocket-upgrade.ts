@@ -1,22 +1,21 @@
 // Which requests open a WebSocket, and the limits an open one lives under. `Upgrade` is
 // hop-by-hop (RFC 9110 §7.8): a proxy never forwards a client's Upgrade header as it is, it
 // makes the upgrade itself on its own hop. Weft does that for WebSocket handshakes only
-// (RFC 6455 §4.1: a GET whose Connection names `upgrade` and whose Upgrade names
-// `websocket`); any other upgrade (`h2c`, TLS/1.0) is stripped and the request goes on as an
-// ordinary HTTP/1.1 request, so a client can never switch a Weft hop to a protocol no stage
-// has decided on.
+// (RFC 6455 §4.1: a GET asking to switch to `websocket`); any other upgrade (`h2c`, TLS/1.0)
+// is stripped and the request goes on as an ordinary HTTP/1.1 request, so a client can never
+// switch a Weft hop to a protocol no stage has decided on. Whether the request asks to switch
+// at all (`Connection: upgrade` with `Upgrade`) is the runtime's HTTP server's to say: Node's
+// parser hands such a request to its 'upgrade' event, workerd shows a Worker the Upgrade
+// header of a handshake but keeps Connection to itself.
 import { headerTokens } from './header-ops.ts';
 
-export interface UpgradeHeaders {
-  get(name: string): string | null | undefined;
-}
-
-/** Whether this request is a WebSocket opening handshake. */
-export function isWebSocketUpgrade(method: string, headers: UpgradeHeaders): boolean {
-  if (method.toUpperCase() !== 'GET') return false;
-  if (!headerTokens(headers.get('connection')).includes('upgrade')) return false;
-  // `Upgrade: websocket` or a list naming it (`websocket, foo/1`); version tokens are not WebSocket's.
-  return headerTokens(headers.get('upgrade')).includes('websocket');
+/**
+ * Whether a request is a WebSocket opening handshake: a GET whose `upgrade` (the Upgrade
+ * header of a request the runtime took as an upgrade, else null) names `websocket`.
+ */
+export function isWebSocketUpgrade(method: string, upgrade: string | null | undefined): boolean {
+  // `Upgrade: websocket` or a list naming it (`websocket, foo/1`).
+  return method.toUpperCase() === 'GET' && headerTokens(upgrade).includes('websocket');
 }
 
 /** An open WebSocket's limits (a Route rule's `websocket`); 0 = no limit. */

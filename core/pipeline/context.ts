@@ -45,6 +45,11 @@ export interface RequestView {
   authority: string;
   /** Inbound over mutual TLS: the verified client certificate's SPIFFE ID; else null. */
   tlsPeer: string | null;
+  /**
+   * The protocols the client asked this hop to switch to (its Upgrade header), when the
+   * runtime's server took the request as an upgrade; else null or absent.
+   */
+  upgrade?: string | null;
 }
 
 export interface AuthenticatedUser {

@@ -23,7 +23,7 @@ export function createContext<R>(args: {
     request: args.request,
     pieces: args.pieces,
     startedAt: args.startedAt,
-    upgrade: isWebSocketUpgrade(args.request.method, args.request.headers) ? 'websocket' : null,
+    upgrade: isWebSocketUpgrade(args.request.method, args.request.upgrade) ? 'websocket' : null,
     traceparent: args.traceparent,
     path: '',
     service,

@@ -2,14 +2,16 @@
 // principal, trace id). Never the token, never the API key. Written when the response is
 // ready, before the body has streamed. (Deferring it with waitUntil saves nothing: a promise
 // callback still runs before workerd takes the response, and a workerd CPU profile shows the
-// same cost either way.)
+// same cost either way.) A WebSocket's line (101) is written when the socket closes, with how
+// long it lived (`latencyMs`), its close code and which side closed it.
 import { parseGrpcStatus } from '../../core/grpc/status.ts';
 import type { PipelineContext } from '../../core/pipeline/context.ts';
+import type { RelayClosed } from './websocket-relay.ts';
 
 const grpcStatusOfHead = (h: Headers): number | null => parseGrpcStatus(h.get('grpc-status')) ?? null;
 
-export function writeAccessLog(c: PipelineContext<Response>, response: Response): void {
-  const entry = {
+export function writeAccessLog(c: PipelineContext<Response>, response: Response, socket?: RelayClosed & { at: number }): void {
+  const entry: Record<string, unknown> = {
     component: 'gateway.access',
     method: c.request.method,
     host: c.request.host,
@@ -19,12 +21,13 @@ export function writeAccessLog(c: PipelineContext<Response>, response: Response)
     // A gRPC(-Web) status in the answer's head (the edge's own refusals, trailers-only answers);
     // one in the trailer frame of a streamed body is not read (that would mean parsing the body).
     grpcStatus: grpcStatusOfHead(response.headers),
-    latencyMs: Date.now() - c.startedAt,
+    latencyMs: (socket?.at ?? Date.now()) - c.startedAt,
     upstream: c.upstream,
     principal: c.user?.requestPrincipal ?? null,
     clientIp: c.request.clientIp,
     traceId: c.traceparent.slice(3, 35), // `00-<32 hex trace id>-<span id>-<flags>`, formatted by the gateway itself
     snapshot: c.runtime.version.slice(0, 12),
   };
+  if (socket) entry.websocket = { closeCode: socket.code, closedBy: socket.by };
   console.log(JSON.stringify(entry));
 }

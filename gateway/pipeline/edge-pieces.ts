@@ -1,7 +1,8 @@
 // The gateway's pieces for core's stages: Workers `fetch` moves the bytes, counters live in
 // the isolate (local) and in a Durable Object per key (global), endpoints and the JWKS cache
 // are per isolate, identity comes from the edge signer and control. One instance per request,
-// methods on the prototype (no closures made per request).
+// methods on the prototype (no closures made per request). A WebSocket handshake is a `fetch`
+// with `Upgrade: websocket`; its socket is relayed (websocket-relay.ts).
 import { JwksCache } from '../../core/authn/jwks-cache.ts';
 import { parseGrpcStatus } from '../../core/grpc/status.ts';
 import { EDGE_TOKEN_HEADER } from '../../core/identity/edge-token.ts';
@@ -10,7 +11,7 @@ import { EndpointPools } from '../../core/lb/endpoint-pools.ts';
 import type { LbEndpoint } from '../../core/lb/picker.ts';
 import type { Answer } from '../../core/pipeline/answer.ts';
 import type { PipelineContext } from '../../core/pipeline/context.ts';
-import type { PipelineObserver, PlanePieces, TryOutcome, TryRequest } from '../../core/pipeline/pieces.ts';
+import type { PipelineObserver, PlanePieces, TryOutcome, TryRequest, UpgradeTry } from '../../core/pipeline/pieces.ts';
 import { endpointScheme } from '../../core/policy/service/protocol.ts';
 import type { CompiledService } from '../../core/policy/service/compile.ts';
 import { MemoryCounterStore } from '../../core/ratelimit/memory-counter-store.ts';
@@ -21,6 +22,23 @@ import { edgeIdentity } from '../identity/edge-identity.ts';
 import { DurableObjectCounterStore } from '../rate-limit/global-rate-limiter.ts';
 import { registeredEndpoints } from '../snapshot/endpoints-holder.ts';
 import { CountedBody } from './counted-body.ts';
+import { relayWebSocket } from './websocket-relay.ts';
+import type { RelayClosed } from './websocket-relay.ts';
+
+/**
+ * Handshake headers workerd writes itself on the upstream handshake (its own key, version and
+ * extensions; it negotiates compression with each side apart). Subprotocols pass end to end.
+ */
+const HANDSHAKE_OWN = ['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions'];
+/** And on the 101 it gives the client. */
+const SWITCH_OWN = ['sec-websocket-accept', 'sec-websocket-extensions'];
+
+function failure(e: unknown, ms: number): TryOutcome<Response> {
+  const name = (e as Error).name;
+  if (name === 'TimeoutError' || name === 'AbortError') return { kind: 'failed', error: 'timeout', message: `upstream did not answer within ${ms} ms` };
+  const text = String(e);
+  return { kind: 'failed', error: /reset|closed/i.test(text) ? 'reset' : 'connect-failure', message: text };
+}
 
 /** Per isolate: load-balancing state, local buckets, the JWKS cache. */
 const pools = new EndpointPools();
@@ -115,11 +133,50 @@ export class EdgePieces implements PlanePieces<Response> {
       return { kind: 'dropped', status: response.status };
     } catch (e) {
       if (this.#counted?.exceeded) return { kind: 'oversize', limit: this.#counted.limit };
-      const name = (e as Error).name;
-      if (name === 'TimeoutError' || name === 'AbortError') return { kind: 'failed', error: 'timeout', message: `upstream did not answer within ${ms} ms` };
-      const text = String(e);
-      return { kind: 'failed', error: /reset|closed/i.test(text) ? 'reset' : 'connect-failure', message: text };
+      return failure(e, ms);
     }
+  }
+
+  /** When the relayed WebSocket of this request closed, and how (the access log waits for it). */
+  tunnel: Promise<RelayClosed & { at: number }> | undefined;
+
+  /**
+   * The handshake as a `fetch` with `Upgrade: websocket`. Its timeout bounds the wait for the
+   * upstream's answer only: the timer is cleared once it comes (an abort signal left armed
+   * would cut the open socket later). A 101 is relayed; any other answer is an ordinary one.
+   */
+  async tryUpgrade(t: UpgradeTry): Promise<TryOutcome<Response>> {
+    const ms = t.timeoutMs > 0 ? t.timeoutMs : 300_000;
+    const headers = new Headers(this.c.upstreamHeaders as Headers);
+    for (const name of HANDSHAKE_OWN) headers.delete(name);
+    headers.set('upgrade', 'websocket');
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), Math.max(1, ms));
+    let response: Response;
+    try {
+      response = await fetch(this.#url(t.service, t.endpoint), { method: 'GET', headers, redirect: 'manual', signal: abort.signal });
+    } catch (e) {
+      return failure(e, ms);
+    } finally {
+      clearTimeout(timer);
+    }
+    const upstream = response.webSocket;
+    if (!upstream) {
+      if (t.commit(response.status)) return { kind: 'committed', status: response.status, value: response };
+      await response.body?.cancel();
+      return { kind: 'dropped', status: response.status };
+    }
+    if (!t.commit(101)) {
+      upstream.accept();
+      upstream.close(1001, 'retried elsewhere');
+      return { kind: 'dropped', status: 101 };
+    }
+    let closed!: (c: RelayClosed & { at: number }) => void;
+    this.tunnel = new Promise((resolve) => (closed = resolve));
+    const client = relayWebSocket(upstream, t.tunnel, (c) => closed({ ...c, at: Date.now() }));
+    const switched = new Headers(response.headers);
+    for (const name of SWITCH_OWN) switched.delete(name);
+    return { kind: 'committed', status: 101, value: new Response(null, { status: 101, headers: switched, webSocket: client }) };
   }
 
   /** The shadow copy: sent after the response path is decided (waitUntil); its answer and failures are discarded. */

@@ -43,6 +43,8 @@ function requestView(request: Request, url: URL): RequestView {
     scheme: url.protocol.slice(0, -1),
     authority: url.host,
     tlsPeer: null,
+    // workerd shows a Worker the Upgrade header of a WebSocket handshake only (Connection is its own).
+    upgrade: request.headers.get('upgrade'),
   };
 }
 
@@ -56,7 +58,9 @@ function finish(c: PipelineContext<Response>, pieces: EdgePieces, span: ReturnTy
   if (answer) c.reason = answer.code;
   const response = answer ? answerResponse(c, answer) : (c.delivered ?? answerResponse(c, { status: 500, code: 'internal', message: 'no stage answered', headers: {} }));
   const final = finishResponse(c, response);
-  writeAccessLog(c, final);
+  // An open WebSocket is logged once it closes (the relay keeps the request alive until then).
+  if (final.status === 101 && pieces.tunnel) void pieces.tunnel.then((closed) => writeAccessLog(c, final, closed));
+  else writeAccessLog(c, final);
   endRequestSpan(c, pieces, span, { response: final }); // ends the span; its export runs after the response (waitUntil)
   return final;
 }

@@ -20,8 +20,8 @@ export function finishResponse(c: PipelineContext<Response>, response: Response)
   const added = c.responseHeaders.length > 0;
   const untrusted = untrustedNames(response.headers, WORKERD_WRITES);
   if (!withOps && !added && !untrusted) return response;
-  // One copy, whose headers (unlike a fetch response's) can be changed.
-  const out = new Response(response.body, response);
+  // One copy, whose headers (unlike a fetch response's) can be changed; a 101 keeps its socket.
+  const out = response.webSocket ? new Response(null, { status: 101, headers: response.headers, webSocket: response.webSocket }) : new Response(response.body, response);
   const headers = out.headers;
   stripUntrusted(headers, untrusted);
   if (withOps) applyHeaderOps(headers, ops);

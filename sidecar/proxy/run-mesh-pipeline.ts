@@ -10,6 +10,7 @@ import { writeAnswer } from './answer-writer.ts';
 import { headerView, lazyQuery } from './header-view.ts';
 import type { MeshPieces } from './mesh-pieces.ts';
 import type { EntrySource } from './request-entry.ts';
+import { upgradeAsked } from './upgrade-entry.ts';
 
 export interface MeshRequest {
   plane: Plane;
@@ -43,6 +44,7 @@ export async function runMeshPipeline(stages: readonly Stage[], r: MeshRequest, 
       scheme: 'http',
       authority: r.authority,
       tlsPeer: r.tlsPeer,
+      upgrade: upgradeAsked(req),
     },
     pieces,
     upstreamHeaders: pieces.headers,

@@ -11,15 +11,20 @@ import type { IncomingMessage, RequestListener } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { isWebSocketUpgrade } from '../../core/http/websocket-upgrade.ts';
-import { headerView } from './header-view.ts';
+import { headerOf } from './header-view.ts';
 
 /** An HTTP/1 server (node:http, node:https, or the HTTP/1 side of an http2 server with allowHTTP1). */
 interface UpgradingServer {
   on(event: 'upgrade', listener: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): unknown;
 }
 
-/** Requests that came in through an 'upgrade' event, and the responses written on their sockets. */
+/** Requests that came in through an 'upgrade' event (Node's parser saw Connection: upgrade), and the responses written on their sockets. */
 const upgrading = new WeakMap<object, ServerResponse>();
+
+/** The protocols `req` asks to switch to, if it came in as an upgrade; else null. */
+export function upgradeAsked(req: object): string | null {
+  return upgrading.has(req) ? headerOf(req as IncomingMessage, 'upgrade') : null;
+}
 
 /** The response written on the socket of an upgrade request (HTTP/1.1 only: never an HTTP/2 stream). */
 export function upgradeResponseOf(req: object): ServerResponse | undefined {
@@ -29,7 +34,7 @@ export function upgradeResponseOf(req: object): ServerResponse | undefined {
 /** Sends `server`'s WebSocket handshakes to `handler` as (request, response) pairs. */
 export function acceptWebSocketUpgrades(server: UpgradingServer, handler: RequestListener): void {
   // Node's @types do not list it yet; an http2 secure server reads it as a property too.
-  (server as { shouldUpgradeCallback?: (req: IncomingMessage) => boolean }).shouldUpgradeCallback = (req) => isWebSocketUpgrade(req.method ?? 'GET', headerView(req));
+  (server as { shouldUpgradeCallback?: (req: IncomingMessage) => boolean }).shouldUpgradeCallback = (req) => isWebSocketUpgrade(req.method ?? 'GET', headerOf(req, 'upgrade'));
   server.on('upgrade', (req, socket, head) => {
     const res = responseOnSocket(req, socket, head);
     upgrading.set(req, res);

@@ -98,8 +98,8 @@ rules:
 }
 
 /** A `ws` client through the outbound listener, as the web app dials chat. */
-function dial(path: string, o: { headers?: Record<string, string>; port?: number } = {}): WebSocket {
-  return new WebSocket(`ws://127.0.0.1:${o.port ?? outbound.port}${path}`, { headers: { host: 'chat', ...o.headers } });
+function dial(path: string, o: { headers?: Record<string, string>; port?: number; protocols?: string[] } = {}): WebSocket {
+  return new WebSocket(`ws://127.0.0.1:${o.port ?? outbound.port}${path}`, o.protocols ?? [], { headers: { host: 'chat', ...o.headers } });
 }
 
 async function opened(ws: WebSocket): Promise<WebSocket> {
@@ -153,8 +153,9 @@ beforeEach(() => {
 });
 
 describe('WebSockets through outbound → mTLS → inbound', () => {
-  it('echoes 1 000 messages, text and binary, small and large, in order', async () => {
-    const ws = await opened(dial('/echo'));
+  it('echoes 1 000 messages, text and binary, small and large, in order, with the subprotocol the app chose', async () => {
+    const ws = await opened(dial('/echo', { protocols: ['chat', 'superchat'] }));
+    expect(ws.protocol).toBe('chat');
     const sent: string[] = [];
     const got: string[] = [];
     const all = new Promise<void>((resolve) => {

@@ -1,8 +1,8 @@
 // Global setup for the gateway's workerd tests: bundles the real control Worker (so the
 // gateway's service binding reaches real control code) and starts the real upstream servers
-// the gateway proxies to, and a gRPC app behind a real sidecar inbound (`greeter`: grpc-js over
-// h2c behind an inbound that bridges gRPC-Web, what a `protocol: grpc` Service's endpoint is).
-// Everything it starts, it stops.
+// the gateway proxies to (HTTP echo servers, a `ws` WebSocket echo app), and a gRPC app behind
+// a real sidecar inbound (`greeter`: grpc-js over h2c behind an inbound that bridges gRPC-Web,
+// what a `protocol: grpc` Service's endpoint is). Everything it starts, it stops.
 import { resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { bundleWorker } from './bundle-worker.ts';
@@ -12,6 +12,7 @@ import { startGreeter } from './grpc-greeter.ts';
 import { createMeshKeys, fixedSidecarView, meshYaml, RecordingObserver } from './sidecar-fixture.ts';
 import { startUpstream } from './upstream-server.ts';
 import type { UpstreamServer } from './upstream-server.ts';
+import { startWebSocketEcho } from './websocket-echo.ts';
 
 export const CONTROL_BUNDLE_DIR = resolve('.weft/build/control');
 
@@ -42,6 +43,8 @@ export function bundleControl(): void {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const servers: UpstreamServer[] = await Promise.all(['stable', 'canary', 'mirror'].map(startUpstream));
+  const ws = await startWebSocketEcho();
+  servers.push({ name: 'websocket', port: ws.port, close: () => ws.close() });
   const greeter = await startGreeterBehindInbound();
   project.provide('upstreams', { ...Object.fromEntries(servers.map((s) => [s.name, s.port])), greeter: greeter.port });
   return async () => {

@@ -63,17 +63,20 @@ export function requestView(r: RequestSpec = {}): RequestView {
   const rawPath = q < 0 ? target : target.slice(0, q);
   const rawQuery = q < 0 ? '' : target.slice(q + 1);
   const host = r.host ?? 'api.example.com';
+  const headers = new Headers(r.headers ?? {});
   return {
     method: r.method ?? 'GET',
     host,
     rawPath,
     rawQuery,
     query: new URLSearchParams(rawQuery),
-    headers: new Headers(r.headers ?? {}),
+    headers,
     clientIp: r.clientIp === undefined ? '203.0.113.7' : r.clientIp,
     scheme: r.scheme ?? 'https',
     authority: r.authority ?? host,
     tlsPeer: r.tlsPeer ?? null,
+    // As Node's server takes it: an upgrade when Connection names it.
+    upgrade: /(^|,)\s*upgrade\s*(,|$)/i.test(headers.get('connection') ?? '') ? headers.get('upgrade') : null,
   };
 }
 

@@ -15,6 +15,8 @@ export const testEnv = env as unknown as {
   UPSTREAM_MIRROR_PORT: string;
   /** A grpc-js server behind a sidecar inbound that bridges gRPC-Web. */
   UPSTREAM_GREETER_PORT: string;
+  /** A `ws` echo app (test/support/websocket-echo.ts). */
+  UPSTREAM_WEBSOCKET_PORT: string;
 };
 
 export const PORTS = { stable: testEnv.UPSTREAM_STABLE_PORT, canary: testEnv.UPSTREAM_CANARY_PORT, mirror: testEnv.UPSTREAM_MIRROR_PORT };
