@@ -131,7 +131,8 @@ interface Decision {
 const UPSTREAM_HEADERS = ['x-from-route', 'x-drop-me', 'x-track', 'x-api-key', 'grpc-timeout'];
 const CLIENT_HEADERS = ['ratelimit-limit', 'ratelimit-remaining', 'retry-after', 'location', 'grpc-retry-pushback-ms'];
 
-function view(host: string, path: string, headers: Headers): RequestView {
+/** `upgrade`: what the runtime's server shows of a protocol switch (at the edge the Upgrade header; inbound, what the caller's sidecar upgraded to). */
+function view(host: string, path: string, headers: Headers, upgrade: string | null = headers.get('upgrade')): RequestView {
   const q = path.indexOf('?');
   const rawQuery = q < 0 ? '' : path.slice(q + 1);
   return {
@@ -145,12 +146,13 @@ function view(host: string, path: string, headers: Headers): RequestView {
     scheme: 'http',
     authority: host,
     tlsPeer: null,
+    upgrade,
   };
 }
 
 type Delivered = { status: number; path: string; headers: Headers };
 
-function pieces(counters: MemoryCounterStore, tryOnce: (c: PipelineContext, t: TryRequest) => Promise<TryOutcome<Delivered>>): PlanePieces<Delivered> & { c?: PipelineContext } {
+function pieces(counters: MemoryCounterStore, tryOnce: (c: PipelineContext, t: TryRequest, upgrade: boolean) => Promise<TryOutcome<Delivered>>): PlanePieces<Delivered> & { c?: PipelineContext } {
   const p: PlanePieces<Delivered> & { c?: PipelineContext } = {
     now: () => 1_000_000,
     random: () => 0.5,
@@ -160,8 +162,8 @@ function pieces(counters: MemoryCounterStore, tryOnce: (c: PipelineContext, t: T
     pools: new EndpointPools({ now: () => 1_000_000, random: () => 0.5 }),
     registered: () => undefined,
     body: () => true,
-    tryOnce: (t) => tryOnce(p.c as PipelineContext, t),
-    tryUpgrade: (t) => tryOnce(p.c as PipelineContext, t),
+    tryOnce: (t) => tryOnce(p.c as PipelineContext, t, false),
+    tryUpgrade: (t) => tryOnce(p.c as PipelineContext, t, true),
     mirror: () => undefined,
     identity: (c) => {
       c.upstreamHeaders.set(SVID_HEADER, 'svid-of-web');
@@ -189,9 +191,10 @@ function decision(answer: Answer | undefined, c: PipelineContext, delivered: Del
   };
 }
 
-/** The service behind both planes: answers 200 and records what it received. */
-function service(c: PipelineContext): TryOutcome<Delivered> {
-  return { kind: 'committed', status: 200, value: { status: 200, path: c.upstreamPath, headers: new Headers(c.upstreamHeaders as Headers) } };
+/** The service behind both planes: answers 200 (101 to an upgrade) and records what it received. */
+function service(c: PipelineContext, upgrade = false): TryOutcome<Delivered> {
+  const status = upgrade ? 101 : 200;
+  return { kind: 'committed', status, value: { status, path: c.upstreamPath, headers: new Headers(c.upstreamHeaders as Headers) } };
 }
 
 class Planes {
@@ -203,7 +206,7 @@ class Planes {
   }
 
   async edge(path: string, headers: Record<string, string>): Promise<Decision> {
-    const p = pieces(this.edgeCounters, async (c) => service(c));
+    const p = pieces(this.edgeCounters, async (c, _t, upgrade) => service(c, upgrade));
     const c = this.context('edge', p, view('api.example.com', path, new Headers(headers)));
     const answer = await runStages(EDGE_STAGES, c);
     return decision(answer, c, c.delivered as Delivered | undefined, c.responseHeaders);
@@ -213,7 +216,7 @@ class Planes {
   async mesh(path: string, headers: Record<string, string>): Promise<Decision> {
     let inbound: PipelineContext | undefined;
     let inboundAnswer: Answer | undefined;
-    const outPieces = pieces(new MemoryCounterStore(), async (out) => {
+    const outPieces = pieces(new MemoryCounterStore(), async (out, _t, upgrade) => {
       const wire = new Headers(out.upstreamHeaders as Headers);
       const target = out.request.rawQuery ? `${out.upstreamPath}?${out.request.rawQuery}` : out.upstreamPath;
       const inPieces = pieces(this.meshCounters, async () => ({ kind: 'failed', error: 'connect-failure', message: 'inbound makes no tries' }));
@@ -223,10 +226,10 @@ class Planes {
         edgeIssuer: () => '',
         mtlsCapable: () => false,
         toApp: async () => service(inbound as PipelineContext),
-        upgradeToApp: async () => service(inbound as PipelineContext),
+        upgradeToApp: async () => service(inbound as PipelineContext, true),
       };
       inPieces.inbound = callee;
-      inbound = this.context('inbound', inPieces, view(out.upstreamHost ?? 'api', target, wire), 'default/api');
+      inbound = this.context('inbound', inPieces, view(out.upstreamHost ?? 'api', target, wire, upgrade ? 'websocket' : null), 'default/api');
       inboundAnswer = await runStages(INBOUND_STAGES, inbound);
       if (inboundAnswer) return { kind: 'committed', status: inboundAnswer.status, value: { status: inboundAnswer.status, path: '', headers: new Headers() } };
       return { kind: 'committed', status: 200, value: inbound.delivered as Delivered };
@@ -265,6 +268,9 @@ describe('the same decision at the edge and in the mesh', () => {
     { name: 'a gRPC call: routed by service, its deadline sent on', path: '/helloworld.Greeter/SayHello', headers: GRPC_WEB, expect: { status: 200, route: 'default/api#greeter', upstream: { 'x-from-route': null, 'x-drop-me': null, 'x-track': null, 'x-api-key': null, 'grpc-timeout': '15000m' } } },
     { name: 'a gRPC call refused by access policy: PERMISSION_DENIED', path: '/helloworld.Greeter/Delete', headers: GRPC_WEB, expect: { status: 200, grpcStatus: 7, code: 'access_denied', route: 'default/api#greeter' } },
     { name: 'a gRPC call with a bad API key: UNAUTHENTICATED', path: '/helloworld.Greeter/SayHello', headers: { ...GRPC_WEB, 'x-api-key': 'wrong' }, expect: { status: 200, grpcStatus: 16, code: 'invalid_api_key' } },
+    { name: 'WebSocket handshake: upgraded by the same rule', path: '/items/live', headers: { upgrade: 'websocket' }, expect: { status: 101, code: null, route: 'default/api#default', backend: 'default/api/stable' } },
+    { name: 'WebSocket handshake with a bad API key: 401, no upgrade', path: '/secure/live', headers: { upgrade: 'websocket', 'x-api-key': 'wrong' }, expect: { status: 401, code: 'invalid_api_key', backend: null } },
+    { name: 'WebSocket handshake denied by access policy: 403, no upgrade', path: '/admin/live', headers: { upgrade: 'websocket' }, expect: { status: 403, code: 'access_denied', backend: null } },
   ];
 
   for (const t of cases)
