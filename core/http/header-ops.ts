@@ -8,7 +8,12 @@
 // `x_weft_principal` would otherwise pass the proxy and become the identity the app reads.
 import type { CompiledHeaderOps } from '../policy/shared/header-ops.ts';
 
-/** RFC 9110 §7.6.1: meaningful for one connection only, never forwarded. */
+/**
+ * RFC 9110 §7.6.1: meaningful for one connection only, never forwarded. A WebSocket upgrade
+ * is not forwarded either: each hop makes it anew on its own connection (Upgrade: websocket
+ * and Connection: upgrade written by the adapter's tryUpgrade), after core has decided that
+ * the request is one (core/http/websocket-upgrade.ts); any other Upgrade (h2c) just goes.
+ */
 export const HOP_BY_HOP: ReadonlySet<string> = new Set(['connection', 'proxy-connection', 'keep-alive', 'te', 'transfer-encoding', 'upgrade']);
 
 /** True when the operations change nothing (no remove, set or add). */

@@ -2,7 +2,8 @@
 // header objects (never a Web Headers per request): hop-by-hop headers (RFC 9110 §7.6.1:
 // Connection and every header it names, Keep-Alive, Proxy-Connection, TE, Transfer-Encoding,
 // Upgrade) never cross the proxy, identity headers the sender may not assert are cut, and the
-// route's remove/set/add operations run in that order.
+// route's remove/set/add operations run in that order. A WebSocket handshake's Upgrade is cut
+// here too: the next hop's upgrade is made by upstream-upgrade.ts, which writes its own.
 import { applyHeaderOps, foldsIntoProxySet, HOP_BY_HOP as CORE_HOP_BY_HOP, foldHeaderName, headerTokens, isIdentityHeaderName, keepsTrailers } from '../../core/http/header-ops.ts';
 import { EDGE_TOKEN_HEADER } from '../../core/identity/edge-token.ts';
 import type { CompiledHeaderOps } from '../../core/policy/shared/header-ops.ts';
