@@ -76,6 +76,8 @@ export class EdgePieces implements PlanePieces<Response> {
   c!: PipelineContext<Response>;
   #body: ArrayBuffer | ReadableStream | null = null;
   #counted: CountedBody | undefined;
+  /** When the relayed WebSocket of this request closed, and how (the access log waits for it). */
+  tunnel: Promise<RelayClosed & { at: number }> | undefined;
 
   constructor(request: Request, env: GatewayEnv, ctx: ExecutionContext, url: URL) {
     this.request = request;
@@ -136,9 +138,6 @@ export class EdgePieces implements PlanePieces<Response> {
       return failure(e, ms);
     }
   }
-
-  /** When the relayed WebSocket of this request closed, and how (the access log waits for it). */
-  tunnel: Promise<RelayClosed & { at: number }> | undefined;
 
   /**
    * The handshake as a `fetch` with `Upgrade: websocket`. Its timeout bounds the wait for the
