@@ -4,49 +4,30 @@
 // negotiated by ALPN; each inbound speaks h2c to its grpc-js server. Unary, server, client and
 // bidirectional streaming, metadata and trailers (binary included) cross both sidecars.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startInbound } from '../../sidecar/proxy/inbound.ts';
-import { startOutbound } from '../../sidecar/proxy/outbound.ts';
-import type { ProxyListener } from '../../sidecar/types.ts';
 import { doc } from '../support/compile-yaml.ts';
-import { greeterClient, grpc, sayHello, startGreeter } from '../support/grpc-greeter.ts';
+import { grpc, sayHello } from '../support/grpc-greeter.ts';
 import type { GreeterServer, HelloReply } from '../support/grpc-greeter.ts';
-import { createMeshKeys, fixedSidecarView, meshYaml, PRODUCTPAGE, RecordingObserver, spiffeIdOf } from '../support/sidecar-fixture.ts';
-import type { FixedView } from '../support/sidecar-fixture.ts';
-import { svidFor, testCa } from './tls-certs.ts';
+import { startGreeterMesh } from '../support/greeter-mesh.ts';
+import type { GreeterMesh } from '../support/greeter-mesh.ts';
+import { meshYaml, PRODUCTPAGE } from '../support/sidecar-fixture.ts';
+import type { RecordingObserver } from '../support/sidecar-fixture.ts';
 
-const GREETER = spiffeIdOf('default', 'greeter');
-const servers: GreeterServer[] = [];
-const inbounds: ProxyListener[] = [];
-let outbound: ProxyListener;
-let caller: FixedView;
-const inObserver = new RecordingObserver();
-const outObserver = new RecordingObserver();
-let client: ReturnType<typeof greeterClient>;
+let mesh: GreeterMesh;
+let client: GreeterMesh['client'];
+let servers: GreeterServer[];
+let inObserver: RecordingObserver;
+let outObserver: RecordingObserver;
 
 function policy(): string {
   return [meshYaml('strict'), doc('Service', 'productpage', 'port: 9080'), doc('Service', 'greeter', 'port: 50051\nprotocol: grpc')].join('---\n');
 }
 
 beforeAll(async () => {
-  const keys = await createMeshKeys();
-  const ca = await testCa();
-  for (const name of ['g1', 'g2', 'g3']) {
-    const server = await startGreeter(name);
-    servers.push(server);
-    const view = await fixedSidecarView({ keys, policy: policy(), service: 'greeter', tls: await svidFor(ca, GREETER) });
-    inbounds.push(await startInbound({ view, observer: inObserver, port: 0, app: { host: '127.0.0.1', port: server.port } }));
-  }
-  caller = await fixedSidecarView({ keys, policy: policy(), service: 'productpage', tls: await svidFor(ca, PRODUCTPAGE) });
-  caller.setEndpoints({ 'default/greeter': inbounds.map((l, i) => ({ instanceId: `greeter-${i}`, address: '127.0.0.1', port: l.port, labels: {} })) });
-  outbound = await startOutbound({ view: caller, observer: outObserver, port: 0 });
-  client = greeterClient(outbound.port, 'greeter');
+  mesh = await startGreeterMesh(policy(), [{ name: 'g1' }, { name: 'g2' }, { name: 'g3' }]);
+  ({ client, servers, inObserver, outObserver } = mesh);
 });
 
-afterAll(async () => {
-  client?.close();
-  await Promise.all([outbound, ...inbounds].map((l) => l?.close(100)));
-  await Promise.all(servers.map((s) => s.close()));
-});
+afterAll(() => mesh?.close());
 
 describe('gRPC through outbound → mTLS (h2) → inbound → h2c app', () => {
   it('answers a unary call; header metadata, trailing metadata (binary too) and the mesh hop cross both sidecars', async () => {

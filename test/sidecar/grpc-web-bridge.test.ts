@@ -8,6 +8,7 @@ import { Base64StreamDecoder } from '../../core/grpc/grpc-web.ts';
 import { startInbound } from '../../sidecar/proxy/inbound.ts';
 import type { ProxyListener } from '../../sidecar/types.ts';
 import { doc } from '../support/compile-yaml.ts';
+import { grpcWebFrame, helloRequest, parseGrpcWebFrames } from '../support/grpc-web-frames.ts';
 import { grpc, startGreeter } from '../support/grpc-greeter.ts';
 import type { GreeterServer } from '../support/grpc-greeter.ts';
 import { createMeshKeys, fixedSidecarView, meshYaml, RecordingObserver } from '../support/sidecar-fixture.ts';
@@ -17,54 +18,13 @@ let inbound: ProxyListener;
 let pool: Pool;
 const observer = new RecordingObserver();
 
-/** A protobuf message with string field 1 (HelloRequest.name) and int32 field 2 (fail_with). */
-function helloRequest(name: string, failWith = 0): Buffer {
-  const n = Buffer.from(name);
-  const parts = [Buffer.from([0x0a, n.length]), n];
-  if (failWith) parts.push(Buffer.from([0x10, failWith]));
-  return Buffer.concat(parts);
-}
-
-function frame(message: Buffer, flag = 0): Buffer {
-  const head = Buffer.alloc(5);
-  head[0] = flag;
-  head.writeUInt32BE(message.length, 1);
-  return Buffer.concat([head, message]);
-}
-
-interface Frames {
-  messages: string[];
-  trailers: Record<string, string>;
-}
-
-/** Splits a gRPC-Web body into its messages (HelloReply.message, field 1) and the trailer frame. */
-function parseFrames(body: Buffer): Frames {
-  const out: Frames = { messages: [], trailers: {} };
-  for (let at = 0; at < body.length; ) {
-    const flag = body[at] as number;
-    const len = body.readUInt32BE(at + 1);
-    const payload = body.subarray(at + 5, at + 5 + len);
-    at += 5 + len;
-    if (flag & 0x80) {
-      for (const line of payload.toString('latin1').split('\r\n').filter(Boolean)) {
-        const i = line.indexOf(':');
-        out.trailers[line.slice(0, i)] = line.slice(i + 1).trim();
-      }
-    } else {
-      // HelloReply: field 1 (message) is first; its length is one varint byte here.
-      out.messages.push(payload.subarray(2, 2 + (payload[1] as number)).toString());
-    }
-  }
-  return out;
-}
-
-async function call(method: string, message: Buffer, contentType = 'application/grpc-web+proto'): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
+async function call(method: string, message: Uint8Array, contentType = 'application/grpc-web+proto'): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
   const text = contentType.startsWith('application/grpc-web-text');
   const r = await pool.request({
     method: 'POST',
     path: `/helloworld.Greeter/${method}`,
     headers: { 'content-type': contentType, 'x-grpc-web': '1', host: 'greeter' },
-    body: text ? Buffer.from(frame(message).toString('base64')) : frame(message),
+    body: text ? Buffer.from(grpcWebFrame(message)).toString('base64') : grpcWebFrame(message),
   });
   const raw = Buffer.from(await r.body.arrayBuffer());
   if (!text) return { status: r.statusCode, headers: r.headers, body: raw };
@@ -93,7 +53,7 @@ describe('gRPC-Web → native gRPC at the inbound', () => {
     const r = await call('SayHello', helloRequest('web'));
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toBe('application/grpc-web+proto');
-    const f = parseFrames(r.body);
+    const f = parseGrpcWebFrames(r.body);
     expect(f.messages).toEqual(['hello web']);
     expect(f.trailers['grpc-status']).toBe('0');
     expect(Buffer.from(f.trailers['x-trailer-bin'] as string, 'base64')).toEqual(Buffer.from([0, 1, 2, 255]));
@@ -103,14 +63,14 @@ describe('gRPC-Web → native gRPC at the inbound', () => {
   it('speaks base64 both ways for application/grpc-web-text', async () => {
     const r = await call('SayHello', helloRequest('text'), 'application/grpc-web-text');
     expect(r.headers['content-type']).toBe('application/grpc-web-text+proto');
-    const f = parseFrames(r.body);
+    const f = parseGrpcWebFrames(r.body);
     expect(f.messages).toEqual(['hello text']);
     expect(f.trailers['grpc-status']).toBe('0');
   });
 
   it('streams a server-streaming call frame by frame, then the trailers', async () => {
-    const r = await call('CountTo', Buffer.from([0x08, 3]));
-    const f = parseFrames(r.body);
+    const r = await call('CountTo', new Uint8Array([0x08, 3]));
+    const f = parseGrpcWebFrames(r.body);
     expect(f.messages).toEqual(['1', '2', '3']);
     expect(f.trailers['grpc-status']).toBe('0');
   });

@@ -3,20 +3,13 @@
 // call goes through with its deadline passed on; a trailers-only UNAVAILABLE from the
 // upstream is retried although the call is a POST.
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { grpcWebFrame, helloRequest, parseGrpcWebFrames } from '../support/grpc-web-frames.ts';
 import { apiService, echo, gatewayVersion, gw, PORTS, pushPolicy, route, testEnv, upstream } from './gateway-support.ts';
 
 const GRPC_WEB = { 'content-type': 'application/grpc-web+proto', 'x-grpc-web': '1', accept: 'application/grpc-web+proto' };
 
-/** One gRPC-Web data frame (flag 0, 4-byte big-endian length) around `message`. */
-function frame(message: Uint8Array): Uint8Array {
-  const out = new Uint8Array(5 + message.length);
-  new DataView(out.buffer).setUint32(1, message.length);
-  out.set(message, 5);
-  return out;
-}
-
 function call(host: string, path: string, headers: Record<string, string> = {}): Promise<Response> {
-  return gw(`https://${host}${path}`, { method: 'POST', headers: { ...GRPC_WEB, ...headers }, body: frame(new TextEncoder().encode('\n\u0005world')) });
+  return gw(`https://${host}${path}`, { method: 'POST', headers: { ...GRPC_WEB, ...headers }, body: grpcWebFrame(helloRequest('world')) });
 }
 
 beforeAll(async () => {
@@ -138,28 +131,6 @@ describe('gRPC-Web at the edge', () => {
   });
 });
 
-/** HelloRequest { name } as protobuf: field 1, a short string. */
-function helloRequest(name: string): Uint8Array {
-  const n = new TextEncoder().encode(name);
-  return new Uint8Array([0x0a, n.length, ...n]);
-}
-
-/** The frames of a gRPC-Web body: HelloReply.message of each data frame, and the trailer frame's lines. */
-function frames(body: Uint8Array): { messages: string[]; trailers: Record<string, string> } {
-  const out = { messages: [] as string[], trailers: {} as Record<string, string> };
-  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-  for (let at = 0; at < body.length; ) {
-    const flag = body[at] as number;
-    const len = view.getUint32(at + 1);
-    const payload = body.subarray(at + 5, at + 5 + len);
-    at += 5 + len;
-    if (flag & 0x80) {
-      for (const line of new TextDecoder().decode(payload).split('\r\n').filter(Boolean)) out.trailers[line.slice(0, line.indexOf(':'))] = line.slice(line.indexOf(':') + 1).trim();
-    } else out.messages.push(new TextDecoder().decode(payload.subarray(2, 2 + (payload[1] as number))));
-  }
-  return out;
-}
-
 describe('gRPC-Web through the edge to a native gRPC server', () => {
   beforeAll(async () => {
     const version = await pushPolicy(
@@ -171,18 +142,18 @@ describe('gRPC-Web through the edge to a native gRPC server', () => {
   });
 
   it('reaches a grpc-js server through gateway → sidecar inbound (gRPC-Web bridged to gRPC over h2c): reply frame, then trailers', async () => {
-    const res = await gw('https://greeter.example.com/helloworld.Greeter/SayHello', { method: 'POST', headers: GRPC_WEB, body: frame(helloRequest('edge')) });
+    const res = await gw('https://greeter.example.com/helloworld.Greeter/SayHello', { method: 'POST', headers: GRPC_WEB, body: grpcWebFrame(helloRequest('edge')) });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/grpc-web+proto');
     const raw = new Uint8Array(await res.arrayBuffer());
-    const f = frames(raw);
+    const f = parseGrpcWebFrames(raw);
     expect(f.messages).toEqual(['hello edge']);
     expect(f.trailers['grpc-status']).toBe('0');
   });
 
   it('streams a server-streaming call through the edge', async () => {
-    const res = await gw('https://greeter.example.com/helloworld.Greeter/CountTo', { method: 'POST', headers: GRPC_WEB, body: frame(new Uint8Array([0x08, 3])) });
-    const f = frames(new Uint8Array(await res.arrayBuffer()));
+    const res = await gw('https://greeter.example.com/helloworld.Greeter/CountTo', { method: 'POST', headers: GRPC_WEB, body: grpcWebFrame(new Uint8Array([0x08, 3])) });
+    const f = parseGrpcWebFrames(new Uint8Array(await res.arrayBuffer()));
     expect(f.messages).toEqual(['1', '2', '3']);
     expect(f.trailers['grpc-status']).toBe('0');
   });
