@@ -19,10 +19,9 @@
 // mutual TLS, or spoken in cleartext (h2c) when there is no TLS material; to an app whose
 // Service says `http2` or `grpc`, h2c.
 import { Pool } from 'undici';
-import { parseSpiffeId } from '../../core/identity/spiffe-id.ts';
 import type { ConnectionLimits } from '../../core/lb/circuit-breaker.ts';
 import { requestsPerConnection } from '../../core/lb/circuit-breaker.ts';
-import { clientConnectOptions, serviceSpiffeIds } from '../tls/client-tls.ts';
+import { originOf, sidecarConnectOptions } from '../tls/client-tls.ts';
 import type { MtlsConnectOptions } from '../tls/client-tls.ts';
 import type { CompiledService } from '../../core/policy/service/compile.ts';
 import { endpointScheme, speaksHttp2 } from '../../core/policy/service/protocol.ts';
@@ -106,7 +105,7 @@ export class UpstreamPools {
     if (pool) return pool;
     pool = this.#retiring.get(key);
     if (pool) this.#retiring.delete(key);
-    else pool = newPool(`${scheme}://${address.includes(':') ? `[${address}]` : address}:${port}`, limits, undefined, protocol);
+    else pool = newPool(originOf(scheme, address, port), limits, undefined, protocol);
     this.#current.set(key, pool);
     return pool;
   }
@@ -128,9 +127,7 @@ export class UpstreamPools {
       this.#mtls.set(key, pool);
     }
     if (!pool) {
-      const td = parseSpiffeId(tls.spiffeId)?.trustDomain ?? '';
-      const origin = `https://${address.includes(':') ? `[${address}]` : address}:${port}`;
-      pool = newPool(origin, limits, clientConnectOptions(tls, serviceSpiffeIds(td, serviceId), { trustDomain: td }), protocol);
+      pool = newPool(originOf('https', address, port), limits, sidecarConnectOptions(tls, serviceId), protocol);
       this.#mtlsPools.add(pool);
       this.#mtls.set(key, pool);
     }

@@ -9,9 +9,9 @@ import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Client } from 'undici';
 import type { Dispatcher } from 'undici';
-import { parseSpiffeId } from '../../core/identity/spiffe-id.ts';
 import type { CompiledService } from '../../core/policy/service/compile.ts';
-import { clientConnectOptions, serviceSpiffeIds } from '../tls/client-tls.ts';
+import { endpointScheme } from '../../core/policy/service/protocol.ts';
+import { originOf, sidecarConnectOptions } from '../tls/client-tls.ts';
 import type { MtlsConnectOptions } from '../tls/client-tls.ts';
 import type { WorkloadTls } from '../types.ts';
 import { ForwardHandler } from './forward.ts';
@@ -29,12 +29,8 @@ export interface UpgradeTarget {
  * anything else is reached with its Service's protocol.
  */
 export function upgradeTarget(tls: WorkloadTls | undefined, address: string, port: number, service: CompiledService, registered: boolean): UpgradeTarget {
-  const host = address.includes(':') ? `[${address}]` : address;
-  if (registered && tls) {
-    const td = parseSpiffeId(tls.spiffeId)?.trustDomain ?? '';
-    return { origin: `https://${host}:${port}`, connect: clientConnectOptions(tls, serviceSpiffeIds(td, service.id), { trustDomain: td }) };
-  }
-  return { origin: `${service.protocol}://${host}:${port}` };
+  if (registered && tls) return { origin: originOf('https', address, port), connect: sidecarConnectOptions(tls, service.id) };
+  return { origin: originOf(endpointScheme(service), address, port) };
 }
 
 class UpgradeHandler extends ForwardHandler {

@@ -52,3 +52,14 @@ export function clientConnectOptions(t: WorkloadTls, allowed: readonly string[],
     maxCachedSessions: o.maxCachedSessions ?? 100,
   };
 }
+
+/** undici's connect options to reach an instance of `serviceId` (another sidecar's inbound) with this workload's X.509-SVID. */
+export function sidecarConnectOptions(tls: WorkloadTls, serviceId: string): MtlsConnectOptions {
+  const trustDomain = parseSpiffeId(tls.spiffeId)?.trustDomain ?? '';
+  return clientConnectOptions(tls, serviceSpiffeIds(trustDomain, serviceId), { trustDomain });
+}
+
+/** `scheme://address:port`, an IPv6 address in brackets. */
+export function originOf(scheme: 'http' | 'https', address: string, port: number): string {
+  return `${scheme}://${address.includes(':') ? `[${address}]` : address}:${port}`;
+}
