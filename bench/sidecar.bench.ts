@@ -56,6 +56,7 @@ import { startNginxApp, startNginxProxy } from './support/nginx.ts';
 import type { Nginx } from './support/nginx.ts';
 import { peakRssBytes, rssBytes, sampleRss, sumCpu, sumRss } from '../test/support/process-stats.ts';
 import { call } from '../test/support/dev-mesh.ts';
+import { median, printTable } from './support/report.ts';
 import { startSidecarLanes } from './support/sidecar-lanes.ts';
 import type { Lane, SidecarLanes } from './support/sidecar-lanes.ts';
 import { signalAllNow, startProcess, stopAll, stopProcess, waitForOutput } from './support/sidecar-processes.ts';
@@ -114,12 +115,6 @@ interface Round {
   split: Latency;
   oneCore: Latency;
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 /** Highest RSS sample of each process over every saturation phase; RSS after settling. */
 const loadedByPid = new Map<number, number>();
@@ -209,15 +204,6 @@ async function measureRound(tools: Tools, lane: Lane): Promise<Round> {
     split: { p50: split.p50, p99: split.p99 },
     oneCore: { p50: one.p50, p99: one.p99 },
   };
-}
-
-function table(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of rows) console.log(line(r));
-  console.log();
 }
 
 try {
@@ -323,7 +309,7 @@ try {
       'RSS and CPU are those of the measured processes (direct: the app; nginx: master + worker; pair: both sidecars); RSS loaded is the highest 100 ms sample under saturation; ' +
       'CPU busy is their CPU-seconds per wall second under saturation; req/s per core per hop = 10⁶ × hops ÷ (CPU ms per 1k req): what one full core would sustain per proxy.\n',
   );
-  table(
+  printTable(
     ['saturation', 'hops', 'req/s', '÷ nginx', 'CPU ms/1k req', 'CPU busy', 'req/s per core per hop', '÷ nginx', 'RSS idle MB', 'RSS loaded MB'],
     lanes.map((l) => [
       l.name,
@@ -338,7 +324,7 @@ try {
       mb(f(l).peakRss),
     ]),
   );
-  table(
+  printTable(
     ['latency, 1 connection (µs)', 'hops', 'p50 one core', 'p99', '+p50/hop', '+p99/hop', 'p50 split', 'p99', '+p50/hop', '+p99/hop'],
     lanes.map((l) => [
       l.name,

@@ -1,7 +1,8 @@
 // Private nginx instances for the proxy benchmarks: each its own process (`-p <dir> -c <conf>
 // -g 'daemon off;'`), one worker, pid/error log/temp folders in its own folder, no access log,
 // pinned with taskset, stopped by PID. The system's nginx service (if the package started one)
-// is never touched.
+// is never touched. With `http2`, the port speaks cleartext HTTP/2 with prior knowledge only
+// (nginx's `listen … http2` without TLS), as h2load and gRPC clients do.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { childPids } from '../../test/support/process-stats.ts';
@@ -20,7 +21,7 @@ export interface Nginx {
   stop(): Promise<void>;
 }
 
-function conf(dir: string, port: number, server: string, upstreams: string): string {
+function conf(dir: string, port: number, server: string, upstreams: string, http2: boolean): string {
   const tmp = (n: string) => `${n}_temp_path ${join(dir, n)};`;
   return `
 worker_processes 1;
@@ -34,19 +35,19 @@ http {
   keepalive_requests 10000000;
   ${upstreams}
   server {
-    listen 127.0.0.1:${port} reuseport;
+    listen 127.0.0.1:${port} reuseport${http2 ? ' http2' : ''};
     ${server}
   }
 }
 `;
 }
 
-async function start(tools: Tools, name: string, parent: string, cpus: string | undefined, server: string, upstreams = ''): Promise<Nginx> {
+async function start(tools: Tools, name: string, parent: string, cpus: string | undefined, server: string, upstreams = '', http2 = false): Promise<Nginx> {
   const dir = join(parent, name);
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const file = join(dir, 'nginx.conf');
-  writeFileSync(file, conf(dir, port, server, upstreams));
+  writeFileSync(file, conf(dir, port, server, upstreams, http2));
   const master = startProcess(name, pinned(tools, cpus, [tools.nginx, '-p', dir, '-e', join(dir, 'error.log'), '-c', file, '-g', 'daemon off;']));
   try {
     await waitForPort(master, port);
@@ -78,11 +79,11 @@ async function start(tools: Tools, name: string, parent: string, cpus: string | 
 }
 
 /** The app: `return 200` with a small JSON body and a marker header, from one worker. */
-export function startNginxApp(tools: Tools, parent: string, cpus: string | undefined, body: string): Promise<Nginx> {
+export function startNginxApp(tools: Tools, parent: string, cpus: string | undefined, body: string, o: { name?: string; http2?: boolean } = {}): Promise<Nginx> {
   const escaped = body.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
   return start(
     tools,
-    'nginx-app',
+    o.name ?? 'nginx-app',
     parent,
     cpus,
     `location / {
@@ -90,14 +91,16 @@ export function startNginxApp(tools: Tools, parent: string, cpus: string | undef
       add_header x-app bench;
       return 200 "${escaped}";
     }`,
+    '',
+    o.http2 ?? false,
   );
 }
 
-/** nginx as a reverse proxy to 127.0.0.1:`upstreamPort`: one worker, upstream keep-alive. */
-export function startNginxProxy(tools: Tools, parent: string, cpus: string | undefined, upstreamPort: number, name = 'nginx-proxy'): Promise<Nginx> {
+/** nginx as a reverse proxy to 127.0.0.1:`upstreamPort` (HTTP/1.1): one worker, upstream keep-alive. */
+export function startNginxProxy(tools: Tools, parent: string, cpus: string | undefined, upstreamPort: number, o: { name?: string; http2?: boolean } = {}): Promise<Nginx> {
   return start(
     tools,
-    name,
+    o.name ?? 'nginx-proxy',
     parent,
     cpus,
     `location / {
@@ -111,5 +114,30 @@ export function startNginxProxy(tools: Tools, parent: string, cpus: string | und
     keepalive 64;
     keepalive_requests 10000000;
   }`,
+    o.http2 ?? false,
+  );
+}
+
+/**
+ * nginx as a gRPC proxy (`grpc_pass`) to the h2c gRPC server at 127.0.0.1:`upstreamPort`:
+ * h2c in, one worker, upstream keep-alive. nginx sends each call upstream on a connection of
+ * its own (it does not multiplex streams towards the upstream): the pool holds about as many
+ * connections as calls in flight.
+ */
+export function startNginxGrpcProxy(tools: Tools, parent: string, cpus: string | undefined, upstreamPort: number): Promise<Nginx> {
+  return start(
+    tools,
+    'nginx-grpc',
+    parent,
+    cpus,
+    `location / {
+      grpc_pass grpc://grpc_app;
+    }`,
+    `upstream grpc_app {
+    server 127.0.0.1:${upstreamPort};
+    keepalive 64;
+    keepalive_requests 10000000;
+  }`,
+    true,
   );
 }

@@ -1,13 +1,15 @@
-// The sidecar lanes of bench/sidecar.bench.ts. Starts the REAL control Worker (Miniflare, in
-// the bench process: test/support/control-harness.ts), pushes a policy, and starts two sidecar
-// processes from the shipped bundle, each with its own join token:
+// The sidecar lanes of bench/sidecar.bench.ts and bench/grpc.bench.ts. Starts the REAL control
+// Worker (Miniflare, in the bench process: test/support/control-harness.ts), pushes a policy,
+// and starts two sidecar processes from the shipped bundle, each with its own join token:
 //
-//   A  service bench-caller: its outbound listener is where wrk sends, with `Host: bench-app`
-//      (Service with the app as its static endpoint: one hop) or `Host: bench-callee` (the
-//      registered instance of B: the pair);
-//   B  service bench-callee, app = the app: registers its inbound port with control; A finds
-//      it through the signed endpoints document and calls it over mutual TLS (X.509-SVIDs
-//      from control): the pair is the real east-west path.
+//   A  service bench-caller: its outbound listener is where wrk (or h2load) sends, with
+//      `Host: bench-app` (a Service with the app as its static endpoint: one hop; the gRPC
+//      bench adds more such Services) or `Host: bench-callee` (the registered instance of B:
+//      the pair);
+//   B  service bench-callee, app = the app (`protocol: grpc` when it is a gRPC server):
+//      registers its inbound port with control; A finds it through the signed endpoints
+//      document and calls it over mutual TLS (X.509-SVIDs from control; ALPN h2 for a gRPC
+//      Service): the pair is the real east-west path.
 //
 // A third lane sends wrk straight to B's inbound in plaintext with a JWT-SVID of a third
 // identity (bench-client, from control with a join token): wrk cannot present a client
@@ -58,15 +60,38 @@ export interface SidecarLanes {
   close(): Promise<void>;
 }
 
+/** A Service with one static endpoint on 127.0.0.1, reached through A's outbound: a one-hop lane. */
+export interface StaticService {
+  service: string;
+  port: number;
+  protocol?: 'http' | 'grpc';
+  /** The lane's key and name in the report. */
+  key: string;
+  name: string;
+  /** Path (and query) the lane asks for; default: the options' `path`. */
+  path?: string;
+}
+
 export interface SidecarLaneOptions {
   root: string;
   work: string;
+  /** B's app. */
   appPort: number;
-  /** Path (and query) wrk asks for. */
+  /** What B's app speaks: its Service's `protocol` (default http). */
+  appProtocol?: 'http' | 'grpc';
+  /** The one-hop outbound lanes; default: bench-app, the app at `appPort`, as `sidecar-outbound`. */
+  statics?: StaticService[];
+  /** Path (and query) the load generator asks for. */
   path: string;
   /** CPU list for the sidecar processes. */
   cpus: string | undefined;
   tools: Tools;
+  /**
+   * Whether a lane answers as it should: null, or what it answered instead. Polled (bounded)
+   * before anything is measured, since the pair needs B's registration to reach A; default:
+   * an HTTP/1.1 GET that gets a 200.
+   */
+  answers?: (lane: Lane) => Promise<string | null>;
 }
 
 interface Entry {
@@ -119,13 +144,14 @@ function sidecarEntry(root: string, work: string): Entry | string {
   return 'NOT MEASURED: there is no sidecar entry yet (sidecar/main.ts)';
 }
 
-function policy(appPort: number): Record<string, string> {
+function policy(appPort: number, appProtocol: 'http' | 'grpc', statics: StaticService[]): Record<string, string> {
   const doc = (lines: string[]) => lines.join('\n');
+  const protocol = (p: 'http' | 'grpc' | undefined) => (p && p !== 'http' ? [`  protocol: ${p}`] : []);
   return {
     'mesh.yaml': doc(['apiVersion: weft/v1', 'kind: Mesh', 'metadata: { name: weft }', 'spec:', '  trustDomain: weft.local', '  identity: { jwtSvidTtl: 15m }', '  mtls: { mode: strict }']),
     'services.yaml': [
-      doc(['apiVersion: weft/v1', 'kind: Service', 'metadata: { name: bench-app }', 'spec:', `  port: ${appPort}`, `  endpoints: [{ address: 127.0.0.1, port: ${appPort} }]`]),
-      doc(['apiVersion: weft/v1', 'kind: Service', 'metadata: { name: bench-callee }', 'spec:', `  port: ${appPort}`, '  mtls: { mode: permissive }']),
+      ...statics.map((st) => doc(['apiVersion: weft/v1', 'kind: Service', `metadata: { name: ${st.service} }`, 'spec:', `  port: ${st.port}`, ...protocol(st.protocol), `  endpoints: [{ address: 127.0.0.1, port: ${st.port} }]`])),
+      doc(['apiVersion: weft/v1', 'kind: Service', 'metadata: { name: bench-callee }', 'spec:', `  port: ${appPort}`, ...protocol(appProtocol), '  mtls: { mode: permissive }']),
       doc(['apiVersion: weft/v1', 'kind: Service', 'metadata: { name: bench-caller }', 'spec:', '  port: 8080']),
       doc(['apiVersion: weft/v1', 'kind: Service', 'metadata: { name: bench-client }', 'spec:', '  port: 8080']),
     ].join('\n---\n'),
@@ -161,7 +187,8 @@ export async function startSidecarLanes(o: SidecarLaneOptions): Promise<SidecarL
     }
   };
   try {
-    await control.push(policy(o.appPort), { author: 'sidecar bench' });
+    const statics = o.statics ?? [{ service: 'bench-app', port: o.appPort, key: 'sidecar-outbound', name: 'sidecar outbound → app' }];
+    await control.push(policy(o.appPort, o.appProtocol ?? 'http', statics), { author: 'sidecar bench' });
     const ports: Record<string, { inbound: number; outbound: number; admin: number }> = {};
     const start = async (name: string, service: string) => {
       const token = await control.joinToken(service);
@@ -198,21 +225,28 @@ export async function startSidecarLanes(o: SidecarLaneOptions): Promise<SidecarL
     const svid = (JSON.parse(svidText) as { jwtSvids: { token: string }[] }).jwtSvids[0]?.token as string;
 
     const lanes: Lane[] = [
-      { key: 'sidecar-outbound', name: 'sidecar outbound → app', url: `http://127.0.0.1:${pa.outbound}${o.path}`, headers: { Host: 'bench-app' }, hops: 1, pids: () => [a.pid] },
+      ...statics.map((st) => ({ key: st.key, name: st.name, url: `http://127.0.0.1:${pa.outbound}${st.path ?? o.path}`, headers: { Host: st.service }, hops: 1, pids: () => [a.pid] })),
       { key: 'sidecar-inbound', name: 'sidecar inbound → app', url: `http://127.0.0.1:${pb.inbound}${o.path}`, headers: { 'x-weft-svid': svid }, hops: 1, pids: () => [b.pid] },
       { key: 'sidecar-pair', name: 'sidecar pair (out → in → app)', url: `http://127.0.0.1:${pa.outbound}${o.path}`, headers: { Host: 'bench-callee' }, hops: 2, pids: () => [a.pid, b.pid] },
     ];
     // The SVID is really checked: B's inbound refuses a forged one.
-    const forged = await call(lanes[1]?.url as string, { headers: { 'x-weft-svid': `${svid.slice(0, -4)}AAAA` }, agent: false });
+    const inbound = lanes.find((l) => l.key === 'sidecar-inbound') as Lane;
+    const forged = await call(inbound.url, { headers: { 'x-weft-svid': `${svid.slice(0, -4)}AAAA` }, agent: false });
     if (forged.status !== 401) throw new Error(`sidecar B inbound with a forged SVID: expected 401, got ${forged.status}: ${forged.body.slice(0, 300)}`);
-    // Every lane answers with the app's 200 before anything is measured (the pair needs B's
+    // Every lane answers as it should before anything is measured (the pair needs B's
     // registration to reach A through control's endpoints document): bounded wait.
+    const answers =
+      o.answers ??
+      (async (lane: Lane) => {
+        const r = await call(lane.url, { headers: lane.headers, agent: false });
+        return r.status === 200 ? null : `${r.status}: ${r.body.slice(0, 300)}`;
+      });
     const deadline = performance.now() + 30_000;
     for (const lane of lanes) {
       for (;;) {
-        const r = await call(lane.url, { headers: lane.headers, agent: false }).catch((e: unknown) => ({ status: 0, body: String(e) }));
-        if (r.status === 200) break;
-        if (performance.now() > deadline) throw new Error(`${lane.name}: no 200 within 30 s; last ${r.status}: ${r.body.slice(0, 300)}\nA: ${a.output().slice(-1000)}\nB: ${b.output().slice(-1000)}`);
+        const wrong = await answers(lane).catch((e: unknown) => String(e));
+        if (wrong === null) break;
+        if (performance.now() > deadline) throw new Error(`${lane.name}: not answering as it should within 30 s; last: ${wrong}\nA: ${a.output().slice(-1000)}\nB: ${b.output().slice(-1000)}`);
         await new Promise((res) => setTimeout(res, 200));
       }
     }

@@ -25,13 +25,14 @@ const started: Started[] = [];
 
 /**
  * Spawns `argv` and records it. With `stdoutFile`, stdout goes straight to that file (a
- * sidecar's access log: the sidecar pays its writes, this process does not read them).
+ * sidecar's access log: the sidecar pays its writes, this process does not read them). With
+ * `stdin: 'pipe'`, `child.stdin` talks to it; otherwise its stdin is /dev/null.
  */
-export function startProcess(name: string, argv: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; stdoutFile?: string } = {}): Started {
+export function startProcess(name: string, argv: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; stdoutFile?: string; stdin?: 'pipe' } = {}): Started {
   const fd = options.stdoutFile === undefined ? undefined : openSync(options.stdoutFile, 'w');
   let child: ChildProcess;
   try {
-    child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', fd ?? 'pipe', 'pipe'], env: options.env ?? process.env, cwd: options.cwd });
+    child = spawn(argv[0] as string, argv.slice(1), { stdio: [options.stdin ?? 'ignore', fd ?? 'pipe', 'pipe'], env: options.env ?? process.env, cwd: options.cwd });
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -48,6 +49,7 @@ export function startProcess(name: string, argv: string[], options: { env?: Node
   });
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   child.on('error', () => undefined);
+  child.stdin?.on('error', () => undefined); // EPIPE once it exited: its exit is what fails the phase
   const p: Started = { name, pid: child.pid, child, output: () => out, exited, closed };
   started.push(p);
   return p;

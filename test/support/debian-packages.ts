@@ -21,6 +21,24 @@ function aptGet(args: string[], useSudo: boolean): { ok: boolean; output: string
   return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
 }
 
+/** Installs `packages` (which provide `names`), as root or through passwordless sudo; throws with what to do otherwise. */
+function installPackages(names: string, packages: string[], log: (line: string) => void): void {
+  const isRoot = process.getuid?.() === 0;
+  const canSudo = !isRoot && spawnSync('sudo', ['-n', 'true'], { timeout: 10_000 }).status === 0;
+  if (!isRoot && !canSudo) throw new Error(`${names} not found, and this is neither root nor passwordless sudo: install them with\n  sudo apt-get install -y --no-install-recommends ${packages.join(' ')}\nand run again`);
+  if (!which('apt-get')) throw new Error(`${names} not found and there is no apt-get here: install ${packages.join(' ')} with your package manager`);
+  const install = ['install', '-y', '--no-install-recommends', ...packages];
+  log(`installing ${names}: ${canSudo ? 'sudo ' : ''}apt-get ${install.join(' ')}`);
+  let r = aptGet(install, canSudo);
+  if (!r.ok && /Unable to locate package|has no installation candidate|Failed to fetch/.test(r.output)) {
+    log('the package lists do not know them: apt-get update, then again');
+    const u = aptGet(['update'], canSudo);
+    if (!u.ok) throw new Error(`apt-get update failed:\n${u.output.slice(-2000)}`);
+    r = aptGet(install, canSudo);
+  }
+  if (!r.ok) throw new Error(`apt-get install ${packages.join(' ')} failed:\n${r.output.slice(-2000)}`);
+}
+
 /**
  * The paths of `commands` (command name → Debian package that has it), installing the packages
  * of those missing. `installed`: the packages installed by this call.
@@ -28,23 +46,7 @@ function aptGet(args: string[], useSudo: boolean): { ok: boolean; output: string
 export function ensureDebianCommands(commands: Record<string, string>, log: (line: string) => void = () => undefined): { paths: Record<string, string>; installed: string[] } {
   const missing = Object.entries(commands).filter(([cmd]) => which(cmd) === null);
   const packages = [...new Set(missing.map(([, pkg]) => pkg))];
-  if (packages.length > 0) {
-    const names = missing.map(([cmd]) => cmd).join(', ');
-    const isRoot = process.getuid?.() === 0;
-    const canSudo = !isRoot && spawnSync('sudo', ['-n', 'true'], { timeout: 10_000 }).status === 0;
-    if (!isRoot && !canSudo) throw new Error(`${names} not found, and this is neither root nor passwordless sudo: install them with\n  sudo apt-get install -y --no-install-recommends ${packages.join(' ')}\nand run again`);
-    if (!which('apt-get')) throw new Error(`${names} not found and there is no apt-get here: install ${packages.join(' ')} with your package manager`);
-    const install = ['install', '-y', '--no-install-recommends', ...packages];
-    log(`installing ${names}: ${canSudo ? 'sudo ' : ''}apt-get ${install.join(' ')}`);
-    let r = aptGet(install, canSudo);
-    if (!r.ok && /Unable to locate package|has no installation candidate|Failed to fetch/.test(r.output)) {
-      log('the package lists do not know them: apt-get update, then again');
-      const u = aptGet(['update'], canSudo);
-      if (!u.ok) throw new Error(`apt-get update failed:\n${u.output.slice(-2000)}`);
-      r = aptGet(install, canSudo);
-    }
-    if (!r.ok) throw new Error(`apt-get install ${packages.join(' ')} failed:\n${r.output.slice(-2000)}`);
-  }
+  if (packages.length > 0) installPackages(missing.map(([cmd]) => cmd).join(', '), packages, log);
   const paths: Record<string, string> = {};
   const still: string[] = [];
   for (const cmd of Object.keys(commands)) {
@@ -54,4 +56,17 @@ export function ensureDebianCommands(commands: Record<string, string>, log: (lin
   }
   if (still.length > 0) throw new Error(`after installing, still missing: ${still.join(', ')}`);
   return { paths, installed: packages };
+}
+
+/**
+ * Files that are not commands (headers and libraries to build against: absolute path → Debian
+ * package that has it), installing the packages of those missing. Returns the packages installed.
+ */
+export function ensureDebianFiles(files: Record<string, string>, log: (line: string) => void = () => undefined): string[] {
+  const missing = Object.entries(files).filter(([file]) => !existsSync(file));
+  const packages = [...new Set(missing.map(([, pkg]) => pkg))];
+  if (packages.length > 0) installPackages(missing.map(([file]) => file).join(', '), packages, log);
+  const still = Object.keys(files).filter((file) => !existsSync(file));
+  if (still.length > 0) throw new Error(`after installing, still missing: ${still.join(', ')}`);
+  return packages;
 }
