@@ -4,6 +4,9 @@
 // gRPC (SayHello of test/fixtures/grpc/greeter.proto, h2load POSTing a pre-framed request):
 //   direct            h2load → gRPC server                                       (the baseline)
 //   nginx grpc_pass   h2load → nginx (1 worker, `listen … http2`, upstream keepalive) → server
+//   naive node:http2  h2load → node:http2 server, streams piped to one node:http2 client
+//                     session → server: the floor a Node HTTP/2 proxy that does nothing else
+//                     reaches (NAIVE_H2_PROXY below)
 //   sidecar outbound  h2load → sidecar A outbound (h2c, :authority bench-greeter: a `protocol:
 //                     grpc` Service with the server as its static endpoint) → h2c → server: 1 hop
 //   sidecar inbound   h2load (h2c, with a JWT-SVID, as a caller's sidecar sends in permissive
@@ -24,14 +27,22 @@
 // server's count of answered calls grew by at least the 200s h2load counted (and at most the
 // calls it sent), and every answer carried a reply message (h2load's DATA bytes; a gRPC error
 // has none). Before the rounds and after them, a grpc-js client (a client we did not write)
-// makes a call through every gRPC lane and checks the reply; through the inbound sidecar the
-// server must have seen the caller's verified identity (x-weft-peer-id).
+// makes a call through every gRPC lane and checks the reply (through the inbound sidecar the
+// server must have seen the caller's verified identity, x-weft-peer-id), and node:http2 a GET
+// through every HTTP/2 lane (the app's body).
 //
-// Pinning (2 cores), as bench/sidecar.bench.ts: the proxy under test (nginx, or the sidecar, or
-// both sidecars of the pair) alone on CPU 1; server, app and h2load on CPU 0. Per lane and round:
-// saturation (h2load -t1 -c4 -m8: 4 channels of 8 calls in flight, SAT_S seconds): calls/s,
-// CPU-seconds of the proxy processes (/proc) → CPU-ms per 1000 calls, peak RSS sampled every
-// 100 ms; gRPC latency (h2load -c1 -m1, LAT_S seconds, percentiles from its per-request log)
+// Every phase is a counted run (h2load -n, sized from the lane's last measured rate to last
+// about the phase's seconds) that ends with every call answered. A timed run (-D) would end
+// with calls in flight, cancelled as h2load closes its connections: the sidecar does not
+// survive that today (docs/sidecar.md, Figures), and a deadline-bound client is not what
+// this measures.
+//
+// Pinning (2 cores), as bench/sidecar.bench.ts: the proxy under test (nginx, the naive proxy,
+// the sidecar, or both sidecars of the pair) alone on CPU 1; server, app and h2load on CPU 0.
+// Per lane and round: saturation (h2load -t1 -c4 -m8: 4 channels of 8 calls in flight, about
+// SAT_S seconds): calls/s, CPU-seconds of the proxy processes (/proc) → CPU-ms per 1000 calls, peak
+// RSS sampled every 100 ms, and the most connections the proxy held to its upstream (from
+// /proc); gRPC latency (h2load -c1 -m1, about LAT_S seconds, percentiles from its per-request log)
 // with the proxy on its own core ("split") and moved onto CPU 0 ("one core": its own work
 // without cross-CPU wake-ups). ROUNDS interleaved rounds; every figure is the lane's BEST round
 // (other load only slows a lane down). Added latency per hop = (lane − direct) / hops.
@@ -40,7 +51,7 @@
 //   WEFT_BENCH_QUICK=1 … for a short smoke run (1 round, 2 s saturation)
 //
 // h2load, nginx and the C++ server's build dependencies are installed from Debian's packages
-// when missing. Bounded: every phase has h2load -D and a kill; a watchdog stops everything;
+// when missing. Bounded: every phase has a kill; a watchdog stops everything;
 // every process is stopped by PID on every exit path. Writes .weft/bench/grpc.json.
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,8 +70,10 @@ import type { Nginx } from './support/nginx.ts';
 import { median, printTable } from './support/report.ts';
 import { startSidecarLanes } from './support/sidecar-lanes.ts';
 import type { Lane, SidecarLanes } from './support/sidecar-lanes.ts';
-import { signalAllNow, stopAll } from './support/sidecar-processes.ts';
-import { ensureTools, repin, toolVersions } from './support/wrk.ts';
+import { signalAllNow, startProcess, stopAll, waitForOutput } from './support/sidecar-processes.ts';
+import { sampleConnections } from './support/sockets.ts';
+import type { Upstream } from './support/sockets.ts';
+import { ensureTools, pinned, repin, toolVersions } from './support/wrk.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const QUICK = process.env.WEFT_BENCH_QUICK === '1';
@@ -82,6 +95,32 @@ const GRPC_HEADERS = { 'content-type': 'application/grpc', te: 'trailers' };
 const CALLER = 'bench';
 const HTTP_PATH = '/items/42?page=1';
 const BODY = JSON.stringify({ ok: true, service: 'bench-app', items: Array.from({ length: 5 }, (_, i) => ({ id: i, name: `item-${i}` })) });
+
+// The floor: what a Node HTTP/2 proxy pays with nothing but node:http2 both ways (one upstream
+// session, no routing, policy, identity, pools or header cleanup).
+const NAIVE_H2_PROXY = `
+import http2 from 'node:http2';
+const upstream = http2.connect('http://127.0.0.1:' + process.env.UPSTREAM_PORT);
+upstream.on('error', (e) => { console.error(e); process.exit(1); });
+const server = http2.createServer();
+server.on('stream', (stream, headers) => {
+  const out = {};
+  for (const [k, v] of Object.entries(headers)) if (k !== ':authority' && k !== ':scheme') out[k] = v;
+  const up = upstream.request(out);
+  let trailers = {};
+  up.on('response', (h) => {
+    if (stream.destroyed) return up.close(http2.constants.NGHTTP2_CANCEL); // the client went away (end of a run)
+    stream.respond(h, { waitForTrailers: true });
+    up.pipe(stream);
+  });
+  up.on('trailers', (t) => (trailers = t));
+  stream.on('wantTrailers', () => !stream.destroyed && stream.sendTrailers(trailers));
+  up.on('error', () => stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR));
+  stream.on('error', () => up.close(http2.constants.NGHTTP2_CANCEL));
+  stream.pipe(up);
+});
+server.listen(0, '127.0.0.1', () => console.log('LISTENING ' + server.address().port));
+`;
 
 /** A gRPC message on the wire: uncompressed flag, 4-byte length, the protobuf bytes. */
 function grpcFrame(message: Buffer): Buffer {
@@ -106,6 +145,8 @@ interface Round {
   serverCpuMsPer1k: number;
   busy: number;
   peakRss: number;
+  /** The most connections the proxy held open to each of its upstreams during saturation (see upstreams). */
+  connections: number[];
   split?: Latency;
   oneCore?: Latency;
 }
@@ -207,6 +248,8 @@ try {
   nginxes.push(appH2);
   const grpcProxy = await startNginxGrpcProxy(tools, work, PROXY_CPU, srv.port);
   nginxes.push(grpcProxy);
+  const naive = startProcess('naive-h2-proxy', pinned(tools, PROXY_CPU, [process.execPath, '--input-type=module', '-e', NAIVE_H2_PROXY]), { env: { ...process.env, UPSTREAM_PORT: String(srv.port) } });
+  const naivePort = Number((await waitForOutput(naive, /LISTENING (\d+)/))[1]);
   const h2Proxy = await startNginxProxy(tools, work, PROXY_CPU, app.port, { name: 'nginx-h2-proxy', http2: true });
   nginxes.push(h2Proxy);
 
@@ -215,7 +258,8 @@ try {
   const add = (k: Kind, ...ls: Lane[]) => ls.forEach((l) => (lanes.push(l), kind.set(l, k)));
   const direct: Lane = { key: 'direct', name: 'direct to the gRPC server', url: `http://127.0.0.1:${srv.port}${GRPC_PATH}`, headers: {}, hops: 0, pids: () => [srv.pid] };
   const nginxLane: Lane = { key: 'nginx', name: 'nginx grpc_pass', url: `http://127.0.0.1:${grpcProxy.port}${GRPC_PATH}`, headers: {}, hops: 1, pids: () => grpcProxy.pids() };
-  add('grpc', direct, nginxLane);
+  const naiveLane: Lane = { key: 'naive', name: 'naive node:http2 proxy', url: `http://127.0.0.1:${naivePort}${GRPC_PATH}`, headers: {}, hops: 1, pids: () => [naive.pid] };
+  add('grpc', direct, nginxLane, naiveLane);
 
   const sidecarStart = performance.now();
   sidecars = await startSidecarLanes({
@@ -248,14 +292,25 @@ try {
     const wrong = kind.get(l) === 'grpc' ? await grpcAnswers(l, srv) : await h2Answers(l);
     if (wrong) throw new Error(`${l.name}: ${wrong}`);
   }
+  // Where each lane's proxy connects, and from which processes: the server (or app); for the
+  // pair, A to B's inbound port and B to the server. The direct lane has no proxy.
+  const bInbound = byKey('sidecar-inbound');
+  const upstreams = (l: Lane): Upstream[] => {
+    if (l.hops === 0) return [];
+    const [first, second] = l.pids();
+    if (l.key === 'sidecar-pair' && bInbound && first !== undefined && second !== undefined) {
+      return [{ port: Number(new URL(bInbound.url).port), pids: [first] }, { port: srv.port, pids: [second] }];
+    }
+    return [{ port: kind.get(l) === 'h2' ? app.port : srv.port, pids: l.pids() }];
+  };
   await new Promise((r) => setTimeout(r, SETTLE_MS));
   for (const l of lanes) l.idleRss = sumRss(l.pids());
   for (const p of sidecars.processes) idleByPid.set(p.pid, rssBytes(p.pid));
   const idleHeap = await Promise.all(sidecars.processes.map((p) => p.memory()));
   const loadBefore = loadavg()[0] as number;
 
-  /** One h2load phase through `lane`, checked (see the top of this file). */
-  const load = async (lane: Lane, phase: string, connections: number, streams: number, seconds: number, latency: boolean): Promise<H2loadResult> => {
+  /** One counted h2load run through `lane`, checked (see the top of this file). */
+  const counted = async (lane: Lane, phase: string, connections: number, streams: number, requests: number, capS: number, latency: boolean): Promise<H2loadResult> => {
     const grpc = kind.get(lane) === 'grpc';
     const before = grpc ? await srv.calls() : 0;
     const r = await runH2load(tools, {
@@ -263,7 +318,8 @@ try {
       url: lane.url,
       connections,
       streams,
-      durationS: seconds,
+      requests,
+      capS,
       cpus: LOAD_CPU,
       headers: { ...lane.headers, ...(grpc ? GRPC_HEADERS : {}) },
       ...(grpc ? { dataFile: requestFile } : {}),
@@ -280,8 +336,24 @@ try {
     const failures = wrong.filter(Boolean).join('; ');
     if (failures) {
       const now = grpc ? await grpcAnswers(lane, srv).catch((e: unknown) => String(e)) : await h2Answers(lane);
-      throw new Error(`${lane.name}, ${phase}: ${failures} (one more call now: ${now ?? 'answered'}); the figures would not be answered calls`);
+      const logs = lane.key.includes('sidecar') ? `\n${(sidecars?.processes ?? []).map((p) => `--- ${p.name}\n${p.logs()}`).join('\n')}` : '';
+      throw new Error(`${lane.name}, ${phase}: ${failures} (one more call now: ${now ?? 'answered'}); the figures would not be answered calls${logs}`);
     }
+    return r;
+  };
+
+  // Each phase is sized from the lane's last measured rate for that kind of phase to last about
+  // `seconds` (a first, short probe when there is none yet), and fails when it takes five times
+  // as long.
+  const rates = new Map<string, number>();
+  const load = async (lane: Lane, phase: string, connections: number, streams: number, seconds: number, latency: boolean): Promise<H2loadResult> => {
+    const rateKey = `${lane.key}|${phase.startsWith('latency') ? phase : 'saturation'}`;
+    let rate = rates.get(rateKey);
+    if (rate === undefined) {
+      rate = (await counted(lane, `${phase}, probe`, connections, streams, connections * streams > 1 ? 500 : 100, 60, false)).rps;
+    }
+    const r = await counted(lane, phase, connections, streams, Math.max(100, Math.round(rate * seconds)), seconds * 5 + 15, latency);
+    rates.set(rateKey, r.rps);
     return r;
   };
 
@@ -292,13 +364,15 @@ try {
     const serverCpu0 = sumCpu(serverPids);
     const t0 = performance.now();
     const rss = sampleRss(pids);
+    const conns = sampleConnections(upstreams(lane));
     const sat = await load(lane, 'saturation', SAT_CONNS, SAT_STREAMS, SAT_S, false);
     const sampled = rss.stop();
+    const connections = conns.stop();
     const wallS = (performance.now() - t0) / 1000;
     const cpu = sumCpu(pids) - cpu0;
     const serverCpu = sumCpu(serverPids) - serverCpu0;
     for (const [pid, bytes] of sampled.byPid) loadedByPid.set(pid, Math.max(loadedByPid.get(pid) ?? 0, bytes));
-    const round: Round = { rps: sat.rps, cpuMsPer1k: (cpu * 1000) / (sat.done / 1000), serverCpuMsPer1k: (serverCpu * 1000) / (sat.done / 1000), busy: cpu / wallS, peakRss: sampled.sum };
+    const round: Round = { rps: sat.rps, cpuMsPer1k: (cpu * 1000) / (sat.done / 1000), serverCpuMsPer1k: (serverCpu * 1000) / (sat.done / 1000), busy: cpu / wallS, peakRss: sampled.sum, connections };
     if (kind.get(lane) === 'grpc') {
       const split = await load(lane, 'latency (split cores)', 1, 1, LAT_S, true);
       // The proxy joins h2load and the server on their core for the one-core phase, then goes back.
@@ -340,6 +414,7 @@ try {
         serverCpuMsPer1k: min((x) => x.serverCpuMsPer1k),
         busy: median(rs.map((x) => x.busy)),
         peakRss: Math.max(...rs.map((x) => x.peakRss)),
+        connections: (rs[0] as Round).connections.map((_, i) => Math.max(...rs.map((x) => x.connections[i] as number))),
       };
       if (kind.get(l) === 'grpc') {
         x.split = { p50: min((x) => x.split?.p50 ?? NaN), p99: min((x) => x.split?.p99 ?? NaN) };
@@ -382,12 +457,13 @@ try {
   console.log(`sidecars: ${sidecars.description}${sidecars.lanes.length > 0 ? ` (control + sidecars up in ${(sidecarStartMs / 1000).toFixed(1)} s)` : ''}`);
   console.log(
     `${ROUNDS} interleaved round(s) after a ${WARM_S} s warm-up per lane; every figure is the lane's BEST round; every round is in the JSON. ` +
-      `Saturation: h2load -t1 -c${SAT_CONNS} -m${SAT_STREAMS} -D${SAT_S}. gRPC latency: h2load -c1 -m1 -D${LAT_S} per placement (its per-request log). ` +
+      `Saturation: h2load -t1 -c${SAT_CONNS} -m${SAT_STREAMS}, -n sized to last about ${SAT_S} s. gRPC latency: h2load -c1 -m1, about ${LAT_S} s per placement (its per-request log). ` +
       'CPU and RSS are those of the proxy processes (direct: the server or app; nginx: master + worker; pair: both sidecars); server CPU is the gRPC server\'s (HTTP/2: the app\'s) in the same phase; ' +
+      'upstream conns: the most TCP connections the proxy held open to the server (HTTP/2: the app) during saturation, for the pair A → B + B → server; ' +
       'calls/s per core per hop = 10⁶ × hops ÷ (CPU ms per 1k calls).\n',
   );
   printTable(
-    ['gRPC unary, saturation', 'hops', 'calls/s', '÷ direct', '÷ nginx', 'CPU ms/1k calls', 'CPU busy', 'server CPU ms/1k', 'calls/s per core per hop', '÷ nginx', 'RSS idle MB', 'RSS loaded MB'],
+    ['gRPC unary, saturation', 'hops', 'calls/s', '÷ direct', '÷ nginx', 'CPU ms/1k calls', 'CPU busy', 'server CPU ms/1k', 'upstream conns', 'calls/s per core per hop', '÷ nginx', 'RSS idle MB', 'RSS loaded MB'],
     grpcLanes.map((l) => [
       l.name,
       String(l.hops),
@@ -397,6 +473,7 @@ try {
       f(l).cpuMsPer1k.toFixed(1),
       `${(f(l).busy * 100).toFixed(0)} %`,
       f(l).serverCpuMsPer1k.toFixed(1),
+      f(l).connections.join(' + '),
       l === direct ? '' : perCore(l).toFixed(0),
       l === direct ? '' : coreVsNginx(l).toFixed(2),
       mb(l.idleRss),
@@ -419,7 +496,7 @@ try {
     ]),
   );
   printTable(
-    ['HTTP/2 GET, saturation', 'hops', 'req/s', '÷ direct', '÷ nginx', 'CPU ms/1k req', 'CPU busy', 'req/s per core per hop', '÷ nginx', 'RSS loaded MB'],
+    ['HTTP/2 GET, saturation', 'hops', 'req/s', '÷ direct', '÷ nginx', 'CPU ms/1k req', 'CPU busy', 'upstream conns', 'req/s per core per hop', '÷ nginx', 'RSS loaded MB'],
     h2Lanes.map((l) => [
       l.name,
       String(l.hops),
@@ -428,11 +505,16 @@ try {
       l === h2Direct ? '' : vsNginx(l).toFixed(2),
       f(l).cpuMsPer1k.toFixed(1),
       `${(f(l).busy * 100).toFixed(0)} %`,
+      f(l).connections.join(' + '),
       l === h2Direct ? '' : perCore(l).toFixed(0),
       l === h2Direct ? '' : coreVsNginx(l).toFixed(2),
       mb(f(l).peakRss),
     ]),
   );
+  console.log(`naive node:http2 proxy: ${vsNginx(naiveLane).toFixed(2)}× nginx grpc_pass's calls/s, ${coreVsNginx(naiveLane).toFixed(2)}× per core`);
+  for (const l of grpcLanes.filter((x) => x.key.startsWith('sidecar-'))) {
+    console.log(`${l.name}: ${(f(l).rps / f(naiveLane).rps).toFixed(2)}× the naive proxy's calls/s, ${(f(l).cpuMsPer1k / l.hops / f(naiveLane).cpuMsPer1k).toFixed(1)}× its CPU per call per hop`);
+  }
   sidecars.processes.forEach((p, i) => {
     const show = (m: Awaited<ReturnType<typeof p.memory>>) => (m ? `V8 heap ${m.heapUsedMB.toFixed(1)} used / ${m.heapTotalMB.toFixed(1)} total, external ${m.externalMB.toFixed(1)} MB` : 'n/a');
     console.log(
@@ -485,6 +567,7 @@ try {
       cpuMsPer1k: Number(f(l).cpuMsPer1k.toFixed(2)),
       serverCpuMsPer1k: Number(f(l).serverCpuMsPer1k.toFixed(2)),
       cpuBusy: Number(f(l).busy.toFixed(2)),
+      upstreamConnections: f(l).connections,
       rssIdleMB: l.idleRss === undefined ? null : Number(mb(l.idleRss)),
       rssLoadedMB: Number(mb(f(l).peakRss)),
       rssHighWaterMB: Number(mb(highWater.get(l))),

@@ -1,6 +1,7 @@
 // h2load (Debian nghttp2-client, installed when missing), the HTTP/2 load generator, as the
-// benchmarks drive it: cleartext HTTP/2 with prior knowledge, bounded by -D and a kill, pinned
-// with taskset, figures read from its summary and latency percentiles from its per-request
+// benchmarks drive it: cleartext HTTP/2 with prior knowledge, a counted run (-n: every request
+// answered before h2load closes its connections) or a timed one (-D: it closes with requests
+// still in flight), bounded by a kill either way, pinned with taskset, figures read from its summary and latency percentiles from its per-request
 // log (--log-file; its summary has only min/max/mean). A gRPC unary call is a POST of a
 // pre-framed protobuf message (-d) with `content-type: application/grpc` and `te: trailers`.
 import { spawnSync } from 'node:child_process';
@@ -24,7 +25,11 @@ export interface H2loadOptions {
   connections: number;
   /** Concurrent streams per connection (-m). */
   streams: number;
-  durationS: number;
+  /** A counted run of this many requests (-n), or a timed one of `durationS` (-D). */
+  requests?: number;
+  durationS?: number;
+  /** Seconds after which h2load is killed and the run fails (default: durationS + 15). */
+  capS?: number;
   /** CPU list for taskset. */
   cpus?: string;
   /** `Host` is sent as `:authority`. */
@@ -63,8 +68,10 @@ const num = (re: RegExp, out: string, what: string): number => {
   return Number(m[1]);
 };
 
-/** Runs h2load once, bounded by its own -D and a kill at -D + 15 s; resolves with its figures. */
+/** Runs h2load once, bounded by a kill at `capS`; resolves with its figures. */
 export async function runH2load(tools: Pick<Tools, 'taskset'>, o: H2loadOptions): Promise<H2loadResult> {
+  if ((o.requests === undefined) === (o.durationS === undefined)) throw new Error('runH2load: give requests or durationS, not both');
+  const capS = o.capS ?? (o.durationS ?? 0) + 15;
   const logFile = join(o.dir, 'h2load-latency.tsv');
   rmSync(logFile, { force: true });
   const headers = Object.entries(o.headers ?? {}).flatMap(([k, v]) => ['-H', `${k.toLowerCase() === 'host' ? ':authority' : k}: ${v}`]);
@@ -73,18 +80,20 @@ export async function runH2load(tools: Pick<Tools, 'taskset'>, o: H2loadOptions)
     '-t1',
     `-c${o.connections}`,
     `-m${o.streams}`,
-    '-D', String(o.durationS),
+    ...(o.requests !== undefined ? ['-n', String(o.requests)] : ['-D', String(o.durationS)]),
     ...(o.dataFile ? ['-d', o.dataFile] : []),
     ...(o.latency ? [`--log-file=${logFile}`] : []),
     ...headers,
     o.url,
   ]);
   const child = startProcess('h2load', argv);
-  const kill = setTimeout(() => child.child.kill('SIGKILL'), (o.durationS + 15) * 1000);
+  let killed = false;
+  const kill = setTimeout(() => ((killed = true), child.child.kill('SIGKILL')), capS * 1000);
   await child.closed;
   clearTimeout(kill);
   await stopProcess(child); // already exited: only forgets it
   const out = child.output();
+  if (killed) throw new Error(`h2load ${o.url} (-c${o.connections} -m${o.streams}${o.requests !== undefined ? ` -n${o.requests}` : ''}) had not finished after ${capS} s: the lane stopped answering`);
   if (child.child.exitCode !== 0) throw new Error(`h2load ${o.url} (-c${o.connections} -m${o.streams}) exited ${child.child.exitCode ?? child.child.signalCode}:\n${out.slice(-1500)}`);
   const finished = /finished in ([0-9.]+)(ms|s),/.exec(out);
   if (!finished) throw new Error(`h2load printed no "finished in":\n${out.slice(-1500)}`);

@@ -50,6 +50,8 @@ export interface SidecarProcess {
   pid: number;
   /** V8 heap and external memory from the sidecar's own /metrics (prom-client), MB; null when unavailable. */
   memory(): Promise<{ heapUsedMB: number; heapTotalMB: number; externalMB: number } | null>;
+  /** The end of its stderr and of its access log, for a failure report. */
+  logs(): string;
 }
 
 export interface SidecarLanes {
@@ -169,6 +171,16 @@ async function memoryOf(adminPort: number): Promise<{ heapUsedMB: number; heapTo
   }
 }
 
+function logsOf(p: Started, accessLog: string): string {
+  let access = '';
+  try {
+    access = readFileSync(accessLog, 'utf8').trimEnd().split('\n').slice(-5).join('\n');
+  } catch {
+    // none yet
+  }
+  return `stderr:\n${p.output().slice(-1500)}\naccess log (last lines):\n${access}`;
+}
+
 const none = (description: string): SidecarLanes => ({ lanes: [], processes: [], description, close: async () => undefined });
 
 export async function startSidecarLanes(o: SidecarLaneOptions): Promise<SidecarLanes> {
@@ -253,8 +265,8 @@ export async function startSidecarLanes(o: SidecarLaneOptions): Promise<SidecarL
     return {
       lanes,
       processes: [
-        { name: 'sidecar A (outbound side)', pid: a.pid, memory: () => memoryOf(pa.admin) },
-        { name: 'sidecar B (inbound side)', pid: b.pid, memory: () => memoryOf(pb.admin) },
+        { name: 'sidecar A (outbound side)', pid: a.pid, memory: () => memoryOf(pa.admin), logs: () => logsOf(a, join(o.work, 'sidecar-A-access.log')) },
+        { name: 'sidecar B (inbound side)', pid: b.pid, memory: () => memoryOf(pb.admin), logs: () => logsOf(b, join(o.work, 'sidecar-B-access.log')) },
       ],
       description: `${entry.what}; control: the real control Worker in Miniflare in the bench process; two sidecar processes, access log to a file`,
       close,
