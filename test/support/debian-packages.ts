@@ -1,8 +1,9 @@
 // Debian tools the tests and benchmarks drive (wrk, nginx, h2load…), and the headers a
 // benchmark builds against (ensureDebianFiles), found on PATH or installed from Debian's
 // packages when missing: `apt-get install -y --no-install-recommends`, after `apt-get update`
-// if the package lists do not know them, as root or through passwordless sudo. Never by hand: a fresh machine gets them the first time a test or benchmark needs them.
-// Throws with what to do when that is impossible. Packaged services are never started here.
+// if the package lists do not know them, as root or through passwordless sudo. Never by hand:
+// a fresh machine gets them the first time a test or benchmark needs them. Throws with what to
+// do when that is impossible. Packaged services are never started here.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
