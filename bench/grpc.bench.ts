@@ -34,25 +34,24 @@
 // Every phase is a counted run (h2load -n, sized from the lane's last measured rate to last
 // about the phase's seconds) that ends with every call answered. A timed run (-D) would end
 // with calls in flight, cancelled as h2load closes its connections: the sidecar does not
-// survive that today (docs/sidecar.md, Figures), and a deadline-bound client is not what
-// this measures.
+// survive that today (docs/sidecar.md, Figures); cancellations are not what this measures.
 //
 // Pinning (2 cores), as bench/sidecar.bench.ts: the proxy under test (nginx, the naive proxy,
 // the sidecar, or both sidecars of the pair) alone on CPU 1; server, app and h2load on CPU 0.
 // Per lane and round: saturation (h2load -t1 -c4 -m8: 4 channels of 8 calls in flight, about
-// SAT_S seconds): calls/s, CPU-seconds of the proxy processes (/proc) → CPU-ms per 1000 calls, peak
-// RSS sampled every 100 ms, and the most connections the proxy held to its upstream (from
-// /proc); gRPC latency (h2load -c1 -m1, about LAT_S seconds, percentiles from its per-request log)
-// with the proxy on its own core ("split") and moved onto CPU 0 ("one core": its own work
-// without cross-CPU wake-ups). ROUNDS interleaved rounds; every figure is the lane's BEST round
+// SAT_S seconds): calls/s, CPU-seconds of the proxy processes (/proc) → CPU-ms per 1000
+// calls, peak RSS sampled every 100 ms, and the most connections the proxy held to its
+// upstream (from /proc); gRPC latency (h2load -c1 -m1, about LAT_S seconds, percentiles from
+// its per-request log) with the proxy on its own core ("split") and moved onto CPU 0 ("one
+// core": its own work without cross-CPU wake-ups). ROUNDS interleaved rounds; every figure is the lane's BEST round
 // (other load only slows a lane down). Added latency per hop = (lane − direct) / hops.
 //
 //   npm run bench -- grpc
 //   WEFT_BENCH_QUICK=1 … for a short smoke run (1 round, 2 s saturation)
 //
 // h2load, nginx and the C++ server's build dependencies are installed from Debian's packages
-// when missing. Bounded: every phase has a kill; a watchdog stops everything;
-// every process is stopped by PID on every exit path. Writes .weft/bench/grpc.json.
+// when missing. Bounded: every phase has a kill; a watchdog stops everything; every process is
+// stopped by PID on every exit path. Writes .weft/bench/grpc.json.
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as connectH2 } from 'node:http2';
