@@ -31,6 +31,9 @@ export class CountedBody extends Transform {
 export function countedBody(req: Readable, limit: number | null): Readable {
   if (limit === null) return req;
   const counted = new CountedBody(limit);
+  // Its failure is reported to whoever reads it (undici, the tee) through their own listeners;
+  // with none attached yet, an 'error' event must not end the process.
+  counted.on('error', () => undefined);
   req.pipe(counted);
   // pipe() passes on neither a broken client body nor a client that left: the upstream
   // request must break too, as it did when undici read the client's request itself.

@@ -17,6 +17,9 @@ import type { Dispatcher } from 'undici';
 import { PeerIdentityError } from '../tls/client-tls.ts';
 import type { DownstreamResponse } from './front-door.ts';
 import type { ResponseCodec } from './grpc-web-bridge.ts';
+import { H2Pool } from './h2-pool.ts';
+
+const ignore = () => undefined;
 
 export type UpstreamFailure = 'timeout' | 'connect-failure' | 'reset';
 
@@ -222,11 +225,15 @@ export class ForwardHandler {
   }
 }
 
-export function forward(pool: Dispatcher, r: ForwardRequest, res: DownstreamResponse): Promise<ForwardOutcome> {
+export function forward(pool: Pick<Dispatcher, 'dispatch'> | H2Pool, r: ForwardRequest, res: DownstreamResponse): Promise<ForwardOutcome> {
   return new Promise<ForwardOutcome>((resolve) => {
     const handler = new ForwardHandler(r, res, resolve);
     try {
-      pool.dispatch({ path: r.path, method: r.method, headers: r.headers, body: r.body, idempotent: false }, handler as Dispatcher.DispatchHandler);
+      // A body stream's errors are reported through the handler (the try fails); an 'error'
+      // event nobody listens to would end the process (a client that cancelled, a timeout).
+      if (r.body !== null && !Buffer.isBuffer(r.body)) r.body.on('error', ignore);
+      if (pool instanceof H2Pool) pool.dispatch({ path: r.path, method: r.method, headers: r.headers, body: r.body }, handler);
+      else pool.dispatch({ path: r.path, method: r.method, headers: r.headers, body: r.body, idempotent: false }, handler as Dispatcher.DispatchHandler);
     } catch (e) {
       handler.finish({ kind: 'failed', error: 'connect-failure', message: (e as Error).message });
     }

@@ -26,7 +26,7 @@ import { reportWhenDone } from './request-entry.ts';
 import type { EntrySource } from './request-entry.ts';
 import { runMeshPipeline } from './run-mesh-pipeline.ts';
 import { newPool } from './upstream-pools.ts';
-import type { Pool } from 'undici';
+import type { Upstream } from './upstream-pools.ts';
 import { speaksHttp2 } from '../../core/policy/service/protocol.ts';
 import { grpcProtocolOf } from '../../core/grpc/protocol.ts';
 import type { SnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
@@ -52,11 +52,11 @@ export function startInbound(options: InboundOptions): Promise<ProxyListener> {
   const appOrigin = `http://${options.app.host.includes(':') ? `[${options.app.host}]` : options.app.host}:${options.app.port}`;
   // The app speaks its Service's protocol: HTTP/1.1, or h2c for `http2` and `grpc`.
   const app = newPool(appOrigin, undefined);
-  let appH2: Pool | undefined;
+  let appH2: Upstream | undefined;
   /** A gRPC-Web call to a gRPC app is bridged (grpc-web-bridge.ts); to any other app it passes as it is. */
   const grpcWebToGrpc = (runtime: SnapshotRuntime, req: DownstreamRequest): boolean =>
     runtime.services.get(serviceId)?.protocol === 'grpc' && grpcProtocolOf(req.headers['content-type'] ?? null) === 'grpc-web';
-  const appPool = (runtime: SnapshotRuntime): Pool => {
+  const appPool = (runtime: SnapshotRuntime): Upstream => {
     const own = runtime.services.get(serviceId);
     return own && speaksHttp2(own) ? (appH2 ??= newPool(appOrigin, undefined, undefined, 'h2')) : app;
   };

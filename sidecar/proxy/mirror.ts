@@ -10,6 +10,9 @@ import type { SnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
 import { MESH_HEADERS } from '../types.ts';
 import { removeHeader, setHeader } from './header-list.ts';
 import type { MeshPlane } from './mesh-plane.ts';
+import { H2Pool } from './h2-pool.ts';
+import type { Upstream } from './upstream-pools.ts';
+import type { Dispatcher } from 'undici';
 
 export function mirrorRequest(
   plane: MeshPlane,
@@ -26,10 +29,25 @@ export function mirrorRequest(
     .jwtSvid(runtime.spiffeIds.get(service.id) as string)
     .then((svid) => {
       setHeader(headers, MESH_HEADERS.svid, svid);
-      return plane.upstreams
-        .forEndpoint(service, ep, registered, request.http2)
-        .request({ method: request.method as 'GET', path: request.path, headers, body: request.body, headersTimeout: request.timeoutMs, bodyTimeout: request.timeoutMs });
+      discard(plane.upstreams.forEndpoint(service, ep, registered, request.http2), { method: request.method, path: request.path, headers, body: request.body }, request.timeoutMs);
     })
-    .then((r) => r.body.dump())
     .catch(() => undefined);
+}
+
+/** Sends a request and reads its answer into nothing, within `timeoutMs`; failures are dropped. */
+function discard(upstream: Upstream, o: { method: string; path: string; headers: string[]; body: Buffer | null }, timeoutMs: number): void {
+  let timer: NodeJS.Timeout | undefined;
+  const done = () => clearTimeout(timer);
+  const handler = {
+    onConnect(abort: (e?: Error) => void) {
+      timer = setTimeout(() => abort(new Error(`mirror: no answer within ${timeoutMs} ms`)), timeoutMs);
+      timer.unref();
+    },
+    onHeaders: () => true,
+    onData: () => true,
+    onComplete: done,
+    onError: done,
+  };
+  if (upstream instanceof H2Pool) upstream.dispatch(o, handler);
+  else upstream.dispatch(o, handler as unknown as Dispatcher.DispatchHandler);
 }

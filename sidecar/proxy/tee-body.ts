@@ -32,7 +32,8 @@ export class TeeBody {
       this.#ended = true;
       live.end();
     });
-    source.once('error', (e) => live.destroy(e));
+    source.on('error', (e) => live.destroy(e));
+    live.on('error', () => undefined); // reported by the try that reads it (forward.ts)
   }
 
   /** Whether the whole body is held: it ended within the limit. */

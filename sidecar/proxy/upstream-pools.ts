@@ -13,12 +13,13 @@
 // them finish; undici's close waits for them). Static endpoints are plain apps: their
 // Service's protocol.
 //
-// HTTP/2 pools (`h2`) multiplex: one connection carries up to MAX_STREAMS requests at once, so
+// HTTP/2 pools (`h2`, h2-pool.ts) multiplex: one connection carries up to 100 requests at once, so
 // a gRPC client's one channel is balanced per request (each request picks its endpoint, then
 // rides that endpoint's shared connection). To another sidecar h2 is negotiated by ALPN over
 // mutual TLS, or spoken in cleartext (h2c) when there is no TLS material; to an app whose
 // Service says `http2` or `grpc`, h2c.
 import { Pool } from 'undici';
+import { H2Pool } from './h2-pool.ts';
 import type { ConnectionLimits } from '../../core/lb/circuit-breaker.ts';
 import { requestsPerConnection } from '../../core/lb/circuit-breaker.ts';
 import { originOf, sidecarConnectOptions } from '../tls/client-tls.ts';
@@ -31,24 +32,22 @@ const RETIRE_AFTER_MS = 30_000;
 /** Pools of a replaced mTLS material close this long after the swap (requests already dispatched finish first either way). */
 const TLS_RETIRE_AFTER_MS = 1_000;
 
-/** Concurrent streams per HTTP/2 connection before the pool opens another (Envoy's and Node's default is 100 too). */
-const MAX_STREAMS = 100;
-
 /** How a pool speaks to its origin: HTTP/1.1, or HTTP/2 (by ALPN over TLS, prior knowledge in cleartext). */
 export type PoolProtocol = 'http1' | 'h2';
 
-export function newPool(origin: string, limits: ConnectionLimits | undefined, connect?: MtlsConnectOptions, protocol: PoolProtocol = 'http1'): Pool {
+/** An upstream: undici's Pool (HTTP/1.1) or an H2Pool (HTTP/2); forward.ts dispatches on either. */
+export type Upstream = Pool | H2Pool;
+
+export function newPool(origin: string, limits: ConnectionLimits | undefined, connect?: MtlsConnectOptions): Pool;
+export function newPool(origin: string, limits: ConnectionLimits | undefined, connect?: MtlsConnectOptions, protocol?: PoolProtocol): Upstream;
+export function newPool(origin: string, limits: ConnectionLimits | undefined, connect?: MtlsConnectOptions, protocol: PoolProtocol = 'http1'): Upstream {
+  if (protocol === 'h2') return new H2Pool(origin, { ...(connect ? { tls: connect } : {}), ...(limits ? { maxSessions: limits.maxConnections } : {}) });
   const perClient = limits ? requestsPerConnection(limits) : undefined;
-  const h2 = protocol === 'h2';
-  const cleartext = origin.startsWith('http:');
-  // undici's Pool passes `connect` to its connector, which reads useH2c from there.
-  const connectOptions = h2 && cleartext ? { ...connect, useH2c: true } : connect;
   return new Pool(origin, {
-    ...(connectOptions ? { connect: connectOptions } : {}),
-    ...(h2 ? { allowH2: true, maxConcurrentStreams: MAX_STREAMS } : {}),
+    ...(connect ? { connect } : {}),
     connections: limits?.maxConnections ?? null,
     // One request at a time on an HTTP/1.1 connection, so a slow response never blocks another behind it.
-    pipelining: h2 ? MAX_STREAMS : 1,
+    pipelining: 1,
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 60_000,
     connectTimeout: 5_000,
@@ -59,16 +58,16 @@ export function newPool(origin: string, limits: ConnectionLimits | undefined, co
 }
 
 export class UpstreamPools {
-  #current = new Map<string, Pool>();
-  #retiring = new Map<string, Pool>();
+  #current = new Map<string, Upstream>();
+  #retiring = new Map<string, Upstream>();
   #timer: NodeJS.Timeout | undefined;
   readonly #tls: () => WorkloadTls | undefined;
   #material: WorkloadTls | undefined;
-  #mtls = new Map<string, Pool>();
+  #mtls = new Map<string, Upstream>();
   /** mTLS pools of the current material not asked for since the endpoint set changed. */
-  #mtlsRetiring = new Map<string, Pool>();
-  readonly #mtlsPools = new WeakSet<Pool>();
-  readonly #draining = new Set<Pool>();
+  #mtlsRetiring = new Map<string, Upstream>();
+  readonly #mtlsPools = new WeakSet<Upstream>();
+  readonly #draining = new Set<Upstream>();
 
   /** `tls`: the current mTLS material (SidecarView.tls); none = sidecars are reached in plaintext. */
   constructor(tls: () => WorkloadTls | undefined = () => undefined) {
@@ -76,7 +75,7 @@ export class UpstreamPools {
   }
 
   /** Whether requests on this pool go over mutual TLS. */
-  isMtls(pool: Pool): boolean {
+  isMtls(pool: Upstream): boolean {
     return this.#mtlsPools.has(pool);
   }
 
@@ -86,7 +85,7 @@ export class UpstreamPools {
    * both: HTTP/2 when the Service does, or when the request came in over HTTP/2 (so its
    * streams stay multiplexed and its trailers survive the hop).
    */
-  forEndpoint(service: CompiledService, endpoint: { address: string; port: number }, registered: boolean, requestIsHttp2: boolean): Pool {
+  forEndpoint(service: CompiledService, endpoint: { address: string; port: number }, registered: boolean, requestIsHttp2: boolean): Upstream {
     const h2 = speaksHttp2(service) || (registered && requestIsHttp2);
     return this.get(endpoint.address, endpoint.port, endpointScheme(service), service.connectionLimits, registered ? service.id : undefined, h2 ? 'h2' : 'http1');
   }
@@ -95,7 +94,7 @@ export class UpstreamPools {
    * The pool for an endpoint, created on first use. `sidecarOf`: the destination service id
    * when the endpoint is a sidecar's inbound port (then: mutual TLS, if this sidecar has an SVID).
    */
-  get(address: string, port: number, scheme: 'http' | 'https', limits: ConnectionLimits, sidecarOf?: string, protocol: PoolProtocol = 'http1'): Pool {
+  get(address: string, port: number, scheme: 'http' | 'https', limits: ConnectionLimits, sidecarOf?: string, protocol: PoolProtocol = 'http1'): Upstream {
     if (sidecarOf !== undefined) {
       const tls = this.#tls();
       if (tls) return this.#mtlsPool(address, port, limits, sidecarOf, tls, protocol);
@@ -110,7 +109,7 @@ export class UpstreamPools {
     return pool;
   }
 
-  #mtlsPool(address: string, port: number, limits: ConnectionLimits, serviceId: string, tls: WorkloadTls, protocol: PoolProtocol): Pool {
+  #mtlsPool(address: string, port: number, limits: ConnectionLimits, serviceId: string, tls: WorkloadTls, protocol: PoolProtocol): Upstream {
     if (tls !== this.#material) {
       // New certificate or CA set: fresh pools (new connections, new handshakes) from now on;
       // the old pools finish what they carry and close.
@@ -134,7 +133,7 @@ export class UpstreamPools {
     return pool;
   }
 
-  #drain(pool: Pool): void {
+  #drain(pool: Upstream): void {
     this.#draining.add(pool);
     const t = setTimeout(() => {
       void pool

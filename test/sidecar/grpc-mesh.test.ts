@@ -104,4 +104,15 @@ describe('gRPC through outbound → mTLS (h2) → inbound → h2c app', () => {
     // A trailers-only answer from the app stays trailers-only, and is logged with its status.
     expect(outObserver.requests.at(-1)).toMatchObject({ status: 200, grpcStatus: grpc.status.FAILED_PRECONDITION });
   });
+
+  it('survives 200 calls the client cancels mid-flight (1 ms deadlines, 32 at a time), then serves the next', async () => {
+    const cancelled: Promise<unknown>[] = [];
+    for (let i = 0; i < 200; i++) {
+      cancelled.push(sayHello(client, { name: String(i), delayMs: 5 }, { deadlineMs: 1 }).catch((e: grpc.ServiceError) => e.code));
+      if (cancelled.length % 32 === 0) await Promise.all(cancelled.slice(-32));
+    }
+    const codes = new Set(await Promise.all(cancelled));
+    expect([...codes].every((c) => c === grpc.status.DEADLINE_EXCEEDED || typeof c === 'object')).toBe(true);
+    expect((await sayHello(client, { name: 'after' })).reply.message).toBe('hello after');
+  });
 });
