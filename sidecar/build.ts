@@ -51,13 +51,21 @@ module.exports.Pool = require('undici/lib/dispatcher/pool.js')
 `;
 
 /**
- * undici files the sidecar never runs, replaced by a module that throws if it ever is
- * (undici's HTTP/2 client, client-h2.js, stays: HTTP/2 and gRPC hops use it):
+ * undici files the sidecar never runs, replaced by a module that throws if it ever is:
+ * - client-h2.js: undici's HTTP/2 client, loaded by every Client but used only on a connection
+ *   that negotiated h2 (`allowH2`, never set here: the sidecar's HTTP/2 upstreams are its own
+ *   node:http2 pools, sidecar/proxy/h2-pool.ts). A throw there fails that connection.
  * - web/fetch/body.js: FormData request bodies (client-h1 requires it lazily), and with it most
  *   of undici's fetch internals (webidl, FormData parser, data: URLs; 100 KB of source, 0.5 MB of RSS). The sidecar sends
  *   buffers and streams only.
  */
 const UNDICI_STUBS: { file: RegExp; contents: string }[] = [
+  {
+    file: /node_modules[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/,
+    contents: `module.exports = function connectH2 () {
+  throw new Error('undici HTTP/2 is not in the Weft sidecar bundle (client-h2 is stubbed in sidecar/build.ts): HTTP/2 upstreams go through sidecar/proxy/h2-pool.ts')
+}`,
+  },
   {
     file: /node_modules[\\/]undici[\\/]lib[\\/]web[\\/]fetch[\\/]body\.js$/,
     contents: `module.exports.extractBody = function extractBody () {

@@ -89,7 +89,7 @@ describe('sidecar bundle', () => {
     for (const p of ['undici', 'prom-client', 'jose']) expect(all.has(p)).toBe(true);
   });
 
-  it("bundles only undici's dispatchers (HTTP/1.1 and HTTP/2 clients): not its index, fetch or WebSocket", () => {
+  it("bundles only undici's HTTP/1.1 dispatchers: not its index, fetch, WebSocket or HTTP/2 client", () => {
     const undici = Object.keys(metafile.inputs).filter((f) => f.includes('node_modules/undici/'));
     expect(undici).toContain('node_modules/undici/lib/dispatcher/pool.js');
     expect(undici).toContain('node_modules/undici/lib/dispatcher/agent.js');
@@ -97,11 +97,11 @@ describe('sidecar bundle', () => {
     expect(undici).not.toContain('node_modules/undici/index.js');
     // Of undici's web stack, only the stub of FormData bodies is left.
     expect(undici.filter((f) => f.includes('/lib/web/'))).toEqual(['node_modules/undici/lib/web/fetch/body.js']);
-    const stubbed = 'node_modules/undici/lib/web/fetch/body.js';
-    expect(metafile.inputs[stubbed]?.imports ?? null, stubbed).toEqual([]);
-    expect(metafile.inputs[stubbed]?.bytes ?? 0, stubbed).toBeLessThan(400);
-    // HTTP/2 and gRPC hops run on undici's real HTTP/2 client over node:http2.
-    expect(metafile.inputs['node_modules/undici/lib/dispatcher/client-h2.js']?.bytes ?? 0).toBeGreaterThan(10_000);
+    for (const stubbed of ['node_modules/undici/lib/dispatcher/client-h2.js', 'node_modules/undici/lib/web/fetch/body.js']) {
+      expect(metafile.inputs[stubbed]?.imports ?? null, stubbed).toEqual([]);
+      expect(metafile.inputs[stubbed]?.bytes ?? 0, stubbed).toBeLessThan(400);
+    }
+    // HTTP/2 (the ports' servers, the upstream pools of sidecar/proxy/h2-pool.ts) is node:http2's.
     const builtins = Object.keys(metafile.inputs).filter((f) => f.startsWith('builtin-cjs:'));
     expect(builtins.filter((b) => /http2/.test(b))).toEqual(['builtin-cjs:node:http2']);
   });
