@@ -137,10 +137,14 @@ class Tunnel {
       [client, upstream],
       [upstream, client],
     ] as const) {
-      // A reset on one side resets the other; a clean end travels through the splice.
-      side.on('error', () => other.destroy());
+      // A reset on one side resets the other; a clean end travels through the splice. Once the
+      // proxy is closing the tunnel itself, a reset (a peer that hung up after its Close) must
+      // not cut the other side's Close still being written: CLOSE_GRACE_MS bounds that instead.
+      side.on('error', () => {
+        if (!this.#cut) other.destroy();
+      });
       side.on('close', () => {
-        if (side.errored || !side.readableEnded) other.destroy();
+        if (!this.#cut && (side.errored || !side.readableEnded)) other.destroy();
         if (--this.#open === 0) this.#onClosed();
       });
     }
