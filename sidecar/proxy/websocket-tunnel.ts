@@ -131,6 +131,11 @@ class Tunnel {
         resolve();
       };
     });
+    // Each direction ends on its own (the splice ends `dst` when `src` has ended, after its
+    // Close). A socket that ended its writing side by itself on the peer's FIN (net's default,
+    // allowHalfOpen false) would fail the other direction's last writes (its Close among them)
+    // and reset both sides: both sockets stay half-open until the splices end them.
+    for (const side of [client, upstream]) (side as Duplex & { allowHalfOpen: boolean }).allowHalfOpen = true;
     this.#fromClient = new Splice(client, upstream);
     this.#fromUpstream = new Splice(upstream, client);
     for (const [side, other] of [
