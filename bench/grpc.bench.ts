@@ -53,9 +53,9 @@
 // when missing. Bounded: every phase has a kill; a watchdog stops everything; every process is
 // stopped by PID on every exit path. Writes .weft/bench/grpc.json.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect as connectH2 } from 'node:http2';
-import { cpus, loadavg, release, tmpdir } from 'node:os';
+import { cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { greeterClient, sayHello } from '../test/support/grpc-greeter.ts';
@@ -64,19 +64,18 @@ import { startGrpcServer } from './support/grpc-server.ts';
 import type { GrpcServer } from './support/grpc-server.ts';
 import { ensureH2load, h2loadErrors, h2loadVersion, runH2load } from './support/h2load.ts';
 import type { H2loadResult } from './support/h2load.ts';
+import { benchLifecycle } from './support/bench-lifecycle.ts';
 import { startNginxApp, startNginxGrpcProxy, startNginxProxy } from './support/nginx.ts';
-import type { Nginx } from './support/nginx.ts';
 import { median, printTable } from './support/report.ts';
 import { startSidecarLanes } from './support/sidecar-lanes.ts';
 import type { Lane, SidecarLanes } from './support/sidecar-lanes.ts';
-import { signalAllNow, startProcess, stopAll, waitForOutput } from './support/sidecar-processes.ts';
+import { startProcess, waitForOutput } from './support/sidecar-processes.ts';
 import { sampleConnections } from './support/sockets.ts';
 import type { Upstream } from './support/sockets.ts';
 import { ensureTools, pinned, repin, toolVersions } from './support/wrk.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const QUICK = process.env.WEFT_BENCH_QUICK === '1';
-const WATCHDOG_MS = 280_000; // bench/run.ts kills a bench at 300 s
 const ROUNDS = QUICK ? 1 : 3;
 const SAT_S = QUICK ? 2 : 3;
 const LAT_S = QUICK ? 1 : 2;
@@ -153,39 +152,9 @@ interface Round {
 const loadedByPid = new Map<number, number>();
 const idleByPid = new Map<number, number>();
 
-const work = mkdtempSync(join(tmpdir(), 'weft-grpc-bench-'));
+const life = benchLifecycle('grpc');
+const { work, nginxes, cleanup } = life;
 let sidecars: SidecarLanes | undefined;
-const nginxes: Nginx[] = [];
-let cleaned: Promise<void> | undefined;
-
-function cleanup(): Promise<void> {
-  cleaned ??= (async () => {
-    try {
-      await sidecars?.close().catch((e: unknown) => console.error(`sidecar lanes: ${(e as Error).message}`));
-    } finally {
-      await stopAll(() => nginxes.flatMap((n) => n.workers));
-      rmSync(work, { recursive: true, force: true });
-    }
-  })();
-  return cleaned;
-}
-
-const watchdog = setTimeout(() => {
-  console.error(`grpc bench: still running after ${WATCHDOG_MS / 1000} s; stopping everything`);
-  void cleanup().finally(() => process.exit(1));
-}, WATCHDOG_MS);
-watchdog.unref();
-// Miniflare (the control Worker) hooks SIGINT/SIGTERM too and calls process.exit() before an
-// async cleanup can finish: whatever is still running is signalled on the way out regardless.
-process.on('exit', () => {
-  signalAllNow(nginxes.flatMap((n) => n.workers));
-  rmSync(work, { recursive: true, force: true });
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.once(signal, () => {
-    console.error(`grpc bench: ${signal}; stopping everything`);
-    void cleanup().finally(() => process.exit(130));
-  });
 
 /** One SayHello through the lane with grpc-js: null when the server's reply came back, else what came instead. */
 async function grpcAnswers(lane: Lane, s: GrpcServer): Promise<string | null> {
@@ -261,7 +230,7 @@ try {
   add('grpc', direct, nginxLane, naiveLane);
 
   const sidecarStart = performance.now();
-  sidecars = await startSidecarLanes({
+  sidecars = life.sidecars = await startSidecarLanes({
     root: ROOT,
     work,
     appPort: srv.port,
@@ -578,6 +547,5 @@ try {
   console.log('\nfigures written to .weft/bench/grpc.json');
   console.log(`(${((performance.now() - scriptStart) / 1000).toFixed(1)} s)`);
 } finally {
-  clearTimeout(watchdog);
   await cleanup();
 }

@@ -48,24 +48,23 @@
 // stopped by PID on every exit path (error, watchdog, SIGINT/SIGTERM).
 // Writes the figures to .weft/bench/sidecar.json (for the docs).
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, release, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchLifecycle } from './support/bench-lifecycle.ts';
 import { startNginxApp, startNginxProxy } from './support/nginx.ts';
-import type { Nginx } from './support/nginx.ts';
 import { peakRssBytes, rssBytes, sampleRss, sumCpu, sumRss } from '../test/support/process-stats.ts';
 import { call } from '../test/support/dev-mesh.ts';
 import { median, printTable } from './support/report.ts';
 import { startSidecarLanes } from './support/sidecar-lanes.ts';
 import type { Lane, SidecarLanes } from './support/sidecar-lanes.ts';
-import { signalAllNow, startProcess, stopAll, stopProcess, waitForOutput } from './support/sidecar-processes.ts';
+import { startProcess, stopProcess, waitForOutput } from './support/sidecar-processes.ts';
 import { ensureTools, pinned, repin, runWrk, toolVersions, wrkErrors } from './support/wrk.ts';
 import type { Tools, WrkResult } from './support/wrk.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const QUICK = process.env.WEFT_BENCH_QUICK === '1';
-const WATCHDOG_MS = 280_000; // bench/run.ts kills a bench at 300 s
 const ROUNDS = QUICK ? 1 : 3;
 const SAT_S = QUICK ? 2 : 4;
 const LAT_S = 2;
@@ -120,39 +119,9 @@ interface Round {
 const loadedByPid = new Map<number, number>();
 const idleByPid = new Map<number, number>();
 
-const work = mkdtempSync(join(tmpdir(), 'weft-sidecar-bench-'));
+const life = benchLifecycle('sidecar');
+const { work, nginxes, cleanup } = life;
 let sidecars: SidecarLanes | undefined;
-const nginxes: Nginx[] = [];
-let cleaned: Promise<void> | undefined;
-
-function cleanup(): Promise<void> {
-  cleaned ??= (async () => {
-    try {
-      await sidecars?.close().catch((e: unknown) => console.error(`sidecar lanes: ${(e as Error).message}`));
-    } finally {
-      await stopAll(() => nginxes.flatMap((n) => n.workers));
-      rmSync(work, { recursive: true, force: true });
-    }
-  })();
-  return cleaned;
-}
-
-const watchdog = setTimeout(() => {
-  console.error(`sidecar bench: still running after ${WATCHDOG_MS / 1000} s; stopping everything`);
-  void cleanup().finally(() => process.exit(1));
-}, WATCHDOG_MS);
-watchdog.unref();
-// Miniflare (the control Worker) hooks SIGINT/SIGTERM too and calls process.exit() before an
-// async cleanup can finish: whatever is still running is signalled on the way out regardless.
-process.on('exit', () => {
-  signalAllNow(nginxes.flatMap((n) => n.workers));
-  rmSync(work, { recursive: true, force: true });
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.once(signal, () => {
-    console.error(`sidecar bench: ${signal}; stopping everything`);
-    void cleanup().finally(() => process.exit(130));
-  });
 
 /** One request, checked: the app's body and marker header came back through the lane. */
 async function check(lane: Lane): Promise<void> {
@@ -234,7 +203,7 @@ try {
 
   // The sidecars, when they run; otherwise the report says why they are missing.
   const sidecarStart = performance.now();
-  sidecars = await startSidecarLanes({ root: ROOT, work, appPort: app.port, path, cpus: PROXY_CPU, tools });
+  sidecars = life.sidecars = await startSidecarLanes({ root: ROOT, work, appPort: app.port, path, cpus: PROXY_CPU, tools });
   const sidecarStartMs = performance.now() - sidecarStart;
   lanes.push(...sidecars.lanes);
 
@@ -417,6 +386,5 @@ try {
   console.log('\nfigures written to .weft/bench/sidecar.json');
   console.log(`(${((performance.now() - scriptStart) / 1000).toFixed(1)} s)`);
 } finally {
-  clearTimeout(watchdog);
   await cleanup();
 }
