@@ -11,7 +11,7 @@
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, Server as HttpServer, ServerOptions as HttpServerOptions, ServerResponse } from 'node:http';
 import { createServer as createH2cServer, createSecureServer } from 'node:http2';
-import type { Http2SecureServer, Http2Server, Http2ServerRequest, Http2Session } from 'node:http2';
+import type { Http2SecureServer, Http2Server, Http2ServerRequest, Http2ServerResponse, Http2Session } from 'node:http2';
 import { createServer as createNetServer } from 'node:net';
 import type { Server as NetServer, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -103,17 +103,15 @@ export function createFrontDoor(o: { handler: DownstreamHandler; http: HttpServe
   if (o.mtls) {
     // One TLS server for both protocols: ALPN `h2` gets an HTTP/2 session, `http/1.1` (or no
     // ALPN) Node's HTTP/1 server path, with the same request handler.
-    secure = createSecureServer({ ...MTLS_SERVER_OPTIONS, allowHTTP1: true }, (req, res) => {
+    const secureHandler = (req: Http2ServerRequest, res: Http2ServerResponse): void => {
       if (req.httpVersionMajor === 2) o.handler(req, res);
       else http1Handler(req as unknown as IncomingMessage, res as unknown as ServerResponse);
-    });
+    };
+    secure = createSecureServer({ ...MTLS_SERVER_OPTIONS, allowHTTP1: true }, secureHandler);
     // The HTTP/1 side of an allowHTTP1 server reads these off the server object.
     Object.assign(secure, { keepAliveTimeout: o.http.keepAliveTimeout, headersTimeout: o.http.headersTimeout, requestTimeout: o.http.requestTimeout });
     secure.on('session', track);
-    secure.on('checkContinue', (req, res) => {
-      if (req.httpVersionMajor === 2) o.handler(req, res);
-      else http1Handler(req as unknown as IncomingMessage, res as unknown as ServerResponse);
-    });
+    secure.on('checkContinue', secureHandler);
     enableMtls(secure, o.mtls);
     secure.on('secureConnection', (socket: TLSSocket) => {
       tlsSockets.add(socket);
