@@ -181,6 +181,8 @@ export interface PushAnswer {
   previous: string | null;
   unchanged: boolean;
   diff: SemanticDiff;
+  /** Compile warnings as `file:line:col: path: message` (absent from an older control). */
+  warnings?: string[];
 }
 
 /** What `GET /v1/snapshot/:version/convergence` answers. */

@@ -8,6 +8,7 @@ import { canonicalJson } from '../../core/snapshot/canonical-json.ts';
 import { signSnapshot } from '../../core/snapshot/sign.ts';
 import { compilePaths } from '../compile-sources.ts';
 import { EXIT_INVALID, EXIT_OK } from '../exit-codes.ts';
+import { printWarnings } from './validate.ts';
 import type { Io } from '../io.ts';
 import { readSigningKey } from '../key-files.ts';
 
@@ -37,6 +38,7 @@ export function registerCompile(program: Command, io: Io): void {
         io.exit(EXIT_INVALID);
         return;
       }
+      printWarnings(io, result.warnings);
       const source = Object.fromEntries(Object.entries({ commit: opts.commit, author: opts.author, message: opts.message }).filter(([, v]) => v !== undefined));
       const snapshot = await buildSnapshot(result.body, Object.keys(source).length > 0 ? { source } : {});
       const text = opts.key ? `${await signSnapshot(snapshot, await readSigningKey(opts.key))}\n` : `${canonicalJson(snapshot)}\n`;

@@ -69,6 +69,7 @@ async function push(paths: string[], opts: PushFlags, io: Io): Promise<void> {
     throw controlFailure(e, 'push failed');
   }
 
+  if (!opts.json) for (const w of answer.warnings ?? []) io.err(`warning: ${w}\n`);
   if (opts.json) io.out(`${JSON.stringify(answer, null, 2)}\n`);
   else if (opts.dryRun)
     io.out(

@@ -23,6 +23,7 @@ export async function validateAndPush(api: ControlApi, dir: string, say: (line: 
     say(`${compiled.errors.length} error${compiled.errors.length === 1 ? '' : 's'} in ${dir}/; nothing was pushed`);
     return { ok: false };
   }
+  for (const w of compiled.warnings) say(`warning: ${formatPolicyError(w)}`);
   const files = compiled.texts;
   try {
     const answer = await pushSnapshot(api, { files, metadata: { author: 'weft dev', message: `weft dev: ${dir}/` } });

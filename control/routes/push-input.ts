@@ -21,6 +21,8 @@ export interface PushInput {
   body: SnapshotBody;
   version: string;
   source: PushMetadata;
+  /** `file:line:col: path: message` of each compile warning (never blocks the push). */
+  warnings: string[];
 }
 
 function invalid(errors: PolicyError[]): HttpError {
@@ -64,5 +66,5 @@ export async function readPushInput(body: Record<string, unknown>): Promise<Push
   const compiled = compileDocuments(documents);
   const all = [...errors, ...(compiled.ok ? [] : compiled.errors)];
   if (all.length > 0 || !compiled.ok) throw invalid(all);
-  return { body: compiled.body, version: await snapshotVersion(compiled.body), source };
+  return { body: compiled.body, version: await snapshotVersion(compiled.body), source, warnings: compiled.warnings.map(formatPolicyError) };
 }

@@ -54,16 +54,16 @@ export function registerSnapshotRoutes(app: App): void {
     const diff = semanticDiff(previous ? snapshotFromJws(previous.jws).body : { ...input.body, services: [], routes: [], authentications: [], accessPolicies: [], rateLimits: [] }, input.body);
 
     if (c.req.query('dryRun') === '1' || c.req.query('dryRun') === 'true')
-      return c.json({ dryRun: true, version: input.version, previous: currentVersion, unchanged: input.version === currentVersion, diff });
+      return c.json({ dryRun: true, version: input.version, previous: currentVersion, unchanged: input.version === currentVersion, diff, warnings: input.warnings });
 
     const expected = expectedBase(c.req.raw, currentVersion);
-    if (input.version === currentVersion) return c.json({ version: input.version, previous: currentVersion, unchanged: true, diff }, 200);
+    if (input.version === currentVersion) return c.json({ version: input.version, previous: currentVersion, unchanged: true, diff, warnings: input.warnings }, 200);
     const metadata = { createdAt: new Date().toISOString(), ...(Object.keys(input.source).length > 0 ? { source: input.source } : {}) };
     const snapshot: Snapshot = { version: input.version, metadata, body: input.body };
     const jws = await signSnapshot(snapshot, auth.keys.active);
     const result = await state.commitSnapshot({ version: input.version, jws, metadata, expected, action: 'push' });
     if (!result.ok) throw new HttpError('conflict', `current moved to ${result.current?.slice(0, 12) ?? 'empty'} while this push was applied; fetch, rebase and push again`, { current: result.current });
-    return c.json({ version: input.version, previous: result.previous, unchanged: false, diff }, 201, { etag: etag(input.version) });
+    return c.json({ version: input.version, previous: result.previous, unchanged: false, diff, warnings: input.warnings }, 201, { etag: etag(input.version) });
   });
 
   app.get('/v1/snapshot', async (c) => {

@@ -27,7 +27,8 @@ import { SNAPSHOT_API_VERSION } from '../snapshot/types.ts';
 import { checkRouteConflicts } from './route-conflicts.ts';
 import { schemaErrors } from './schema-issues.ts';
 
-export type CompileResult = { ok: true; body: SnapshotBody; documents: number } | { ok: false; errors: PolicyError[] };
+/** `warnings`: legal policy that is probably a mistake; they never block a snapshot. */
+export type CompileResult = { ok: true; body: SnapshotBody; documents: number; warnings: PolicyError[] } | { ok: false; errors: PolicyError[]; warnings: PolicyError[] };
 
 const envelopeProbe = z.looseObject({ apiVersion: z.unknown(), kind: z.unknown() });
 
@@ -77,8 +78,10 @@ function ofKind<S>(docs: TypedDocument<unknown>[], kind: string): TypedDocument<
 
 export function compileDocuments(sources: readonly SourceDocument[]): CompileResult {
   const errors: PolicyError[] = [];
+  const warnings: PolicyError[] = [];
   const docs = typeDocuments(sources, errors);
   const report = createErrorSink(errors);
+  const warn = createErrorSink(warnings);
 
   const meshes = ofKind<MeshSpec>(docs, 'Mesh');
   meshes.slice(1).forEach((m) => report(m, ['kind'], `only one Mesh document is allowed; "${meshes[0]?.id}" is already defined`, 'duplicate'));
@@ -91,6 +94,7 @@ export function compileDocuments(sources: readonly SourceDocument[]): CompileRes
     routes: new Map(routes.map((d) => [d.id, d])),
     authentications,
     error: report,
+    warn,
   };
 
   const claimed = new Map<string, string>();
@@ -105,6 +109,6 @@ export function compileDocuments(sources: readonly SourceDocument[]): CompileRes
   };
   checkRouteConflicts(body.routes, ctx.routes, report);
 
-  if (errors.length > 0) return { ok: false, errors: sortPolicyErrors(errors) };
-  return { ok: true, body, documents: docs.length };
+  if (errors.length > 0) return { ok: false, errors: sortPolicyErrors(errors), warnings: sortPolicyErrors(warnings) };
+  return { ok: true, body, documents: docs.length, warnings: sortPolicyErrors(warnings) };
 }

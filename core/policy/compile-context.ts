@@ -1,5 +1,6 @@
 // What a kind's compile step gets: the other documents to check references against, the
-// compiled Mesh for defaults, and one place to report errors (all collected, none thrown).
+// compiled Mesh for defaults, and one place to report errors and one for warnings (all
+// collected, none thrown; a warning never stops a snapshot).
 import type { TypedDocument } from './document.ts';
 import type { PathSegment, PolicyError } from './errors.ts';
 import { formatFieldPath } from './errors.ts';
@@ -14,6 +15,8 @@ export interface CompileContext {
   routes: ReadonlyMap<string, TypedDocument<RouteSpec>>;
   authentications: readonly TypedDocument<AuthenticationSpec>[];
   error(doc: TypedDocument<unknown>, path: readonly PathSegment[], message: string, code?: string): void;
+  /** Something legal that is probably a mistake (a rule that can never win): reported, never refused. */
+  warn(doc: TypedDocument<unknown>, path: readonly PathSegment[], message: string, code?: string): void;
 }
 
 export function createErrorSink(errors: PolicyError[]) {

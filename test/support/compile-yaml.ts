@@ -11,7 +11,7 @@ export function compileYaml(files: string | Record<string, string>): CompileResu
   const loadErrors = loaded.flatMap((l) => l.errors);
   const result = compileDocuments(loaded.flatMap((l) => l.documents));
   if (loadErrors.length === 0) return result;
-  return { ok: false, errors: [...loadErrors, ...(result.ok ? [] : result.errors)] };
+  return { ok: false, errors: [...loadErrors, ...(result.ok ? [] : result.errors)], warnings: result.warnings };
 }
 
 /** The errors as `file:line:col: path: message` lines; [] when the input compiled. */
