@@ -208,6 +208,7 @@ describe('weft validate: invalid input (exit 1, file:line:col: path: message)', 
     expect(JSON.parse(r.stdout)).toEqual({
       valid: false,
       errors: [{ file: 'svc.yaml', line: 6, column: 9, path: 'spec.port', message: 'expected number, received string', code: 'schema' }],
+      warnings: [],
     });
   });
 });
