@@ -17,7 +17,7 @@ export function printWarnings(io: Io, warnings: readonly PolicyError[]): void {
 export function registerValidate(program: Command, io: Io): void {
   program
     .command('validate')
-    .description('Check policy files: schema, references, conflicts. Prints every error as file:line:col: path: message.')
+    .description('Check policy files: schema and references, with warnings for legal but suspicious policy. Prints every error as file:line:col: path: message.')
     .argument('<paths...>', 'policy files or folders (walked recursively for *.yaml, *.yml)')
     .option('--json', 'print the result as JSON: {"valid", "errors": [{file, line, column, path, message, code}], "warnings": [same]}')
     .action(async (paths: string[], opts: { json?: boolean }) => {

@@ -1,5 +1,6 @@
 // The compiler: policy documents → snapshot body. Schema per kind, duplicates, Mesh defaults,
-// cross-references and route conflicts; every error collected with its source position.
+// cross-references; every error collected with its source position, and warnings (legal
+// but probably a mistake, such as identical route matches) beside them.
 // Output is independent of file order: documents are sorted by kind, namespace and name.
 import { z } from 'zod';
 import { compileAccessPolicy } from '../policy/access-policy/compile.ts';
@@ -24,7 +25,7 @@ import { API_VERSION, documentId } from '../policy/shared/envelope.ts';
 import type { DocumentMeta } from '../policy/shared/envelope.ts';
 import type { SnapshotBody } from '../snapshot/types.ts';
 import { SNAPSHOT_API_VERSION } from '../snapshot/types.ts';
-import { checkRouteConflicts } from './route-conflicts.ts';
+import { warnIdenticalMatches } from './identical-matches.ts';
 import { schemaErrors } from './schema-issues.ts';
 
 /** `warnings`: legal policy that is probably a mistake; they never block a snapshot. */
@@ -107,7 +108,7 @@ export function compileDocuments(sources: readonly SourceDocument[]): CompileRes
     accessPolicies: ofKind<AccessPolicySpec>(docs, 'AccessPolicy').map((d) => compileAccessPolicy(d, ctx)),
     rateLimits: ofKind<RateLimitSpec>(docs, 'RateLimit').map((d) => compileRateLimit(d, ctx)),
   };
-  checkRouteConflicts(body.routes, ctx.routes, report);
+  warnIdenticalMatches(body.routes, ctx.routes, warn);
 
   if (errors.length > 0) return { ok: false, errors: sortPolicyErrors(errors), warnings: sortPolicyErrors(warnings) };
   return { ok: true, body, documents: docs.length, warnings: sortPolicyErrors(warnings) };

@@ -14,7 +14,7 @@ export interface PolicyError {
   /** Field path inside the document, e.g. `spec.rules[0].backends[1].weight`; empty for the whole document. */
   path: string;
   message: string;
-  /** Stable machine code: `yaml`, `schema`, `reference`, `conflict`, `duplicate`, `io`. */
+  /** Stable machine code: errors `yaml`, `schema`, `reference`, `conflict`, `duplicate`, `io`; warnings, e.g. `identical-match`. */
   code: string;
 }
 

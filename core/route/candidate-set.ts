@@ -117,7 +117,7 @@ export function candidate<T>(rank: number, compiled: CompiledEntry<T>): Candidat
     methods: compiled.methods,
     headers: compiled.headers,
     query: compiled.query,
-    unconditional: compiled.conditionCount === 0,
+    unconditional: compiled.methods === undefined && compiled.headers.length === 0 && compiled.query.length === 0,
     target: compiled.entry.target,
     paramPositions: compiled.paramPositions,
     paramNames: compiled.paramNames,

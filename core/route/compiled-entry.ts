@@ -1,6 +1,6 @@
 // A MatchEntry prepared once, at matcher build time: validated, regexes compiled, template
-// parsed, conditions counted. Both matchers build on it, so a condition (method, header,
-// query) means the same thing in each; only how candidates are found differs.
+// parsed. Both matchers build on it, so a condition (method, header, query) means the same
+// thing in each; only how candidates are found differs.
 
 import { checkPattern, compilePattern } from './pattern.ts';
 import { parseTemplate } from './template.ts';
@@ -28,8 +28,6 @@ export interface CompiledEntry<T> extends Conditions {
   readonly entry: MatchEntry<T>;
   /** Position in the entries given to the matcher: the last tie-break. */
   readonly index: number;
-  /** (methods ? 1 : 0) + headers + query: more conditions win a tie on path. */
-  readonly conditionCount: number;
   /** Set for regex paths. */
   readonly pathRegex: RegExp | undefined;
   /** Set for template paths. */
@@ -144,7 +142,6 @@ export function compileEntries<T>(entries: readonly MatchEntry<T>[]): CompiledEn
     return {
       entry,
       index,
-      conditionCount: (entry.methods.length > 0 ? 1 : 0) + entry.headers.length + entry.query.length,
       methods: entry.methods.length > 0 ? interner.array(entry.methods) : undefined,
       headers: entry.headers.map((m) => compileValueMatch(m, `${where}: header`, interner)),
       query: entry.query.map((m) => compileValueMatch(m, `${where}: query parameter`, interner)),

@@ -1,4 +1,7 @@
-// The indexed matcher must answer exactly like the linear reference on any route set.
+// Both matchers must answer exactly like a reference written here, plainly, from the Gateway
+// API's precedence text (apis/v1/httproute_types.go, HTTPRouteRule.matches): keep every entry
+// that matches, sort by the spec's criteria one after the other, take the first. It shares
+// no code with the matchers, so it checks the order itself, not only that the two agree.
 // Small alphabets (hosts, segments, header values) make routes collide, so precedence,
 // host buckets, trie branches and header-value splits all get exercised.
 
@@ -8,7 +11,118 @@ import { createRouteMatcher } from './indexed-matcher.ts';
 import { createLinearMatcher } from './linear-matcher.ts';
 import { request } from '../../test/conformance/route-matcher.cases.ts';
 import type { RequestSpec } from '../../test/conformance/route-matcher.cases.ts';
-import type { MatchEntry, PathMatch, ValueMatch } from './types.ts';
+import type { MatchEntry, MatchRequest, MatchResult, PathMatch, ValueMatch } from './types.ts';
+
+// ---- The reference: the spec's order, written out. ----
+
+/** [characters of a matching non-wildcard host, characters of a matching host]; `*` and no hosts: [0, 0]. */
+function hostScore(hosts: readonly string[], requestHost: string): [number, number] | undefined {
+  if (hosts.length === 0) return [0, 0];
+  let best: [number, number] | undefined;
+  for (const host of hosts) {
+    let score: [number, number] | undefined;
+    if (host === '*') score = [0, 0];
+    else if (host.startsWith('*.')) {
+      // `*.example.com` needs at least one character before `.example.com`.
+      const suffix = host.slice(1);
+      if (requestHost.endsWith(suffix) && requestHost.length > suffix.length) score = [0, host.length];
+    } else if (host === requestHost) score = [host.length, host.length];
+    if (score && (!best || score[0] > best[0] || (score[0] === best[0] && score[1] > best[1]))) best = score;
+  }
+  return best;
+}
+
+const withoutTrailingSlashes = (value: string) => value.replace(/\/+$/, '');
+
+/** The captured params when the path matches, else undefined. */
+function pathParams(match: PathMatch, path: string): Record<string, string> | undefined {
+  switch (match.kind) {
+    case 'exact':
+      return path === match.value ? {} : undefined;
+    case 'prefix': {
+      const prefix = withoutTrailingSlashes(match.value);
+      return prefix === '' || path === prefix || path.startsWith(prefix + '/') ? {} : undefined;
+    }
+    case 'template': {
+      const parts = match.value.split('/');
+      const segments = path.split('/');
+      if (parts.length !== segments.length) return undefined;
+      const params: Record<string, string> = {};
+      for (let i = 0; i < parts.length; i++) {
+        const part = parts[i] ?? '';
+        const segment = segments[i] ?? '';
+        if (part.startsWith('{')) {
+          if (segment === '') return undefined;
+          params[part.slice(1, -1)] = segment;
+        } else if (part !== segment) return undefined;
+      }
+      return params;
+    }
+    case 'regex':
+      return new RegExp(`^(?:${match.value})$`, 'u').test(path) ? {} : undefined;
+  }
+}
+
+function valueHolds(condition: ValueMatch, actual: string | null): boolean {
+  if (actual === null) return false;
+  if (condition.kind === 'exact') return actual === condition.value;
+  if (condition.kind === 'prefix') return actual.startsWith(condition.value);
+  if (condition.kind === 'regex') return new RegExp(`^(?:${condition.value})$`, 'u').test(actual);
+  return true;
+}
+
+const PATH_KIND = { exact: 0, template: 1, prefix: 2, regex: 3 } as const;
+
+/**
+ * The sort key of a matching entry; the smallest key wins. Host, then path: exact, template
+ * (literal before parameter at the first difference), prefix (more characters, a trailing `/`
+ * not counted), regex; then a method match, more header matches, more query matches; then
+ * order (route namespace/name, rule, match block) and list position.
+ */
+function sortKey(entry: MatchEntry<number>, index: number, host: [number, number]): (number | string)[] {
+  const { path } = entry;
+  const templateShape = path.kind === 'template' ? path.value.split('/').map((part) => (part.startsWith('{') ? 'P' : 'L')).join('') : '';
+  const prefixLength = path.kind === 'prefix' ? withoutTrailingSlashes(path.value).length : 0;
+  return [
+    -host[0],
+    -host[1],
+    PATH_KIND[path.kind],
+    templateShape,
+    -prefixLength,
+    entry.methods.length > 0 ? -1 : 0,
+    -entry.headers.length,
+    -entry.query.length,
+    entry.order,
+    index,
+  ];
+}
+
+function compareKeys(a: readonly (number | string)[], b: readonly (number | string)[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const left = a[i] ?? 0;
+    const right = b[i] ?? 0;
+    if (left !== right) return left < right ? -1 : 1;
+  }
+  return 0;
+}
+
+function referenceMatch(routes: readonly MatchEntry<number>[], req: MatchRequest): MatchResult<number> | undefined {
+  const matching: { key: (number | string)[]; result: MatchResult<number> }[] = [];
+  routes.forEach((entry, index) => {
+    const host = hostScore(entry.hosts, req.host);
+    if (!host) return;
+    const params = pathParams(entry.path, req.path);
+    if (!params) return;
+    if (entry.methods.length > 0 && !entry.methods.includes(req.method)) return;
+    if (!entry.headers.every((h) => valueHolds(h, req.headers.get(h.name)))) return;
+    if (!entry.query.every((q) => valueHolds(q, req.query.get(q.name)))) return;
+    matching.push({ key: sortKey(entry, index, host), result: { target: entry.target, params } });
+  });
+  matching.sort((a, b) => compareKeys(a.key, b.key));
+  return matching[0]?.result;
+}
+
+// ---- Random route sets and requests. ----
 
 const SEGMENTS = ['a', 'b', 'c'];
 const ENTRY_HOSTS = ['a.example.com', 'b.example.com', 'example.com', '*.example.com', '*.b.example.com', '*', 'other.test'];
@@ -66,8 +180,22 @@ const entrySpec = fc.record({
   order: fc.integer({ min: 0, max: 5 }),
 });
 
+/**
+ * Route sets, some with copies of their own match blocks under another order (identical
+ * matches: the compiler warns, the first by order wins).
+ */
 const entries = (maxLength: number) =>
-  fc.array(entrySpec, { maxLength }).map((specs): MatchEntry<number>[] => specs.map((spec, target) => ({ ...spec, target })));
+  fc
+    .array(entrySpec, { maxLength })
+    .chain((specs) =>
+      fc.tuple(
+        fc.constant(specs),
+        specs.length === 0 ? fc.constant([]) : fc.array(fc.tuple(fc.constantFrom(...specs), fc.integer({ min: 0, max: 5 })), { maxLength: 3 }),
+      ),
+    )
+    .map(([specs, copies]): MatchEntry<number>[] =>
+      [...specs, ...copies.map(([spec, order]) => ({ ...spec, order }))].map((spec, target) => ({ ...spec, target })),
+    );
 
 const values = (names: string[]) =>
   fc.dictionary(fc.constantFrom(...names), fc.constantFrom(...VALUES, '3', ''), { maxKeys: names.length });
@@ -116,11 +244,13 @@ function assertSameAnswers(routes: MatchEntry<number>[], requests: RequestSpec[]
   const linear = createLinearMatcher(routes);
   for (const spec of requests) {
     const req = request(spec);
-    expect(indexed.match(req), JSON.stringify(spec)).toEqual(linear.match(req));
+    const expected = referenceMatch(routes, req);
+    expect(linear.match(req), `linear: ${JSON.stringify(spec)}`).toEqual(expected);
+    expect(indexed.match(req), `indexed: ${JSON.stringify(spec)}`).toEqual(expected);
   }
 }
 
-describe('indexed matcher ≡ linear matcher', () => {
+describe('linear and indexed matchers ≡ the reference of the spec’s order', () => {
   it('on random route sets and requests', () => {
     fc.assert(
       fc.property(

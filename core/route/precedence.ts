@@ -1,18 +1,26 @@
-// Route precedence: which entry wins when several match a request. Deterministic, and the
-// same for every RouteMatcher (the linear matcher sorts by these comparators; the indexed
-// matcher's structure visits candidates in this order).
+// Route precedence: which entry wins when several match a request. The Kubernetes Gateway
+// API's order (HTTPRouteRule.matches; GRPCRoute's, for `grpc` matches, agrees: see
+// docs/routing.md), criteria compared one after the other, never summed. Deterministic, and
+// the same for every RouteMatcher (the linear matcher sorts by these comparators; the
+// indexed matcher's structure visits candidates in this order).
 //
 //  1. Host: an exact host beats a wildcard; a longer wildcard suffix beats a shorter one
 //     (`*.api.example.com` before `*.example.com`); `*` (or no hosts) comes last. The most
 //     specific host that yields any match wins, even against a more specific path on a less
-//     specific host (as in Gateway API).
-//  2. Path kind: exact > template > prefix > regex.
+//     specific host (the spec's hostname rule).
+//  2. Path kind: exact > template (a Weft extension) > prefix > regex (the spec leaves regex
+//     to the implementation; Weft puts it last).
 //  3. Within a kind: template — segment by segment, at the first position where two
 //     templates differ, a literal beats a parameter (`/users/me` before `/users/{id}`);
-//     prefix — more segments first (`/api/v1` before `/api`). Exact and regex: no order.
-//  4. More conditions first: (methods non-empty ? 1 : 0) + headers + query.
-//  5. Lower `order` first.
-//  6. Earlier in the entries list first (a total order even when `order` ties).
+//     prefix — the longer first (`/api/v1` before `/api`). Prefixes that match one request
+//     are segment prefixes of each other (a trailing `/` is ignored), so more segments is
+//     more characters, the spec's measure. Exact and regex: no order.
+//  4. A method condition beats none.
+//  5. More header conditions first.
+//  6. More query conditions first.
+//  7. Lower `order` first: the compiler numbers routes by namespace/name, then rules, then
+//     match blocks (Weft has no creation time, the spec's first criterion here).
+//  8. Earlier in the entries list first (a total order even when `order` ties).
 
 import type { CompiledEntry } from './compiled-entry.ts';
 import type { TemplateSegment } from './template.ts';
@@ -57,7 +65,15 @@ export function comparePathSpecificity(a: CompiledEntry<unknown>, b: CompiledEnt
   return 0;
 }
 
-/** Rules 4 to 6, for entries whose host and path are equally specific. */
+const hasMethod = (entry: CompiledEntry<unknown>): number => (entry.methods === undefined ? 0 : 1);
+
+/** Rules 4 to 8, for entries whose host and path are equally specific: negative when `a` wins. */
 export function compareTieBreak(a: CompiledEntry<unknown>, b: CompiledEntry<unknown>): number {
-  return b.conditionCount - a.conditionCount || a.entry.order - b.entry.order || a.index - b.index;
+  return (
+    hasMethod(b) - hasMethod(a) ||
+    b.headers.length - a.headers.length ||
+    b.query.length - a.query.length ||
+    a.entry.order - b.entry.order ||
+    a.index - b.index
+  );
 }

@@ -44,6 +44,32 @@ describe('weft validate: valid input', () => {
     expect(json.documents).toBeGreaterThan(0);
     expect(json.files).toBeGreaterThan(0);
   });
+
+  describe('two routes matching exactly the same requests on the same host', () => {
+    const cart = (name: string, rule: string) =>
+      doc('Route', name, ['edge: { hosts: [shop.example.com] }', 'rules:', `  - name: ${rule}`, '    matches:', '      - path: { prefix: /cart }', '    backends: [{ service: reviews }]']);
+    const files = { 'routes.yaml': `${cart('one', 'cart')}---\n${cart('two', 'basket')}`, 'services.yaml': SERVICES };
+    // `---` is line 12, so the second document starts on line 13; its match block is on line 22, column 11.
+    const warning =
+      'routes.yaml:22:11: spec.rules[0].matches[0]: matches exactly the same requests on host shop.example.com as Route "default/one" rule "cart"; that rule wins and this one never matches there';
+
+    it('a warning at the later one, naming the earlier, which wins; exit 0', async () => {
+      const r = await validate('identical', files);
+      expect(r.status).toBe(0);
+      expect(r.stderr).toBe(`warning: ${warning}\n`);
+      expect(r.stdout).toMatch(/^valid: 3 documents in 2 files, version [0-9a-f]{12}, 1 warning\n$/);
+    });
+
+    it('--json: valid, the warning listed under warnings', async () => {
+      const r = await validate('identical-json', files, ['--json']);
+      expect(r.status).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({
+        valid: true,
+        errors: [],
+        warnings: [{ file: 'routes.yaml', line: 22, column: 11, path: 'spec.rules[0].matches[0]', code: 'identical-match', message: warning.replace(/^.*?matches\[0\]: /, '') }],
+      });
+    });
+  });
 });
 
 describe('weft validate: invalid input (exit 1, file:line:col: path: message)', () => {
@@ -175,17 +201,6 @@ describe('weft validate: invalid input (exit 1, file:line:col: path: message)', 
     expect(errorLines(r.stderr)).toEqual([
       'route.yaml:11:20: spec.rules[0].backends[0].service: Service "default/ratings" does not exist',
       'route.yaml:14:39: spec.rules[1].backends[0].subset: Service "default/reviews" has no subset "v9" (it has: v1, v2)',
-    ]);
-  });
-
-  it('two routes matching exactly the same requests on the same host: a conflict at the later one', async () => {
-    const cart = (name: string, rule: string) =>
-      doc('Route', name, ['edge: { hosts: [shop.example.com] }', 'rules:', `  - name: ${rule}`, '    matches:', '      - path: { prefix: /cart }', '    backends: [{ service: reviews }]']);
-    const r = await validate('conflict', { 'routes.yaml': `${cart('one', 'cart')}---\n${cart('two', 'basket')}`, 'services.yaml': SERVICES });
-    expect(r.status).toBe(1);
-    // `---` is line 12, so the second document starts on line 13; its match block is on line 22, column 11.
-    expect(errorLines(r.stderr)).toEqual([
-      'routes.yaml:22:11: spec.rules[0].matches[0]: matches exactly the same requests on edge host shop.example.com as Route "default/one" rule "cart"',
     ]);
   });
 

@@ -4,9 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { readPolicySources } from '../../cli/policy-files.ts';
 import { compileDocuments } from '../../core/compile/compile.ts';
 import { edgeRouteEntries, meshRouteEntries } from '../../core/compile/route-table.ts';
+import { createRouteMatcher } from '../../core/route/indexed-matcher.ts';
+import { createLinearMatcher } from '../../core/route/linear-matcher.ts';
 import { snapshotVersion } from '../../core/snapshot/build.ts';
 import { canonicalJson } from '../../core/snapshot/canonical-json.ts';
-import { doc, errorLines } from '../support/compile-yaml.ts';
+import { compileYaml, doc, errorLines } from '../support/compile-yaml.ts';
 
 const GOLDEN = new URL('../../core/compile/testdata/policies.golden.json', import.meta.url);
 
@@ -81,5 +83,29 @@ describe('compileDocuments', () => {
     expect(new Set(meshRouteEntries(result.body).flatMap((e) => e.hosts))).toEqual(
       new Set(['productpage.default', 'reviews.default', 'ratings.default', 'details.default']),
     );
+  });
+
+  it('routes identical matches to the first by route namespace/name, rule, match block, whatever the file order', () => {
+    const service = doc('Service', 'cart', 'port: 80');
+    // The mesh side only in namespace default: mesh routes govern services of their own namespace.
+    const route = (name: string, namespace?: string) =>
+      doc(
+        'Route',
+        name,
+        `edge: { hosts: [shop.example.com] }\n${namespace ? '' : 'mesh: { services: [cart] }\n'}rules:\n  - name: late\n    matches: [{ path: { exact: /other-${namespace ?? name} } }, { path: { prefix: /cart }, methods: [GET] }]\n    backends: [{ service: cart, namespace: default }]\n  - name: early\n    matches: [{ path: { prefix: /cart/ }, methods: [get] }]\n    backends: [{ service: cart, namespace: default }]`,
+      ).replace(`  name: ${name}`, namespace ? `  name: ${name}\n  namespace: ${namespace}` : `  name: ${name}`);
+    // `shop/a` sorts after `default/b`, and `default/b` after `default/a`: file order is the reverse.
+    const files = { '1.yaml': route('a', 'shop'), '2.yaml': route('b'), '3.yaml': route('a'), '4.yaml': service };
+    const result = compileYaml(files);
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.warnings.map((w) => `${w.file} ${w.path}`)).toEqual(['1.yaml spec.rules[0].matches[1]', '1.yaml spec.rules[1].matches[0]', '2.yaml spec.rules[0].matches[1]', '2.yaml spec.rules[1].matches[0]', '3.yaml spec.rules[1].matches[0]']);
+    const request = (host: string) => ({ host, path: '/cart/1', method: 'GET', headers: new Headers(), query: new URLSearchParams() });
+    for (const [entries, host] of [
+      [edgeRouteEntries(result.body), 'shop.example.com'],
+      [meshRouteEntries(result.body), 'cart.default'],
+    ] as const) {
+      expect(createRouteMatcher(entries).match(request(host))?.target).toEqual({ route: 'default/a', rule: 0, match: 1 });
+      expect(createLinearMatcher(entries).match(request(host))?.target).toEqual({ route: 'default/a', rule: 0, match: 1 });
+    }
   });
 });

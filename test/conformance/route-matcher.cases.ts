@@ -82,6 +82,15 @@ const precedenceTable: PrecedenceRow[] = [
     winner: 'exact',
   },
   {
+    name: 'grpc: a service and method (exact path) beat the whole service (prefix) with headers',
+    routes: [
+      route('service+header', { path: prefix('/helloworld.Greeter'), headers: [{ name: 'x-tenant', kind: 'present' }] }),
+      route('service+method', { path: exact('/helloworld.Greeter/SayHello'), order: 1 }),
+    ],
+    request: { method: 'POST', path: '/helloworld.Greeter/SayHello', headers: { 'x-tenant': 'a' } },
+    winner: 'service+method',
+  },
+  {
     name: 'template: a literal beats a parameter',
     routes: [route('param', { path: template('/users/{id}') }), route('literal', { path: template('/users/me') })],
     request: { path: '/users/me' },
@@ -106,7 +115,7 @@ const precedenceTable: PrecedenceRow[] = [
     winner: 'literal-second',
   },
   {
-    name: 'template: same shape, then more conditions',
+    name: 'template: same shape, then a method match',
     routes: [
       route('plain', { path: template('/u/{id}') }),
       route('with-method', { path: template('/u/{name}'), methods: ['GET'], order: 5 }),
@@ -133,7 +142,7 @@ const precedenceTable: PrecedenceRow[] = [
     winner: 'slash',
   },
   {
-    name: 'prefix: longer prefix beats more conditions',
+    name: 'prefix: longer prefix beats a method and headers',
     routes: [
       route('short-conditions', { path: prefix('/a'), methods: ['GET'], headers: [{ name: 'x', kind: 'present' }] }),
       route('long', { path: prefix('/a/b'), order: 3 }),
@@ -142,12 +151,44 @@ const precedenceTable: PrecedenceRow[] = [
     winner: 'long',
   },
   {
-    name: 'conditions: more conditions first',
+    name: 'conditions: method and header beat the method alone',
     routes: [
       route('method', { path: prefix('/'), methods: ['GET'], order: 0 }),
       route('method+header', { path: prefix('/'), methods: ['GET'], headers: [{ name: 'x', kind: 'present' }], order: 1 }),
     ],
     request: { headers: { x: '' } },
+    winner: 'method+header',
+  },
+  {
+    name: 'conditions: a method match beats any number of header matches (compared in turn, not summed)',
+    routes: [
+      route('two-headers', { path: prefix('/'), headers: [{ name: 'x', kind: 'present' }, { name: 'y', kind: 'present' }], order: 0 }),
+      route('method', { path: prefix('/'), methods: ['GET'], order: 1 }),
+    ],
+    request: { headers: { x: '1', y: '1' } },
+    winner: 'method',
+  },
+  {
+    name: 'conditions: more header matches beat more query matches',
+    routes: [
+      route('header+two-query', {
+        path: prefix('/'),
+        headers: [{ name: 'x', kind: 'present' }],
+        query: [{ name: 'q', kind: 'present' }, { name: 'r', kind: 'present' }],
+        order: 0,
+      }),
+      route('two-headers', { path: prefix('/'), headers: [{ name: 'x', kind: 'present' }, { name: 'y', kind: 'present' }], order: 1 }),
+    ],
+    request: { headers: { x: '1', y: '1' }, query: { q: '1', r: '1' } },
+    winner: 'two-headers',
+  },
+  {
+    name: 'conditions: with a method on both, header matches decide before query matches',
+    routes: [
+      route('method+two-query', { path: exact('/'), methods: ['GET'], query: [{ name: 'q', kind: 'present' }, { name: 'r', kind: 'present' }], order: 0 }),
+      route('method+header', { path: exact('/'), methods: ['GET', 'POST'], headers: [{ name: 'x', kind: 'present' }], order: 1 }),
+    ],
+    request: { headers: { x: '1' }, query: { q: '1', r: '1' } },
     winner: 'method+header',
   },
   {
@@ -175,13 +216,22 @@ const precedenceTable: PrecedenceRow[] = [
     winner: 'earlier',
   },
   {
+    name: 'order: identical match blocks, the lower order wins',
+    routes: [
+      route('second', { path: prefix('/a'), methods: ['GET'], headers: [{ name: 'x', kind: 'exact', value: '1' }], order: 4 }),
+      route('first', { path: prefix('/a'), methods: ['GET'], headers: [{ name: 'x', kind: 'exact', value: '1' }], order: 3 }),
+    ],
+    request: { path: '/a/b', headers: { x: '1' } },
+    winner: 'first',
+  },
+  {
     name: 'order: a tie goes to the earlier entry in the list',
     routes: [route('first', { path: prefix('/'), order: 1 }), route('second', { path: prefix('/'), order: 1 })],
     request: {},
     winner: 'first',
   },
   {
-    name: 'regex: no within-kind order, so conditions then order decide',
+    name: 'regex: no within-kind order, so a method match then order decide',
     routes: [
       route('broad', { path: regex('/.*'), order: 0 }),
       route('narrow-later', { path: regex('/a/.*'), order: 1 }),
@@ -191,7 +241,7 @@ const precedenceTable: PrecedenceRow[] = [
     winner: 'narrow-method',
   },
   {
-    name: 'regex: order among equally conditioned regexes',
+    name: 'regex: order among regexes with the same conditions',
     routes: [route('broad', { path: regex('/.*'), order: 0 }), route('narrow', { path: regex('/a/.*'), order: 1 })],
     request: { path: '/a/12' },
     winner: 'broad',

@@ -74,6 +74,9 @@ spec:
       matches: [{ headers: [{ name: x-beta, exact: "yes" }] }]
       backends: [{ service: api, subset: canary }]
       requestHeaders: { set: { x-track: canary } }
+    - name: canary-again
+      matches: [{ headers: [{ name: x-beta, exact: "yes" }] }]
+      backends: [{ service: api, subset: stable }]
     - name: legacy
       matches: [{ path: { prefix: /legacy } }]
       backends: [{ service: api, subset: stable, weight: 100 }]
@@ -84,6 +87,18 @@ spec:
       backends: [{ service: api, subset: stable }]
     - name: default
       backends: [{ service: api, subset: stable }]
+---
+# Identical to rules of Route api, which sorts first: a compile warning, and never matches.
+apiVersion: weft/v1
+kind: Route
+metadata: { name: api-copy }
+spec:
+  edge: { hosts: [api.example.com] }
+  mesh: { services: [api] }
+  rules:
+    - name: legacy-copy
+      matches: [{ path: { prefix: /legacy } }]
+      backends: [{ service: api, subset: canary }]
 ---
 apiVersion: weft/v1
 kind: Authentication
@@ -258,6 +273,8 @@ describe('the same decision at the edge and in the mesh', () => {
   const cases: { name: string; path: string; headers?: Record<string, string>; expect: Partial<Decision> }[] = [
     { name: 'rewrite and request header operations', path: '/legacy/items/1?x=1', headers: { 'x-drop-me': 'secret' }, expect: { status: 200, code: null, route: 'default/api#legacy', backend: 'default/api/stable', upstreamPath: '/v2/items/1', upstream: { 'x-from-route': 'yes', 'x-drop-me': null, 'x-track': null, 'x-api-key': null } } },
     { name: 'header routing to the canary', path: '/items/2', headers: { 'x-beta': 'yes' }, expect: { status: 200, route: 'default/api#canary', backend: 'default/api/canary', upstream: { 'x-from-route': null, 'x-drop-me': null, 'x-track': 'canary', 'x-api-key': null } } },
+    { name: 'identical matches in one route: the earlier rule wins', path: '/items/3', headers: { 'x-beta': 'yes' }, expect: { status: 200, route: 'default/api#canary', backend: 'default/api/canary' } },
+    { name: 'identical matches across routes: the route first by namespace/name wins', path: '/legacy/x', expect: { status: 200, route: 'default/api#legacy', backend: 'default/api/stable', upstreamPath: '/v2/x' } },
     { name: 'access policy deny', path: '/admin/users', expect: { status: 403, code: 'access_denied', route: 'default/api#admin' } },
     { name: 'access policy deny, case variant of the path (deny paths ignore case)', path: '/ADMIN/users', expect: { status: 403, code: 'access_denied', route: 'default/api#default' } },
     { name: 'bad API key', path: '/secure', headers: { 'x-api-key': 'wrong' }, expect: { status: 401, code: 'invalid_api_key', route: 'default/api#secure' } },

@@ -20,6 +20,11 @@ export function errorLines(files: string | Record<string, string>): string[] {
   return r.ok ? [] : r.errors.map(formatPolicyError);
 }
 
+/** The warnings as `file:line:col: path: message` lines, whether or not the input compiled. */
+export function warningLines(files: string | Record<string, string>): string[] {
+  return compileYaml(files).warnings.map(formatPolicyError);
+}
+
 /** Compiles input that must be valid; fails the test with the errors otherwise. */
 export function compileValid(files: string | Record<string, string>) {
   const r = compileYaml(files);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileValid, doc, errorLines } from '../../../test/support/compile-yaml.ts';
+import { compileValid, doc, errorLines, warningLines } from '../../../test/support/compile-yaml.ts';
 
 const reviews = doc('Service', 'reviews', 'port: 9080\nsubsets:\n  - { name: v1, labels: { version: v1 } }\n  - { name: v2, labels: { version: v2 } }');
 const withReviews = (route: string) => ({ 'services.yaml': reviews, 'route.yaml': route });
@@ -221,14 +221,41 @@ describe('Route', () => {
     ]);
   });
 
-  it('reports two routes that match exactly the same requests on the same host as a conflict', () => {
+  it('warns at a rule whose match block is identical to an earlier one on the same host, which wins', () => {
     const route = (name: string, extra = '') =>
       doc('Route', name, `edge: { hosts: [API.example.com] }\nrules:\n  - matches: [{ path: { prefix: /v1/ }, methods: [GET, POST]${extra} }]\n    backends: [{ service: reviews }]`);
-    expect(
-      errorLines({ 'services.yaml': reviews, 'a.yaml': route('a'), 'b.yaml': route('b').replace('[GET, POST]', '[POST, GET]').replace('/v1/', '/v1') }),
-    ).toEqual(['b.yaml:8:17: spec.rules[0].matches[0]: matches exactly the same requests on edge host api.example.com as Route "default/a" rule "rule-0"']);
-    // One more condition makes them different routes: no conflict.
-    expect(errorLines({ 'services.yaml': reviews, 'a.yaml': route('a'), 'b.yaml': route('b', ', headers: [{ name: x, present: true }]') })).toEqual([]);
+    const files = { 'services.yaml': reviews, 'a.yaml': route('a'), 'b.yaml': route('b').replace('[GET, POST]', '[POST, GET]').replace('/v1/', '/v1') };
+    expect(errorLines(files)).toEqual([]);
+    expect(warningLines(files)).toEqual([
+      'b.yaml:8:17: spec.rules[0].matches[0]: matches exactly the same requests on host api.example.com as Route "default/a" rule "rule-0"; that rule wins and this one never matches there',
+    ]);
+    // One more condition makes them different matches: no warning.
+    expect(warningLines({ 'services.yaml': reviews, 'a.yaml': route('a'), 'b.yaml': route('b', ', headers: [{ name: x, present: true }]') })).toEqual([]);
+  });
+
+  it('warns once per shadowed match block, naming every host and mesh service it loses, and not for two blocks of one rule', () => {
+    const files = {
+      ...withReviews(
+        doc(
+          'Route',
+          'r',
+          [
+            'edge: { hosts: [a.example.com, b.example.com] }', // 6
+            'mesh: { services: [reviews] }', // 7
+            'rules:', // 8
+            '  - name: first', // 9
+            '    matches: [{ path: { exact: /x } }, { path: { exact: /x } }]', // 10
+            '    backends: [{ service: reviews }]', // 11
+            '  - name: second', // 12
+            '    matches: [{ path: { prefix: /y } }, { path: { exact: /x } }]', // 13
+            '    backends: [{ service: reviews, subset: v2 }]', // 14
+          ].join('\n'),
+        ),
+      ),
+    };
+    expect(warningLines(files)).toEqual([
+      'route.yaml:13:43: spec.rules[1].matches[1]: matches exactly the same requests on host a.example.com, host b.example.com, calls to Service "default/reviews" as Route "default/r" rule "first"; that rule wins and this one never matches there',
+    ]);
   });
 
   it('reports an explicit per-try timeout longer than the rule timeout, but clamps an inherited one', () => {
