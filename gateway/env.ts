@@ -10,6 +10,20 @@ export interface GatewayEnv {
   /** Mesh-wide (`global`) rate-limit counters. */
   RATE_LIMITS: DurableObjectNamespace<GlobalRateLimiter>;
   WEFT_ENV: string;
+  /**
+   * The port clients reach the gateway on, which a redirect that sets neither scheme nor port
+   * keeps; unset, the well-known port of the request's scheme (Cloudflare's 443 and 80).
+   * `weft dev` sets it to the port it serves on.
+   */
+  LISTENER_PORT?: string;
+  /**
+   * Cloudflare zones (apex names, comma-separated) the gateway's edge hosts are routed in. A
+   * try to an endpoint given by host name in the same zone as the request's host goes to
+   * `https://<host>/…` with `cf.resolveOverride`, so the backend sees the client's Host
+   * (core/http/edge-upstream-target.ts, docs/gateway.md). Unset: every try goes to the
+   * endpoint's address.
+   */
+  ZONE_NAMES?: string;
   /** How often an isolate checks KV for a new snapshot version. */
   SNAPSHOT_CHECK_SECONDS?: string;
   /** Private JWK (ES256/EdDSA) that signs edge tokens; a Worker secret. Generated per isolate outside production. */

@@ -5,6 +5,7 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import type { SnapshotRuntime } from '../core/runtime/snapshot-runtime.ts';
 import { refuse, renderAnswer } from '../core/pipeline/answer.ts';
+import type { Answer } from '../core/pipeline/answer.ts';
 import type { GatewayEnv } from './env.ts';
 import { runPipeline } from './pipeline/pipeline.ts';
 import { currentSnapshot } from './snapshot/snapshot-holder.ts';
@@ -13,15 +14,29 @@ export { GlobalRateLimiter } from './rate-limit/global-rate-limiter.ts';
 
 const app = new Hono<{ Bindings: GatewayEnv }>();
 
+/** Answer `a` to `request` as core renders it (bodiless to HEAD; a gRPC status to a gRPC-Web caller). */
+function answer(request: Request, a: Answer): Response {
+  const r = renderAnswer(a, { method: request.method, contentType: request.headers.get('content-type') });
+  return new Response(r.body, { status: r.status, headers: r.headers });
+}
+
 app.get('/__weft/health', async (c) => {
   const runtime = await currentSnapshot(c.env, c.executionCtx as ExecutionContext);
-  return c.json({ status: runtime ? 'ready' : 'starting', snapshot: runtime?.version ?? null }, runtime ? 200 : 503);
+  const status = runtime ? 200 : 503;
+  // Hono answers HEAD with this GET route's headers: no JSON content type without its JSON.
+  if (c.req.method === 'HEAD') return c.body(null, status);
+  return c.json({ status: runtime ? 'ready' : 'starting', snapshot: runtime?.version ?? null }, status);
+});
+
+// A thrown error is a bug; the client still gets the Weft error shape (and nothing it cannot read on HEAD).
+app.onError((error, c) => {
+  console.error(JSON.stringify({ level: 'error', msg: 'gateway request failed', error: String(error?.stack ?? error) }));
+  return answer(c.req.raw, refuse('internal', 'the gateway failed to handle the request'));
 });
 
 /** 503 no_snapshot, in the form the caller reads (a gRPC-Web caller gets UNAVAILABLE). */
 function noSnapshot(request: Request): Response {
-  const r = renderAnswer(refuse('no_snapshot', 'the gateway has no valid policy snapshot yet'), request.headers.get('content-type'));
-  return new Response(r.body, { status: r.status, headers: r.headers });
+  return answer(request, refuse('no_snapshot', 'the gateway has no valid policy snapshot yet'));
 }
 
 function serve(c: Context<{ Bindings: GatewayEnv }>, runtime: SnapshotRuntime | undefined): Response | Promise<Response> {

@@ -31,24 +31,34 @@ export function answerBody(a: Answer): string | null {
   return a.code === null ? null : JSON.stringify(errorBody(a.code, a.message));
 }
 
+/** What renderAnswer reads of the request being answered. */
+export interface AnsweredRequest {
+  method: string;
+  /** Its Content-Type header, or null. */
+  contentType: string | null;
+}
+
 /** An answer as it goes on the wire, before the request's response headers are added. */
 export interface RenderedAnswer {
   status: number;
   headers: Record<string, string>;
+  /** null: no body, and the adapter writes no Content-Length for one either on an answer to HEAD. */
   body: string | null;
   /** The gRPC status a gRPC or gRPC-Web caller is answered with, else null. */
   grpcStatus: number | null;
 }
 
 /**
- * How answer `a` is written to a request whose content type is `requestContentType`: a
- * refusal to a gRPC or gRPC-Web caller in gRPC's trailers-only form (HTTP 200, the status
- * in `grpc-status`; core/grpc/trailers-only.ts), else the Weft JSON error or a bodiless
+ * How answer `a` is written to `request`: to HEAD bodiless and without a Content-Type (the
+ * status and the answer's own headers say it all; a HEAD is never a gRPC call); a refusal
+ * to a gRPC or gRPC-Web caller in gRPC's trailers-only form (HTTP 200, the status in
+ * `grpc-status`; core/grpc/trailers-only.ts); else the Weft JSON error or a bodiless
  * answer. `responseHeaders` are the ones the adapter adds afterwards (read here only for a
  * rate limit's Retry-After).
  */
-export function renderAnswer(a: Answer, requestContentType: string | null, responseHeaders: readonly (readonly [string, string])[] = []): RenderedAnswer {
-  const grpc = grpcTrailersOnly(a, requestContentType, responseHeaders);
+export function renderAnswer(a: Answer, request: AnsweredRequest, responseHeaders: readonly (readonly [string, string])[] = []): RenderedAnswer {
+  if (request.method.toUpperCase() === 'HEAD') return { status: a.status, headers: { ...a.headers }, body: null, grpcStatus: null };
+  const grpc = grpcTrailersOnly(a, request.contentType, responseHeaders);
   if (grpc) return { status: grpc.status, headers: grpc.headers, body: null, grpcStatus: grpc.grpcStatus };
   const body = answerBody(a);
   return { status: a.status, headers: body === null ? { ...a.headers } : { ...a.headers, 'content-type': 'application/json' }, body, grpcStatus: null };

@@ -41,8 +41,15 @@ export interface RequestView {
   clientIp: string | null;
   /** `http` or `https`, as the client reached this hop. */
   scheme: string;
-  /** The authority as the client named it (`host[:port]`), for redirects. */
+  /** The authority as the client named it (`host[:port]`): X-Forwarded-Host at the edge, the log. */
   authority: string;
+  /**
+   * The port of the listener that took the request, what a redirect without scheme or port
+   * keeps (Gateway API): at the edge the gateway's listener (core/http/listener-port.ts);
+   * outbound the port the app addressed, the mesh's listener for that service; inbound the
+   * socket's. Null when the client named a port no URL can hold.
+   */
+  listenerPort: number | null;
   /** Inbound over mutual TLS: the verified client certificate's SPIFFE ID; else null. */
   tlsPeer: string | null;
   /**
@@ -65,7 +72,7 @@ export interface RouteMatch {
   route: CompiledRoute | null;
   rule: CompiledRule;
   params: Record<string, string>;
-  /** The prefix the rule matched on, for a prefix rewrite. */
+  /** The prefix the rule matched on, for a prefix rewrite or redirect. */
   matchedPrefix: string | null;
 }
 

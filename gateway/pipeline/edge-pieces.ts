@@ -5,6 +5,7 @@
 // with `Upgrade: websocket`; its socket is relayed (websocket-relay.ts).
 import { JwksCache } from '../../core/authn/jwks-cache.ts';
 import { parseGrpcStatus } from '../../core/grpc/status.ts';
+import { edgeUpstreamTarget, parseZoneNames } from '../../core/http/edge-upstream-target.ts';
 import { EDGE_TOKEN_HEADER } from '../../core/identity/edge-token.ts';
 import { SVID_HEADER } from '../../core/identity/jwt-svid.ts';
 import { EndpointPools } from '../../core/lb/endpoint-pools.ts';
@@ -45,6 +46,13 @@ const pools = new EndpointPools();
 const local = new MemoryCounterStore();
 let stores: { local: MemoryCounterStore; global: DurableObjectCounterStore; namespace: GatewayEnv['RATE_LIMITS'] } | undefined;
 let jwks: JwksCache | undefined;
+let zones: { from: string | undefined; names: string[] } | undefined;
+
+/** The ZONE_NAMES binding, parsed once per isolate. */
+function zoneNames(env: GatewayEnv): string[] {
+  if (zones === undefined || zones.from !== env.ZONE_NAMES) zones = { from: env.ZONE_NAMES, names: parseZoneNames(env.ZONE_NAMES) };
+  return zones.names;
+}
 
 function jwksCache(env: GatewayEnv): JwksCache {
   const seconds = (v: string | undefined) => (v && Number(v) > 0 ? Number(v) * 1000 : undefined);
@@ -114,15 +122,25 @@ export class EdgePieces implements PlanePieces<Response> {
     });
   }
 
-  #url(service: CompiledService, ep: LbEndpoint): string {
-    const host = ep.address.includes(':') ? `[${ep.address}]` : ep.address;
-    return `${endpointScheme(service)}://${host}:${ep.port}${this.c.upstreamPath}${this.url.search}`;
+  /** The URL and fetch options of a request to `ep`: the Host its backend sees (core/http/edge-upstream-target.ts). */
+  #target(service: CompiledService, ep: LbEndpoint): { url: string; cf?: RequestInitCfProperties } {
+    const t = edgeUpstreamTarget({
+      scheme: endpointScheme(service),
+      address: ep.address,
+      port: ep.port,
+      host: this.c.upstreamHost ?? this.c.request.host,
+      zones: zoneNames(this.env),
+      pathAndQuery: `${this.c.upstreamPath}${this.url.search}`,
+    });
+    return t.resolveOverride === null ? { url: t.url } : { url: t.url, cf: { resolveOverride: t.resolveOverride } };
   }
 
   async tryOnce(t: TryRequest): Promise<TryOutcome<Response>> {
     const ms = t.timeoutMs > 0 ? t.timeoutMs : 300_000;
     try {
-      const response = await fetch(this.#url(t.service, t.endpoint), {
+      const { url, cf } = this.#target(t.service, t.endpoint);
+      const response = await fetch(url, {
+        ...(cf ? { cf } : {}),
         method: this.request.method,
         headers: this.c.upstreamHeaders as Headers,
         body: this.#body,
@@ -153,7 +171,8 @@ export class EdgePieces implements PlanePieces<Response> {
     const timer = setTimeout(() => abort.abort(), Math.max(1, ms));
     let response: Response;
     try {
-      response = await fetch(this.#url(t.service, t.endpoint), { method: 'GET', headers, redirect: 'manual', signal: abort.signal });
+      const { url, cf } = this.#target(t.service, t.endpoint);
+      response = await fetch(url, { ...(cf ? { cf } : {}), method: 'GET', headers, redirect: 'manual', signal: abort.signal });
     } catch (e) {
       return failure(e, ms);
     } finally {
@@ -187,8 +206,9 @@ export class EdgePieces implements PlanePieces<Response> {
     headers.delete(EDGE_TOKEN_HEADER);
     headers.delete(SVID_HEADER);
     const body = this.#body instanceof ArrayBuffer ? this.#body : null;
+    const { url, cf } = this.#target(service, endpoint);
     this.ctx.waitUntil(
-      fetch(this.#url(service, endpoint), { method: this.request.method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(this.c.match?.rule.timeoutMs ?? 10_000) })
+      fetch(url, { ...(cf ? { cf } : {}), method: this.request.method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(this.c.match?.rule.timeoutMs ?? 10_000) })
         .then((r) => r.body?.cancel())
         .catch(() => undefined),
     );

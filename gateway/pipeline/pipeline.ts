@@ -4,6 +4,7 @@
 // and one JSON access-log line; the request's span (trace.ts) ends, and is exported after
 // the response.
 import { stripUntrusted } from '../../core/http/header-ops.ts';
+import { edgeListenerPort } from '../../core/http/listener-port.ts';
 import { renderAnswer } from '../../core/pipeline/answer.ts';
 import type { Answer } from '../../core/pipeline/answer.ts';
 import type { PipelineContext, RequestView } from '../../core/pipeline/context.ts';
@@ -31,7 +32,8 @@ function rawPathOf(url: string): string {
   return end < 0 ? url.slice(slash) : url.slice(slash, slash + end);
 }
 
-function requestView(request: Request, url: URL): RequestView {
+function requestView(request: Request, url: URL, env: GatewayEnv): RequestView {
+  const scheme = url.protocol.slice(0, -1);
   return {
     method: request.method,
     host: url.hostname.toLowerCase().replace(/\.$/, ''), // `example.com.` is `example.com`
@@ -40,8 +42,9 @@ function requestView(request: Request, url: URL): RequestView {
     query: url.searchParams,
     headers: request.headers,
     clientIp: request.headers.get('cf-connecting-ip'),
-    scheme: url.protocol.slice(0, -1),
+    scheme,
     authority: url.host,
+    listenerPort: edgeListenerPort(env.LISTENER_PORT, scheme),
     tlsPeer: null,
     // workerd shows a Worker the Upgrade header of a WebSocket handshake only (Connection is its own).
     upgrade: request.headers.get('upgrade'),
@@ -50,7 +53,7 @@ function requestView(request: Request, url: URL): RequestView {
 
 /** A stage's answer as a Response: the Weft JSON error, a gRPC status for a gRPC-Web caller, or a bodiless redirect / preflight. */
 function answerResponse(c: PipelineContext<Response>, a: Answer): Response {
-  const r = renderAnswer(a, c.request.headers.get('content-type'), c.responseHeaders);
+  const r = renderAnswer(a, { method: c.request.method, contentType: c.request.headers.get('content-type') }, c.responseHeaders);
   return new Response(r.body, { status: r.status, headers: r.headers });
 }
 
@@ -72,7 +75,7 @@ export function runPipeline(request: Request, env: GatewayEnv, ctx: ExecutionCon
   const c = createContext<Response>({
     plane: 'edge',
     runtime,
-    request: requestView(request, url),
+    request: requestView(request, url, env),
     pieces,
     upstreamHeaders: untrustedStripped(request.headers),
     traceparent: span.traceparent,

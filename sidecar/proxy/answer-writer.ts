@@ -9,17 +9,19 @@ import { renderAnswer } from '../../core/pipeline/answer.ts';
 import type { Answer } from '../../core/pipeline/answer.ts';
 import type { DownstreamResponse } from './front-door.ts';
 
-/** Writes `a` in the form core renders for the request (its content type, read from `res.req`). */
+/** Writes `a` in the form core renders for the request (its method and content type, read from `res.req`). */
 export function writeAnswer(res: DownstreamResponse, a: Answer, extra: readonly [string, string][] = []): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const contentType = res.req.headers['content-type'];
-  const r = renderAnswer(a, typeof contentType === 'string' ? contentType : null, extra);
+  const method = res.req.method ?? 'GET';
+  const r = renderAnswer(a, { method, contentType: typeof contentType === 'string' ? contentType : null }, extra);
   const headers: Record<string, string | number> = { ...r.headers };
   for (const [name, value] of extra) headers[name] = name === 'vary' && headers.vary ? `${headers.vary}, ${value}` : value;
-  headers['content-length'] = r.body === null ? 0 : Buffer.byteLength(r.body);
+  // An answer to HEAD describes no body, not even an empty one.
+  if (method !== 'HEAD') headers['content-length'] = r.body === null ? 0 : Buffer.byteLength(r.body);
   res.statusCode = r.status;
   for (const name in headers) res.setHeader(name, headers[name] as string | number);
   if (r.body === null) res.end();

@@ -26,7 +26,7 @@ export type DownstreamRequest = IncomingMessage | Http2ServerRequest;
  */
 export interface DownstreamResponse {
   /** The request this response answers (both kinds keep it). */
-  readonly req: { readonly headers: IncomingHttpHeaders };
+  readonly req: { readonly method?: string | undefined; readonly headers: IncomingHttpHeaders };
   statusCode: number;
   readonly headersSent: boolean;
   readonly destroyed: boolean;

@@ -107,7 +107,8 @@ export function startInbound(options: InboundOptions): Promise<ProxyListener> {
       upgradeToApp: (tunnel) => pieces.upgradeToApp(appOrigin, appAt, tunnel),
     };
     pieces.inbound = inbound;
-    await runMeshPipeline(INBOUND_STAGES, { plane: 'inbound', runtime, host, authority: authorityOf(req) || host, rawPath, query, tlsPeer: tls.peer, service: serviceId }, pieces, source);
+    const listenerPort = req.socket.localPort ?? null;
+    await runMeshPipeline(INBOUND_STAGES, { plane: 'inbound', runtime, host, authority: authorityOf(req) || host, listenerPort, rawPath, query, tlsPeer: tls.peer, service: serviceId }, pieces, source);
   }
 
   const mtls = {

@@ -3,6 +3,7 @@
 // view and context, core's outbound stages decide (core/pipeline/pipelines.ts: destination,
 // path, route, fault, redirect, headers, backend, identity, attempts), and MeshPieces moves
 // the bytes. The app's hop-by-hop and identity headers are cut on entry.
+import { authorityPort } from '../../core/http/listener-port.ts';
 import { refuse } from '../../core/pipeline/answer.ts';
 import type { Stage } from '../../core/pipeline/context.ts';
 import { hostOnly } from '../../core/pipeline/destination.ts';
@@ -59,7 +60,9 @@ async function handle(plane: MeshPlane, stages: readonly Stage[], req: Downstrea
   }
   const headers = new HeaderList(forwardedRequestHeaders(req.rawHeaders, OUTBOUND_DROP).list);
   const pieces = new MeshPieces(plane, req, res, headers, authority);
-  await runMeshPipeline(stages, { plane: 'outbound', runtime, host: hostOnly(authority), authority, rawPath, query, tlsPeer: null }, pieces, source);
+  // The mesh's listener for a service is the port the app addressed it on (Host `reviews:9080`), 80 when it named none.
+  const listenerPort = authorityPort(authority, 'http');
+  await runMeshPipeline(stages, { plane: 'outbound', runtime, host: hostOnly(authority), authority, listenerPort, rawPath, query, tlsPeer: null }, pieces, source);
 }
 
 export function startOutbound(options: { view: SidecarView; observer: ProxyObserver; host?: string; port: number }): Promise<ProxyListener> {

@@ -18,6 +18,8 @@ export interface MeshRequest {
   /** What routes match on (outbound: the destination's host; inbound: this workload's mesh host). */
   host: string;
   authority: string;
+  /** The port of the listener that took the request (RequestView.listenerPort). */
+  listenerPort: number | null;
   rawPath: string;
   query: string;
   tlsPeer: string | null;
@@ -43,6 +45,7 @@ export async function runMeshPipeline(stages: readonly Stage[], r: MeshRequest, 
       clientIp: req.socket.remoteAddress ?? null,
       scheme: 'http',
       authority: r.authority,
+      listenerPort: r.listenerPort,
       tlsPeer: r.tlsPeer,
       upgrade: upgradeAsked(req),
     },

@@ -4,6 +4,7 @@
 // error code, route, backend, the headers the service receives, the headers the client gets.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JwksCache } from '../../core/authn/jwks-cache.ts';
+import { authorityPort } from '../../core/http/listener-port.ts';
 import { SVID_HEADER } from '../../core/identity/jwt-svid.ts';
 import { EndpointPools } from '../../core/lb/endpoint-pools.ts';
 import { renderAnswer } from '../../core/pipeline/answer.ts';
@@ -160,6 +161,7 @@ function view(host: string, path: string, headers: Headers, upgrade: string | nu
     clientIp: '192.0.2.7',
     scheme: 'http',
     authority: host,
+    listenerPort: authorityPort(host, 'http'),
     tlsPeer: null,
     upgrade,
   };
@@ -190,7 +192,7 @@ function pieces(counters: MemoryCounterStore, tryOnce: (c: PipelineContext, t: T
 }
 
 function decision(answer: Answer | undefined, c: PipelineContext, delivered: Delivered | undefined, responseHeaders: [string, string][]): Decision {
-  const rendered = answer ? renderAnswer(answer, c.request.headers.get('content-type'), responseHeaders) : undefined;
+  const rendered = answer ? renderAnswer(answer, { method: c.request.method, contentType: c.request.headers.get('content-type') }, responseHeaders) : undefined;
   const client = new Headers(rendered?.headers ?? {});
   for (const [name, value] of responseHeaders) client.set(name, value);
   return {

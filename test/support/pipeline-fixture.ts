@@ -4,6 +4,7 @@
 // that answers from a script per endpoint and records every try, a recording observer, and
 // a Web Headers object as the upstream headers. No sockets, no real timers.
 import { JwksCache } from '../../core/authn/jwks-cache.ts';
+import { wellKnownPort } from '../../core/http/listener-port.ts';
 import type { EndpointsDocument } from '../../core/endpoints/endpoints-document.ts';
 import { EndpointPools } from '../../core/lb/endpoint-pools.ts';
 import type { LbEndpoint } from '../../core/lb/picker.ts';
@@ -53,6 +54,8 @@ export interface RequestSpec {
   scheme?: string;
   /** `host[:port]`; the host by default. */
   authority?: string;
+  /** The listener's port; the scheme's well-known port by default. */
+  listenerPort?: number | null;
   tlsPeer?: string | null;
 }
 
@@ -74,6 +77,7 @@ export function requestView(r: RequestSpec = {}): RequestView {
     clientIp: r.clientIp === undefined ? '203.0.113.7' : r.clientIp,
     scheme: r.scheme ?? 'https',
     authority: r.authority ?? host,
+    listenerPort: r.listenerPort === undefined ? (wellKnownPort(r.scheme ?? 'https') ?? null) : r.listenerPort,
     tlsPeer: r.tlsPeer ?? null,
     // As Node's server takes it: an upgrade when Connection names it.
     upgrade: /(^|,)\s*upgrade\s*(,|$)/i.test(headers.get('connection') ?? '') ? headers.get('upgrade') : null,

@@ -29,6 +29,12 @@ describe('forwarding-headers stage', () => {
     expect(headers.get('traceparent')).toBe(TRACEPARENT);
   });
 
+  it('edge: x-forwarded-host is the Host the client sent, its port kept', () => {
+    const { c, headers } = fixture({ runtime, request: { host: 'api.example.com', scheme: 'http', authority: 'api.example.com:8787' } });
+    forwardingHeadersStage(c);
+    expect(headers.get('x-forwarded-host')).toBe('api.example.com:8787');
+  });
+
   it('edge: starts x-forwarded-for with the client when the request has none', () => {
     const { c, headers } = fixture({ runtime, request: { clientIp: '2001:db8::1' } });
     forwardingHeadersStage(c);

@@ -1,7 +1,8 @@
 // The forwarding headers every hop sets from what it saw: X-Forwarded-For (the caller's list
 // with this hop's client appended), X-Forwarded-Proto (the edge knows the scheme; a mesh hop
-// keeps the caller's), X-Forwarded-Host at the edge, and this hop's traceparent. The client's
-// identity headers were cut when the request entered (the adapter's first step).
+// keeps the caller's), X-Forwarded-Host at the edge (the Host the client sent, its port
+// kept), and this hop's traceparent. The client's identity headers were cut when the
+// request entered (the adapter's first step).
 import type { Stage } from '../context.ts';
 
 export const forwardingHeadersStage: Stage = (c) => {
@@ -13,7 +14,7 @@ export const forwardingHeadersStage: Stage = (c) => {
   }
   if (c.plane === 'edge') {
     h.set('x-forwarded-proto', c.request.scheme);
-    h.set('x-forwarded-host', c.request.host);
+    h.set('x-forwarded-host', c.request.authority);
   } else if (c.request.headers.get('x-forwarded-proto') === null) h.set('x-forwarded-proto', c.request.scheme);
   h.set('traceparent', c.traceparent);
   return undefined;

@@ -45,7 +45,7 @@ export interface CompiledRule {
   name: string;
   matches: CompiledMatch[];
   backends: CompiledBackend[];
-  redirect: { scheme: string | null; host: string | null; port: number | null; path: string | null; statusCode: number } | null;
+  redirect: { scheme: string | null; host: string | null; port: number | null; path: string | null; pathPrefix: string | null; statusCode: number } | null;
   rewrite: { pathPrefix: string | null; path: string | null; host: string | null } | null;
   requestHeaders: CompiledHeaderOps;
   responseHeaders: CompiledHeaderOps;
@@ -183,6 +183,9 @@ function compileRule(ctx: CompileContext, doc: TypedDocument<RouteSpec>, rule: R
   if (rule.rewrite?.pathPrefix && matches.some((m) => m.path.kind !== 'prefix'))
     report([...at, 'rewrite', 'pathPrefix'], 'pathPrefix replaces the matched prefix, so every match of this rule needs a prefix path', 'schema');
   if (rule.rewrite?.pathPrefix && rule.rewrite.path) report([...at, 'rewrite'], 'rewrite takes path or pathPrefix, not both', 'schema');
+  if (rule.redirect?.pathPrefix && matches.some((m) => m.path.kind !== 'prefix'))
+    report([...at, 'redirect', 'pathPrefix'], 'pathPrefix replaces the matched prefix, so every match of this rule needs a prefix path', 'schema');
+  if (rule.redirect?.pathPrefix && rule.redirect.path) report([...at, 'redirect'], 'redirect takes path or pathPrefix, not both', 'schema');
   if (rule.cors && !doc.spec.edge) report([...at, 'cors'], REFUSED.corsInMesh, 'schema');
   rule.backends?.forEach((b, i) => {
     if (b.port !== undefined) report([...at, 'backends', i, 'port'], REFUSED.backendPort, 'schema');
@@ -200,7 +203,14 @@ function compileRule(ctx: CompileContext, doc: TypedDocument<RouteSpec>, rule: R
     matches,
     backends: compileBackends(ctx, doc, rule, at),
     redirect: rule.redirect
-      ? { scheme: rule.redirect.scheme ?? null, host: rule.redirect.host ?? null, port: rule.redirect.port ?? null, path: rule.redirect.path ?? null, statusCode: rule.redirect.statusCode }
+      ? {
+          scheme: rule.redirect.scheme ?? null,
+          host: rule.redirect.host ?? null,
+          port: rule.redirect.port ?? null,
+          path: rule.redirect.path ?? null,
+          pathPrefix: rule.redirect.pathPrefix ?? null,
+          statusCode: rule.redirect.statusCode,
+        }
       : null,
     rewrite: rule.rewrite ? { pathPrefix: rule.rewrite.pathPrefix ?? null, path: rule.rewrite.path ?? null, host: rule.rewrite.host ?? null } : null,
     requestHeaders: compileHeaderOps(rule.requestHeaders),

@@ -280,4 +280,15 @@ describe('Route', () => {
     const body = compileValid(withReviews(doc('Route', 'r', 'edge: { hosts: [r.example.com] }\nmesh: { services: [reviews] }\nrules:\n  - backends: [{ service: reviews }]\n    cors: { allowOrigins: ["https://app.example.com"] }')));
     expect(body.routes[0]?.rules[0]?.cors?.allowOrigins).toEqual(['https://app.example.com']);
   });
+
+  it('compiles a redirect’s pathPrefix, only where every match is a prefix and never with path', () => {
+    const route = (rules: string) => withReviews(doc('Route', 'r', `edge: { hosts: [r.example.com] }\nrules:\n${rules}`));
+    const body = compileValid(route('  - matches: [{ path: { prefix: /old } }, { grpc: { service: pkg.Svc } }]\n    redirect: { pathPrefix: /new, statusCode: 301 }'));
+    expect(body.routes[0]?.rules[0]?.redirect).toEqual({ scheme: null, host: null, port: null, path: null, pathPrefix: '/new', statusCode: 301 });
+    expect(errorLines(route('  - matches: [{ path: { prefix: /a } }, { path: { exact: /b } }]\n    redirect: { pathPrefix: /c }\n  - matches: [{ path: { prefix: /d } }]\n    redirect: { path: /e, pathPrefix: /f }'))).toEqual([
+      'route.yaml:9:31: spec.rules[0].redirect.pathPrefix: pathPrefix replaces the matched prefix, so every match of this rule needs a prefix path',
+      'route.yaml:11:17: spec.rules[1].redirect: redirect takes path or pathPrefix, not both',
+    ]);
+    expect(errorLines(route('  - redirect: { pathPrefix: c }'))).toEqual([expect.stringContaining('spec.rules[0].redirect.pathPrefix')]);
+  });
 });

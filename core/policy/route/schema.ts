@@ -105,8 +105,19 @@ export const routeRule = z.strictObject({
     .strictObject({
       scheme: z.enum(['http', 'https']).optional().describe('Scheme of the Location; the request’s when omitted.'),
       host: z.string().min(1).optional().describe('Host of the Location; the request’s when omitted.'),
-      port: z.number().int().min(1).max(65535).optional().describe('Port of the Location; the default port of the scheme when omitted.'),
+      port: z
+        .number()
+        .int()
+        .min(1)
+        .max(65535)
+        .optional()
+        .describe('Port of the Location; when omitted, the well-known port of `scheme` if set, else the port of the listener that took the request (never the client’s Host port). 80 for http and 443 for https are not written.'),
       path: z.string().startsWith('/').optional().describe('Replace the whole path.'),
+      pathPrefix: z
+        .string()
+        .startsWith('/')
+        .optional()
+        .describe('Replace the matched path prefix, the rest of the path kept (only with prefix matches; exclusive with path).'),
       statusCode: z.union([z.literal(301), z.literal(302), z.literal(303), z.literal(307), z.literal(308)]).default(302).describe('Redirect status.'),
     })
     .optional()
