@@ -23,6 +23,8 @@ export function startGateway(group: ProcessGroup, options: { port: number; state
       // One node id across restarts: the gateway of the previous run is not left in the
       // status as a live node that never applies the next push.
       '--var', 'GATEWAY_NODE_ID:gateway-dev',
+      // The port clients reach it on: a redirect without scheme or port keeps it.
+      '--var', `LISTENER_PORT:${options.port}`,
       '--inspector-port', '0',
       '--show-interactive-dev-session=false',
     ],

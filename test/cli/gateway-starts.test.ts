@@ -1,6 +1,6 @@
 // The gateway Worker really starts under `wrangler dev` (workerd refuses some things the test
 // pool allows, such as random values in global scope). With no control plane reachable it
-// answers its health check with 503 and the JSON shape: it never allows everything.
+// answers with 503 and the JSON shape (to HEAD, the status alone): it never allows everything.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,6 +31,9 @@ describe('gateway under wrangler dev', () => {
       expect(res, log).toBeDefined();
       expect(res?.status).toBe(503);
       expect(await res?.json()).toEqual({ error: { code: 'no_snapshot', message: 'the gateway has no valid policy snapshot yet' } });
+      // HEAD: the status alone, no JSON Content-Type without the JSON (a real client over a real socket).
+      const head = await fetch(`http://127.0.0.1:${port}/anything`, { method: 'HEAD' });
+      expect([head.status, head.headers.get('content-type'), await head.text()]).toEqual([503, null, '']);
     } finally {
       await new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -133,6 +133,15 @@ describe('the mesh from weft dev', () => {
     expect(JSON.parse(key.body)).toMatchObject({ service: 'api', route: 'users' });
   });
 
+  it('redirects on the port clients reach the gateway on (its listener), whatever port the Host names', async () => {
+    const port = new URL(mesh.gateway).port;
+    for (const host of ['api.example.com', 'api.example.com:9999']) {
+      const res = await call(`${mesh.gateway}/api/v1/users?page=2`, { headers: { host, 'x-api-key': DEMO_API_KEY } });
+      expect(res.status, res.body).toBe(308);
+      expect(res.headers.location).toBe(`http://api.example.com:${port}/v1?page=2`);
+    }
+  });
+
   it('rate limits at the edge: 429 with Retry-After and RateLimit headers, then lets requests through again', async () => {
     // 60 at once with one API key: over both the per-key burst (50) and the per-IP burst (40).
     // Should a starved machine spread them over more than the buckets refill (1 s), another
