@@ -1,6 +1,7 @@
 // The rule's rewrite (path prefix, whole path, host) and its request header operations.
-// At the edge a host rewrite also goes as X-Forwarded-Host (Workers cannot set a
-// subrequest's Host; docs/gateway.md); a sidecar sends it as the Host.
+// A sidecar sends a host rewrite as the Host. At the edge it is the Host only where a try
+// can be resolved by name (core/http/edge-upstream-target.ts), so it also goes as
+// X-Forwarded-Host, in place of the client's (docs/gateway.md).
 import { applyHeaderOps } from '../../http/header-ops.ts';
 import { rewritePath } from '../../http/redirect-rewrite.ts';
 import type { Stage } from '../context.ts';
