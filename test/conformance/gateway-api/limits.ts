@@ -1,0 +1,27 @@
+// Why a conformance case runs on one plane only: reasons shared by the case files, so the
+// generated list in docs/routing.md names each reason once.
+import type { PlaneLimit } from './types.ts';
+
+/** Upstream answers 404 when no rule of the route matches; a Weft mesh route falls through instead. */
+export const NO_MATCH_IN_MESH: PlaneLimit = {
+  planes: ['gateway'],
+  why: 'In the mesh, a call that no rule of the service’s mesh route matches goes to the called service itself (its direct rule, [Match conditions](#match-conditions)); GAMMA answers 404. At the edge, no match is a 404 as upstream expects.',
+};
+
+/** Routes chosen by hostname or listener: a mesh route is chosen by the service called. */
+export const HOSTNAMES_AT_EDGE: PlaneLimit = {
+  planes: ['gateway'],
+  why: 'Hostnames and listeners choose edge routes; a mesh route is chosen by the service called, whatever its Host.',
+};
+
+/** Listeners on other ports or schemes are a gateway's. */
+export const LISTENERS_AT_EDGE: PlaneLimit = {
+  planes: ['gateway'],
+  why: 'A listener on another port or scheme is the gateway’s; mesh callers reach a service on its own port over plain HTTP (mTLS is the sidecars’).',
+};
+
+/** CORS is an edge policy. */
+export const CORS_AT_EDGE: PlaneLimit = {
+  planes: ['gateway'],
+  why: 'CORS applies at the edge only (browsers call the edge; `cors` on a mesh route is refused by the compiler).',
+};
