@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { compareRoundTrip } from './compare-round-trip.ts';
 import type { CapturedRequest, CapturedResponse, SentRequest } from './compare-round-trip.ts';
 import { groupPolicy, MESH_SERVICE } from './policy.ts';
-import { caseName, runsOn } from './types.ts';
-import type { BackendHeaderCase, ConformanceGroup, ExpectedResponse, HttpRequest, PercentMirrorCase, PlaneName, WeightsCase } from './types.ts';
+import { caseName, GRPC_ECHO_SERVICE, runsOn } from './types.ts';
+import type { BackendHeaderCase, ConformanceGroup, ExpectedResponse, GrpcCase, GrpcEchoMethod, GrpcWeightsCase, HttpRequest, PercentMirrorCase, PlaneName, WeightsCase } from './types.ts';
 
 /** The host a gateway-plane request carries when its case names none (upstream: the Gateway's address). */
 export const DEFAULT_EDGE_HOST = 'gateway.conformance.test';
@@ -40,6 +40,15 @@ export interface ConformancePlane {
   roundTrip(request: PlaneRequest): Promise<PlaneAnswer>;
   /** How many requests for `url` (path and query) `backend` has received, once at least `count` have or a few seconds passed. */
   mirrored(backend: string, url: string, count: number): Promise<number>;
+  /** One native gRPC call of GrpcEcho's `method` with `metadata`, on planes that take native gRPC. */
+  grpcCall?(method: GrpcEchoMethod, metadata: Record<string, string>): Promise<GrpcAnswer>;
+}
+
+export interface GrpcAnswer {
+  code: number;
+  /** The answering server's name and the method it saw, when the call succeeded. */
+  backend: string | null;
+  fullyQualifiedMethod: string | null;
 }
 
 function uuid(): string {
@@ -108,22 +117,32 @@ async function pool<T>(n: number, width: number, task: (i: number) => Promise<T>
 
 const MAX_DISTRIBUTION_TRIES = 10; // weight.MaxTestRetries
 
+function grpcCaller(plane: ConformancePlane): NonNullable<ConformancePlane['grpcCall']> {
+  if (!plane.grpcCall) throw new Error(`the ${plane.name} plane takes no native gRPC calls`);
+  return plane.grpcCall.bind(plane);
+}
+
+/** grpc.compareResponse: the status; for OK, the method the server saw and the backend that answered. */
+async function grpcCase(plane: ConformancePlane, c: GrpcCase): Promise<void> {
+  const answer = await grpcCaller(plane)(c.method, c.requestMetadata?.metadata ?? {});
+  expect(answer.code, 'gRPC status code').toBe(c.code ?? 0);
+  if (answer.code !== 0) return;
+  expect(answer.fullyQualifiedMethod).toBe(`/${GRPC_ECHO_SERVICE}/${c.method}`);
+  expect(answer.backend?.startsWith(c.backend ?? ''), `answered by ${answer.backend}, expected ${c.backend}`).toBe(true);
+}
+
 /** weight.TestWeightedDistribution: 500 requests, 10 at a time; every backend within 5 points of its weight, none extra. */
-async function weightsCase(plane: ConformancePlane, group: ConformanceGroup, c: WeightsCase): Promise<void> {
+async function distributionCase(expectedWeights: Record<string, number>, send: () => Promise<string>): Promise<void> {
   const total = 500;
   let problems: string[] = [];
   for (let attempt = 0; attempt < MAX_DISTRIBUTION_TRIES; attempt++) {
-    const backends = await pool(total, 10, async () => {
-      const answer = await plane.roundTrip(planeRequest(plane, group, c.request, c.request.path, { 'X-Jitter': uuid() }));
-      if (answer.response.status !== 200 || !answer.seen) throw new Error(`expected 200 from a backend, got ${answer.response.status}`);
-      return answer.seen.backend;
-    });
+    const backends = await pool(total, 10, send);
     const seen = new Map<string, number>();
     for (const b of backends) seen.set(b, (seen.get(b) ?? 0) + 1);
-    const active = Object.values(c.expectedWeights).filter((w) => w > 0).length;
+    const active = Object.values(expectedWeights).filter((w) => w > 0).length;
     problems = [];
     if (seen.size !== active) problems.push(`expected ${active} backends to receive traffic, but got ${seen.size} (${JSON.stringify(Object.fromEntries(seen))})`);
-    for (const [backend, want] of Object.entries(c.expectedWeights)) {
+    for (const [backend, want] of Object.entries(expectedWeights)) {
       const got = (seen.get(backend) ?? 0) / total;
       if (want !== 0 && got === 0) problems.push(`expect traffic to hit backend "${backend}" - but none was received`);
       else if (Math.abs(got - want) > 0.05) problems.push(`backend "${backend}" weighted traffic of ${got} not within tolerance ${want} (+/-0.05)`);
@@ -131,6 +150,23 @@ async function weightsCase(plane: ConformancePlane, group: ConformanceGroup, c: 
     if (problems.length === 0) return;
   }
   expect(problems).toEqual([]);
+}
+
+function weightsCase(plane: ConformancePlane, group: ConformanceGroup, c: WeightsCase): Promise<void> {
+  return distributionCase(c.expectedWeights, async () => {
+    const answer = await plane.roundTrip(planeRequest(plane, group, c.request, c.request.path, { 'X-Jitter': uuid() }));
+    if (answer.response.status !== 200 || !answer.seen) throw new Error(`expected 200 from a backend, got ${answer.response.status}`);
+    return answer.seen.backend;
+  });
+}
+
+function grpcWeightsCase(plane: ConformancePlane, c: GrpcWeightsCase): Promise<void> {
+  const call = grpcCaller(plane);
+  return distributionCase(c.expectedWeights, async () => {
+    const answer = await call('Echo', { 'X-Jitter': uuid() });
+    if (answer.code !== 0 || !answer.backend) throw new Error(`expected OK response, got ${answer.code}`);
+    return answer.backend;
+  });
 }
 
 /** HTTPRouteRequestHeaderModifierBackendWeights: 100 requests; each reaches the backend its `Backend` header names. */
@@ -180,6 +216,8 @@ export function describeGatewayApiConformance(plane: () => ConformancePlane, gro
           if (c.kind === 'weights') return weightsCase(p, group, c);
           if (c.kind === 'backend-header') return backendHeaderCase(p, group, c);
           if (c.kind === 'percent-mirror') return percentMirrorCase(p, group, c);
+          if (c.kind === 'grpc') return grpcCase(p, c);
+          if (c.kind === 'grpc-weights') return grpcWeightsCase(p, c);
           return requestCase(p, group, c);
         });
       }

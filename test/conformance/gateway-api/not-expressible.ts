@@ -1,23 +1,21 @@
-// Upstream conformance cases in the ported areas that Weft does not run, because it cannot
-// express them by design; each with the reason. Shown in docs/routing.md (checked by
-// test/docs/docs-match-data.test.ts) and printed by `npm run test:conformance`.
+// Upstream conformance tests in the ported areas that Weft does not run at all, because it
+// cannot express them by design; each with the reason. (Single cases that Weft cannot express
+// stay in their case files, with no planes to run on, so they keep their upstream names.)
+// Shown in docs/routing.md and printed by `npm run test:conformance`.
 import type { NotExpressible } from './types.ts';
 
-export const NOT_EXPRESSIBLE: NotExpressible[] = [
-  {
-    test: 'HTTPRouteRetryConnectionError',
-    case: "1 request to '/retry/no-status-code-attempts-3' fails when required retries on connection errors exceed max attempts",
-    reason:
-      'Weft answers a connection the upstream reset `502 upstream_unavailable` (one status table for both planes, docs/pipeline.md); the case accepts only 500 or 503. The retries themselves are checked by case 0.',
-  },
+export const NOT_EXPRESSIBLE_TESTS: NotExpressible[] = [
   {
     test: 'HTTPRouteListenerPortMatching',
-    plane: 'gateway',
-    reason: 'Edge routes match the host without its port, and a Worker serves one route table on every port: routes that differ only by listener port cannot be told apart.',
+    reason:
+      'Edge routes match the host without its port, and a Worker serves one route table on every port: routes that differ only by listener port cannot be told apart. Mesh routes are chosen by the service called.',
   },
   {
     test: 'HTTPRouteHTTPSListener',
-    plane: 'gateway',
-    reason: 'TLS at the edge is Cloudflare’s (certificates per zone, not per listener); a Worker sees requests after TLS, so routes cannot be attached to a certificate.',
+    reason: 'TLS at the edge is Cloudflare’s (certificates per zone, not per listener); a Worker sees requests after TLS, so a route cannot be attached to a certificate.',
+  },
+  {
+    test: 'GRPCRouteListenerHostnameMatching',
+    reason: 'Listener hostnames choose edge routes, and the gateway takes gRPC-Web only, not upstream’s native gRPC client; a mesh route is chosen by the service called.',
   },
 ];

@@ -8,7 +8,7 @@ export type PlaneName = 'gateway' | 'sidecar';
 
 export const PLANES: readonly PlaneName[] = ['gateway', 'sidecar'];
 
-/** What a case restricts itself to, and why the other plane cannot run it. */
+/** The planes a case runs on, and why not on the others; no planes: Weft cannot express it at all. */
 export interface PlaneLimit {
   planes: PlaneName[];
   why: string;
@@ -92,7 +92,33 @@ export interface BackendHeaderCase {
   only?: PlaneLimit;
 }
 
-export type ConformanceCase = ExpectedResponse | WeightsCase | PercentMirrorCase | BackendHeaderCase;
+/** The GrpcEcho methods of upstream's gRPC echo server (test/fixtures/grpc/grpcecho.proto). */
+export type GrpcEchoMethod = 'Echo' | 'EchoTwo' | 'EchoThree';
+
+export const GRPC_ECHO_SERVICE = 'gateway_api_conformance.echo_basic.grpcecho.GrpcEcho';
+
+/** grpc.ExpectedResponse (conformance/utils/grpc/grpc.go): one unary call, its status, the backend that answered. */
+export interface GrpcCase {
+  kind: 'grpc';
+  testCaseName?: string;
+  method: GrpcEchoMethod;
+  /** The :authority upstream sets (only its case name shows it: a mesh call names the service) and the metadata sent. */
+  requestMetadata?: { authority?: string; metadata?: Record<string, string> };
+  backend?: string;
+  /** The gRPC status code expected; OK when omitted. */
+  code?: number;
+  only?: PlaneLimit;
+}
+
+/** GRPCRouteWeight: 500 Echo calls, each backend's share within ±5 points of its weight. */
+export interface GrpcWeightsCase {
+  kind: 'grpc-weights';
+  testCaseName: string;
+  expectedWeights: Record<string, number>;
+  only?: PlaneLimit;
+}
+
+export type ConformanceCase = ExpectedResponse | WeightsCase | PercentMirrorCase | BackendHeaderCase | GrpcCase | GrpcWeightsCase;
 
 /** A Weft Route translated from one HTTPRoute: `hosts` are its edge hosts (hostnames ∩ listener hostnames; `*` when none). */
 export interface WeftRoute {
@@ -122,14 +148,13 @@ export interface NotExpressible {
   test: string;
   /** The upstream case name; the whole test when omitted. */
   case?: string;
-  /** The plane that cannot express it; both when omitted. */
-  plane?: PlaneName;
   reason: string;
 }
 
 /** The case's upstream name, as GetTestCaseName (conformance/utils/http/http.go) makes it. */
 export function caseName(c: ConformanceCase, i: number): string {
-  if (c.kind === 'weights' || c.kind === 'backend-header') return c.testCaseName;
+  if (c.kind === 'weights' || c.kind === 'backend-header' || c.kind === 'grpc-weights') return c.testCaseName;
+  if (c.kind === 'grpc') return grpcCaseName(c, i);
   const e = c.kind === 'percent-mirror' ? c.expected : c;
   if (e.testCaseName) return e.testCaseName;
   const req = `${i} request to '${e.request.host ?? ''}${e.request.path}'${e.request.headers ? ' with headers' : ''}`;
@@ -140,4 +165,18 @@ export function caseName(c: ConformanceCase, i: number): string {
 /** Whether the case runs on `plane` (its group's limit and its own). */
 export function runsOn(group: ConformanceGroup, c: ConformanceCase, plane: PlaneName): boolean {
   return (group.only?.planes ?? PLANES).includes(plane) && (c.only?.planes ?? PLANES).includes(plane);
+}
+
+/** Go's codes.Code String() for the statuses the cases expect. */
+const GRPC_CODE_NAMES: Record<number, string> = { 0: 'OK', 12: 'Unimplemented', 14: 'Unavailable' };
+
+/** The case's upstream name, as the gRPC GetTestCaseName (conformance/utils/grpc/grpc.go) makes it. */
+function grpcCaseName(c: GrpcCase, i: number): string {
+  if (c.testCaseName) return c.testCaseName;
+  const md = c.requestMetadata?.metadata ?? {};
+  const keys = Object.keys(md).sort();
+  const headers = keys.length > 0 ? ` with headers '{${keys.map((k) => `${k}:${md[k]}`).join(',')}}'` : '';
+  const req = `${i} request to '${c.requestMetadata?.authority ?? ''}/${GRPC_ECHO_SERVICE}/${c.method}'${headers}`;
+  const code = c.code ?? 0;
+  return c.backend ? `${req} should go to ${c.backend}` : `${req} should receive a ${GRPC_CODE_NAMES[code] ?? `Code(${code})`} (${code})`;
 }
