@@ -23,10 +23,11 @@ export interface CapturedResponse {
   headers: Record<string, string>;
 }
 
-/** The request as sent: the gateway's scheme, and the path after `{uuid}` and request-id substitutions. */
+/** The request as sent: its scheme, the case's Host as the plane translated it, the path after `{uuid}` and request-id substitutions. */
 export interface SentRequest {
   scheme: 'http' | 'https';
   method: string;
+  host: string | undefined;
   path: string;
 }
 
@@ -86,7 +87,7 @@ function compareResponseHeaders(e: ExpectedResponse, res: CapturedResponse): str
 }
 
 function compareBackendRequest(e: ExpectedResponse, sent: SentRequest, seen: CapturedRequest | null): string | null {
-  const want = e.expectedRequest ?? { ...e.request, path: sent.path };
+  const want = e.expectedRequest ?? { ...e.request, host: sent.host, path: sent.path };
   // No echo (a preflight the gateway answered): upstream assumes the request it made, and nothing else.
   const got: CapturedRequest = seen ?? { backend: '', method: sent.method, path: '', host: '', headers: {} };
   const method = want.method ?? 'GET';
