@@ -9,6 +9,7 @@
 // Copyright The Kubernetes Authors, licensed under the Apache License, Version 2.0
 // (http://www.apache.org/licenses/LICENSE-2.0). Changes: the HTTPRoutes are written as Weft
 // Route rules, the Go test cases as TypeScript data.
+import { RESET_IS_502 } from './limits.ts';
 import type { ConformanceGroup, ExpectedResponse } from './types.ts';
 
 const V1 = 'infra-backend-v1';
@@ -108,7 +109,10 @@ export const TIMEOUT_RETRY_GROUPS: ConformanceGroup[] = [
     test: 'HTTPRouteRetryConnectionError',
     source: ['httproute-retry-connection-error.go', 'httproute-retry-connection-error.yaml'],
     routes: [{ name: 'retries-connection-error', rules: [{ matches: [{ path: { prefix: '/retry/no-status-code-attempts-3' } }], retries: retries(3), backends: [{ service: V3 }] }] }],
-    cases: [retryCase(0, '/retry/no-status-code-attempts-3', 'succeeds after 2 retries on connection errors and max attempts is 3', { succeedAfter: '2' }, [200])],
+    cases: [
+      retryCase(0, '/retry/no-status-code-attempts-3', 'succeeds after 2 retries on connection errors and max attempts is 3', { succeedAfter: '2' }, [200]),
+      { ...retryCase(1, '/retry/no-status-code-attempts-3', 'fails when required retries on connection errors exceed max attempts', { succeedAfter: '4' }, [500, 503]), only: RESET_IS_502 },
+    ],
   },
   {
     test: 'HTTPRouteRetryWithTimeouts',
