@@ -54,7 +54,7 @@ export default defineConfig(async () => {
                     TEST_READ_TOKEN: control.readToken,
                     // Control's snapshot signing key, for tests that sign what control would refuse to.
                     TEST_CONTROL_SIGNING_KEYS: control.secrets.SIGNING_KEYS,
-                    ...Object.fromEntries(Object.entries(upstreams).map(([name, port]) => [`UPSTREAM_${name.toUpperCase()}_PORT`, String(port)])),
+                    ...Object.fromEntries(Object.entries(upstreams).map(([name, port]) => [`UPSTREAM_${name.toUpperCase().replaceAll('-', '_')}_PORT`, String(port)])),
                     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${inject('otlpCollectorPort')}`,
                   },
                   serviceBindings: { CONTROL_HTTP: 'weft-control' },

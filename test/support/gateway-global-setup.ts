@@ -13,6 +13,7 @@ import { createMeshKeys, fixedSidecarView, meshYaml, RecordingObserver } from '.
 import { startUpstream } from './upstream-server.ts';
 import type { UpstreamServer } from './upstream-server.ts';
 import { startWebSocketEcho } from './websocket-echo.ts';
+import { INFRA_BACKENDS } from '../conformance/gateway-api/policy.ts';
 
 export const CONTROL_BUNDLE_DIR = resolve('.weft/build/control');
 
@@ -42,7 +43,8 @@ export function bundleControl(): void {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const servers: UpstreamServer[] = await Promise.all(['stable', 'canary', 'mirror'].map(startUpstream));
+  // `infra-backend-v1…v3` are the Gateway API conformance cases' backends (test/conformance/gateway-api/).
+  const servers: UpstreamServer[] = await Promise.all(['stable', 'canary', 'mirror', ...INFRA_BACKENDS].map(startUpstream));
   const ws = await startWebSocketEcho();
   servers.push({ name: 'websocket', port: ws.port, close: () => ws.close() });
   const greeter = await startGreeterBehindInbound();

@@ -6,7 +6,12 @@
 // up); `/__down` makes every request 503 until `/__up` (a dead instance, for outlier
 // detection); `/jwks.json` serves the JWKS last POSTed to `/__jwks` (an issuer, for JWKS
 // caching). A query parameter `h.<name>=<value>` adds that response header (repeat it for
-// several values).
+// several values). For the Gateway API conformance cases it also behaves as their echo
+// backend (echo-basic) does: `?delay=<duration>` delays the answer, an `X-Echo-Set-Header:
+// name:value,…` request header sets response headers, and `/retry/…?uuid=…&succeedAfter=N`
+// fails the first N tries of each uuid (with `responseCode`, else by resetting the
+// connection; `delayRetry` delays each failure). `/__await?url=<url>&count=N` answers once N
+// requests for that URL have arrived (a mirror's copies), or with what arrived by `timeoutMs`.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -35,9 +40,32 @@ function readBody(req: IncomingMessage): Promise<{ bodyLength: number; cut?: tru
   });
 }
 
+/** A Go duration as echo-basic reads it (`1s`, `300ms`, `1.5s`); null when absent or malformed. */
+function goDurationMs(value: string | null): number | null {
+  const m = value === null ? null : /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value);
+  if (!m) return null;
+  return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000);
+}
+
+/** echo-basic's X-Echo-Set-Header: `name:value` pairs, comma-separated; a repeated name appends. */
+function echoSetHeaders(value: string | string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (Array.isArray(value) ? value.join(',') : (value ?? '')).split(',')) {
+    const at = pair.indexOf(':');
+    if (at <= 0) continue;
+    const name = pair.slice(0, at).trim();
+    const v = pair.slice(at + 1).trim();
+    out[name] = out[name] === undefined ? v : `${out[name]},${v}`;
+  }
+  return out;
+}
+
 export async function startUpstream(name: string): Promise<UpstreamServer> {
   const hits = new Map<string, number>();
   const log: SeenRequest[] = [];
+  const retryAttempts = new Map<string, number>();
+  const waiters = new Set<() => void>();
+  const seen = (url: string) => log.reduce((n, r) => (r.url === url ? n + 1 : n), 0);
   let down = false;
   let jwks = '{"keys":[]}';
   const server: Server = createServer(async (req, res) => {
@@ -45,9 +73,29 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
     const path = url.split('?')[0] ?? '/';
     if (path === '/__hits') return res.end(JSON.stringify(Object.fromEntries(hits)));
     if (path === '/__log') return res.end(JSON.stringify(log));
+    if (path === '/__await') {
+      const q = new URL(url, 'http://upstream').searchParams;
+      const want = q.get('url') ?? '';
+      const count = Number(q.get('count') ?? '1');
+      const answer = () => res.end(JSON.stringify({ count: seen(want) }));
+      if (seen(want) >= count) return answer();
+      const check = () => {
+        if (seen(want) < count) return;
+        finish();
+      };
+      const timer = setTimeout(() => finish(), Number(q.get('timeoutMs') ?? '5000'));
+      const finish = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        answer();
+      };
+      waiters.add(check);
+      return;
+    }
     if (path === '/__reset') {
       hits.clear();
       log.length = 0;
+      retryAttempts.clear();
       down = false;
       return res.end('{}');
     }
@@ -65,6 +113,7 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
     const body = await readBody(req);
     const bodyLength = body.bodyLength;
     log.push({ method: req.method ?? '', url, headers: req.headers, ...body });
+    for (const wake of [...waiters]) wake();
     if (body.cut) return;
     if (down) {
       res.writeHead(503, { 'content-type': 'application/json', 'x-upstream': name });
@@ -81,12 +130,29 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
       await new Promise((r) => setTimeout(r, Number(drip[1])));
       return res.end('last chunk\n');
     }
+    const query = new URL(url, 'http://upstream').searchParams;
+    const retryId = path.startsWith('/retry/') ? query.get('uuid') : null;
+    if (retryId !== null && query.has('succeedAfter')) {
+      const tries = retryAttempts.get(retryId) ?? 0;
+      if (tries < Number(query.get('succeedAfter'))) {
+        retryAttempts.set(retryId, tries + 1);
+        const wait = goDurationMs(query.get('delayRetry'));
+        if (wait !== null) await new Promise((r) => setTimeout(r, wait));
+        const code = Number(query.get('responseCode'));
+        if (!Number.isInteger(code) || code < 100) return req.socket.resetAndDestroy();
+        res.writeHead(code, { 'content-type': 'application/json', 'x-upstream': name });
+        return res.end(JSON.stringify({ upstream: name, failedTry: tries + 1 }));
+      }
+    }
     const status = /^\/status\/(\d{3})/.exec(path);
     const slow = /^\/slow\/(\d+)/.exec(path);
     if (slow) await new Promise((r) => setTimeout(r, Number(slow[1])));
+    const delay = goDurationMs(query.get('delay'));
+    if (delay !== null) await new Promise((r) => setTimeout(r, delay));
     const extra: Record<string, string[]> = {};
-    for (const [k, v] of new URL(url, 'http://upstream').searchParams) if (k.startsWith('h.')) (extra[k.slice(2)] ??= []).push(v);
-    res.writeHead(status ? Number(status[1]) : 200, { 'content-type': 'application/json', server: `upstream-${name}`, 'x-upstream': name, ...extra });
+    for (const [k, v] of query) if (k.startsWith('h.')) (extra[k.slice(2)] ??= []).push(v);
+    const echoed = echoSetHeaders(req.headers['x-echo-set-header']);
+    res.writeHead(status ? Number(status[1]) : 200, { 'content-type': 'application/json', server: `upstream-${name}`, 'x-upstream': name, ...echoed, ...extra });
     res.end(JSON.stringify({ upstream: name, method: req.method, url, headers: req.headers, bodyLength }));
   });
   server.keepAliveTimeout = 1000;
