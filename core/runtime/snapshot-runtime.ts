@@ -21,6 +21,8 @@ export interface SnapshotRuntime {
   version: string;
   edge: RouteMatcher<RuleRef>;
   mesh: RouteMatcher<RuleRef>;
+  /** Service ids some mesh Route governs: a call to one of them that no rule matches is a 404 (GAMMA). */
+  meshGoverned: ReadonlySet<string>;
   routes: ReadonlyMap<string, CompiledRoute>;
   services: ReadonlyMap<string, CompiledService>;
   /** Each Service's SPIFFE ID by service id (`ns/name`): the audience of tokens sent to it. */
@@ -56,6 +58,7 @@ export function buildSnapshotRuntime(snapshot: Snapshot): SnapshotRuntime {
     version: snapshot.version,
     edge: createRouteMatcher(edgeRouteEntries(body)),
     mesh: createRouteMatcher(meshRouteEntries(body)),
+    meshGoverned: new Set(body.routes.flatMap((r) => r.meshServices)),
     routes,
     services,
     spiffeIds: new Map(body.services.map((s) => [s.id, formatSpiffeId(body.mesh.trustDomain, s.namespace, s.name)])),

@@ -160,27 +160,26 @@ describe('match-route stage in the mesh', () => {
     expect(c.targets).toEqual([]);
   });
 
-  it('outbound: a routed service whose rules do not match falls back to the direct rule too', () => {
+  it('outbound: a call no rule of the service’s routes matches is a 404, as with a GAMMA route', () => {
     const { c } = fixture({ runtime: mesh, plane: 'outbound', request: { host: 'reviews', path: '/other' } });
     c.service = 'default/reviews';
     c.path = '/other';
-    expect(matchMeshRouteStage(c)).toBeUndefined();
-    expect(c.match?.rule.name).toBe('direct');
-    expect(c.match?.rule.backends[0]?.service).toBe('default/reviews');
+    expect(matchMeshRouteStage(c)).toMatchObject({ status: 404, code: 'no_route' });
+    expect(c.match).toBeUndefined();
   });
 
-  it('outbound: a grpc match routes by service and method, the method-less one takes the service’s other methods', () => {
+  it('outbound: a grpc match routes by service and method, the method-less one takes the service’s other methods, others are refused', () => {
     const ruleFor = (path: string) => {
       const { c } = fixture({ runtime: mesh, plane: 'outbound', request: { method: 'POST', host: 'greeter', path, headers: { 'content-type': 'application/grpc' } } });
       c.service = 'default/greeter';
       c.path = path;
-      expect(matchMeshRouteStage(c)).toBeUndefined();
-      return c.match?.rule.name;
+      return matchMeshRouteStage(c)?.code ?? c.match?.rule.name;
     };
     expect(ruleFor('/helloworld.Greeter/SayHello')).toBe('say-hello');
     expect(ruleFor('/helloworld.Greeter/SayHelloAgain')).toBe('greeter');
-    expect(ruleFor('/helloworld.GreeterV2/SayHello')).toBe('direct');
-    expect(ruleFor('/grpc.health.v1.Health/Check')).toBe('direct');
+    // Another service's methods are not the greeter route's: refused (UNIMPLEMENTED to a gRPC caller).
+    expect(ruleFor('/helloworld.GreeterV2/SayHello')).toBe('no_route');
+    expect(ruleFor('/grpc.health.v1.Health/Check')).toBe('no_route');
   });
 
   it('inbound: a matched rule adds its Route to the Service target', () => {

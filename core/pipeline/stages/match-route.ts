@@ -1,8 +1,10 @@
 // Which route rule governs the request (core matcher, compiled once per snapshot): at the
 // edge by the request's host; in the mesh by the destination service's mesh host. An edge
 // request no rule matches is a 404. Outbound, a known service no rule matches goes straight
-// to the service under the Mesh defaults (directRule). Inbound, an unmatched request is
-// governed by the policies on this workload's Service alone.
+// to the service under the Mesh defaults (directRule) unless a mesh Route governs that
+// service: then, as with a Gateway API route attached to a Service (GAMMA) and in Istio and
+// Linkerd, the route's rules are the whole contract and an unmatched call is a 404. Inbound,
+// an unmatched request is governed by the policies on this workload's Service alone.
 import { meshHost } from '../../compile/route-table.ts';
 import type { RuleRef } from '../../compile/route-table.ts';
 import type { RouteMatcher } from '../../route/types.ts';
@@ -38,6 +40,7 @@ export const matchEdgeRouteStage: Stage = (c) => {
 export const matchMeshRouteStage: Stage = (c) => {
   const service = c.service as string;
   if (match(c, c.runtime.mesh, meshHost(service)) || c.plane === 'inbound') return undefined;
+  if (c.runtime.meshGoverned.has(service)) return refuse('no_route', `no rule of the routes for ${service} matches ${c.request.method} ${c.path}`);
   c.match = { route: null, rule: directRule(c.runtime, service), params: {}, matchedPrefix: null };
   return undefined;
 };

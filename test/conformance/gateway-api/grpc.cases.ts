@@ -10,7 +10,7 @@
 // The Kubernetes Authors, licensed under the Apache License, Version 2.0
 // (http://www.apache.org/licenses/LICENSE-2.0). Changes: the GRPCRoutes are written as Weft
 // Route rules, the Go test cases as TypeScript data.
-import { GRPC_IN_MESH, GRPC_NO_MATCH } from './limits.ts';
+import { GRPC_IN_MESH } from './limits.ts';
 import { GRPC_ECHO_SERVICE } from './types.ts';
 import type { ConformanceGroup, GrpcCase } from './types.ts';
 
@@ -20,7 +20,7 @@ const G3 = 'grpc-infra-backend-v3';
 const method = (m: string) => ({ grpc: { service: GRPC_ECHO_SERVICE, method: m } });
 const AUTHORITY = GRPC_ECHO_SERVICE;
 const headersCase = (metadata: Record<string, string>, backend: string): GrpcCase => ({ kind: 'grpc', method: 'Echo', requestMetadata: { metadata }, backend });
-const unmatched = (metadata: Record<string, string>): GrpcCase => ({ kind: 'grpc', method: 'Echo', requestMetadata: { metadata }, code: 12, only: GRPC_NO_MATCH });
+const unmatched = (metadata: Record<string, string>): GrpcCase => ({ kind: 'grpc', method: 'Echo', requestMetadata: { metadata }, code: 12, only: GRPC_IN_MESH });
 
 export const GRPC_GROUPS: ConformanceGroup[] = [
   {
@@ -39,7 +39,7 @@ export const GRPC_GROUPS: ConformanceGroup[] = [
     cases: [
       { kind: 'grpc', method: 'Echo', backend: G1 },
       { kind: 'grpc', method: 'EchoTwo', backend: G2 },
-      { kind: 'grpc', method: 'EchoThree', code: 12, only: GRPC_NO_MATCH },
+      { kind: 'grpc', method: 'EchoThree', code: 12, only: GRPC_IN_MESH },
     ],
   },
   {

@@ -2,12 +2,6 @@
 // generated list in docs/routing.md names each reason once.
 import type { PlaneLimit } from './types.ts';
 
-/** Upstream answers 404 when no rule of the route matches; a Weft mesh route falls through instead. */
-export const NO_MATCH_IN_MESH: PlaneLimit = {
-  planes: ['gateway'],
-  why: 'In the mesh, a call that no rule of the service’s mesh route matches goes to the called service itself under the Mesh defaults (its direct rule, [pipeline.md](pipeline.md)); GAMMA answers 404. At the edge, no match is a 404 as upstream expects.',
-};
-
 /** Routes chosen by hostname or listener: a mesh route is chosen by the service called. */
 export const HOSTNAMES_AT_EDGE: PlaneLimit = {
   planes: ['gateway'],
@@ -30,12 +24,6 @@ export const CORS_AT_EDGE: PlaneLimit = {
 export const GRPC_IN_MESH: PlaneLimit = {
   planes: ['sidecar'],
   why: 'Upstream’s client speaks native gRPC (HTTP/2 with trailers) to the gateway; Weft’s gateway takes gRPC calls as gRPC-Web only ([gateway.md](gateway.md)), so GRPCRoute cases run in the mesh, where apps call over h2c.',
-};
-
-/** Not expressible: a gRPC call no rule matches. */
-export const GRPC_NO_MATCH: PlaneLimit = {
-  planes: [],
-  why: 'A call no rule matches must fail UNIMPLEMENTED: at the edge no native gRPC arrives, and in the mesh an unmatched call goes to the called service itself.',
 };
 
 /** Not expressible: the status of a reset upstream. */

@@ -8,14 +8,14 @@
 // httproute-omitted-backendrefs (.go cases, .yaml routes). Copyright The Kubernetes Authors,
 // licensed under the Apache License, Version 2.0 (http://www.apache.org/licenses/LICENSE-2.0).
 // Changes: the HTTPRoutes are written as Weft Route rules, the Go test cases as TypeScript data.
-import { HOSTNAMES_AT_EDGE, NO_MATCH_IN_MESH } from './limits.ts';
+import { HOSTNAMES_AT_EDGE } from './limits.ts';
 import type { ConformanceGroup } from './types.ts';
 
 const V1 = 'infra-backend-v1';
 const V2 = 'infra-backend-v2';
 const V3 = 'infra-backend-v3';
 const to = (service: string) => [{ service }];
-const notFound = { response: { statusCode: 404 }, only: NO_MATCH_IN_MESH } as const;
+const notFound = { response: { statusCode: 404 } } as const;
 
 export const MATCHING_GROUPS: ConformanceGroup[] = [
   {
