@@ -12,7 +12,7 @@ import type { Answer } from '../../core/pipeline/answer.ts';
 import type { PipelineContext, Plane, RequestView } from '../../core/pipeline/context.ts';
 import { createContext } from '../../core/pipeline/create-context.ts';
 import type { TunnelLimits } from '../../core/http/websocket-upgrade.ts';
-import type { InboundPieces, PipelineObserver, PlanePieces, TryOutcome, TryRequest, UpgradeTry, UpstreamFailure, Verified } from '../../core/pipeline/pieces.ts';
+import type { InboundPieces, MirrorCopy, PipelineObserver, PlanePieces, TryOutcome, TryRequest, UpgradeTry, UpstreamFailure, Verified } from '../../core/pipeline/pieces.ts';
 import type { CompiledService } from '../../core/policy/service/compile.ts';
 import type { CounterStore } from '../../core/ratelimit/counter-store.ts';
 import { MemoryCounterStore } from '../../core/ratelimit/memory-counter-store.ts';
@@ -247,7 +247,7 @@ export interface Fixture {
   /** Every sleep asked for, in ms (each moved the clock that far). */
   sleeps: number[];
   tries: TryRecord[];
-  mirrors: { service: string; endpoint: string; registered: boolean }[];
+  mirrors: { service: string; endpoint: string; registered: boolean; timeoutMs: number }[];
   /** Audiences identity() was asked for. */
   identities: string[];
   observer: RecordingPipelineObserver;
@@ -319,8 +319,8 @@ export function fixture(o: FixtureOptions): Fixture {
     tryOnce,
     // Scripted like tryOnce; the record carries the tunnel's limits.
     tryUpgrade: tryOnce,
-    mirror: (service: CompiledService, endpoint: LbEndpoint, registered: boolean) => {
-      mirrors.push({ service: service.id, endpoint: staticEndpointId(endpoint.address, endpoint.port), registered });
+    mirror: ({ service, endpoint, registered, timeoutMs }: MirrorCopy) => {
+      mirrors.push({ service: service.id, endpoint: staticEndpointId(endpoint.address, endpoint.port), registered, timeoutMs });
     },
     identity: (c, audience) => {
       identities.push(audience);

@@ -1,4 +1,6 @@
-// The rule's rewrite (path prefix, whole path, host) and its request header operations.
+// The rule's rewrite (path prefix, whole path, host) and request header operations, then
+// those of the backend picked for the request (Gateway API per-backendRef filters), so a
+// backend's own operations have the last word on what it receives.
 // At the edge a host rewrite also goes as X-Forwarded-Host (Workers cannot set a
 // subrequest's Host; docs/gateway.md); a sidecar sends it as the Host.
 import { applyHeaderOps } from '../../http/header-ops.ts';
@@ -17,5 +19,6 @@ export const requestHeadersStage: Stage = (c) => {
     }
   }
   applyHeaderOps(c.upstreamHeaders, match.rule.requestHeaders);
+  if (c.backend) applyHeaderOps(c.upstreamHeaders, c.backend.requestHeaders);
   return undefined;
 };
