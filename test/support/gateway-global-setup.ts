@@ -42,7 +42,8 @@ export function bundleControl(): void {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const servers: UpstreamServer[] = await Promise.all(['stable', 'canary', 'mirror'].map(startUpstream));
+  // `shadow` is gateway-route-actions.test.ts's alone: no other file resets its log.
+  const servers: UpstreamServer[] = await Promise.all(['stable', 'canary', 'mirror', 'shadow'].map(startUpstream));
   const ws = await startWebSocketEcho();
   servers.push({ name: 'websocket', port: ws.port, close: () => ws.close() });
   const greeter = await startGreeterBehindInbound();
