@@ -165,15 +165,15 @@ describe('weft validate: invalid input (exit 1, file:line:col: path: message)', 
       '  - name: a', // 8
       '    matches: [{ path: { prefix: /a } }]', // 9
       '    backends:', // 10
-      '      - { service: reviews, subset: v1, weight: 2000000 }', // 11: the weight at column 50
+      '      - { service: reviews, subset: v1, weight: 2000000 }', // 11: the weight at column 51
       '      - { service: reviews, subset: v2, weight: -1 }', // 12
     ]);
     const r = await validate('weights', { 'route.yaml': route, 'services.yaml': SERVICES });
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(
       [
-        'route.yaml:11:50: spec.rules[0].backends[0].weight: Too big: expected number to be <=1000000',
-        'route.yaml:12:50: spec.rules[0].backends[1].weight: Too small: expected number to be >=0',
+        'route.yaml:11:51: spec.rules[0].backends[0].weight: Too big: expected number to be <=1000000',
+        'route.yaml:12:51: spec.rules[0].backends[1].weight: Too small: expected number to be >=0',
         '2 errors in route.yaml services.yaml',
         '',
       ].join('\n'),
