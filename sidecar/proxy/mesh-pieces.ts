@@ -7,14 +7,12 @@
 import type { Readable } from 'node:stream';
 import type { EndpointsDocument } from '../../core/endpoints/endpoints-document.ts';
 import { SVID_HEADER } from '../../core/identity/jwt-svid.ts';
-import type { LbEndpoint } from '../../core/lb/picker.ts';
 import { refuse } from '../../core/pipeline/answer.ts';
 import type { Answer } from '../../core/pipeline/answer.ts';
 import type { PipelineContext } from '../../core/pipeline/context.ts';
 import type { TunnelLimits } from '../../core/http/websocket-upgrade.ts';
 import type { InboundPieces, MirrorCopy, PlanePieces, TryOutcome, TryRequest, UpgradeTry } from '../../core/pipeline/pieces.ts';
 import { responseHeaderOps } from '../../core/pipeline/response-header-ops.ts';
-import type { CompiledService } from '../../core/policy/service/compile.ts';
 import { forward } from './forward.ts';
 import type { DownstreamRequest, DownstreamResponse } from './front-door.ts';
 import type { ForwardOutcome } from './forward.ts';

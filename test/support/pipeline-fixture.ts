@@ -6,14 +6,12 @@
 import { JwksCache } from '../../core/authn/jwks-cache.ts';
 import type { EndpointsDocument } from '../../core/endpoints/endpoints-document.ts';
 import { EndpointPools } from '../../core/lb/endpoint-pools.ts';
-import type { LbEndpoint } from '../../core/lb/picker.ts';
 import { staticEndpointId } from '../../core/lb/select-backend.ts';
 import type { Answer } from '../../core/pipeline/answer.ts';
 import type { PipelineContext, Plane, RequestView } from '../../core/pipeline/context.ts';
 import { createContext } from '../../core/pipeline/create-context.ts';
 import type { TunnelLimits } from '../../core/http/websocket-upgrade.ts';
 import type { InboundPieces, MirrorCopy, PipelineObserver, PlanePieces, TryOutcome, TryRequest, UpgradeTry, UpstreamFailure, Verified } from '../../core/pipeline/pieces.ts';
-import type { CompiledService } from '../../core/policy/service/compile.ts';
 import type { CounterStore } from '../../core/ratelimit/counter-store.ts';
 import { MemoryCounterStore } from '../../core/ratelimit/memory-counter-store.ts';
 import { buildSnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
