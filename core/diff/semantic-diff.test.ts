@@ -162,6 +162,23 @@ describe('semanticDiff: documents and fields', () => {
     expect(only(diffWith({ reviewsRoute: reviewsRoute(90, 10) }, { ...BASE, reviewsRoute: added })).details).toEqual(['- rule jason']);
   });
 
+  it('shows an added rule’s relative weights as shares of its traffic', () => {
+    const added = reviewsRoute(90, 10).replace(
+      'rules:\n',
+      'rules:\n    - name: split\n      matches: [{ path: { prefix: /split } }]\n      backends: [{ service: reviews, subset: v1, weight: 2 }, { service: reviews, subset: v2 }]\n',
+    );
+    expect(only(diffWith({ reviewsRoute: added })).details).toEqual(['+ rule split: → default/reviews/v1 66.7%, default/reviews/v2 33.3%']);
+  });
+
+  it('shows a change of mirrors and of a backend’s own header operations', () => {
+    const base = reviewsRoute(90, 10);
+    const after = base.replace('subset: v3, weight: 10 }', 'subset: v3, weight: 10, requestHeaders: { set: { x-v: "3" } } }\n      mirror: [{ service: reviews, subset: v2, percent: 5 }]');
+    expect(only(diffWith({ reviewsRoute: after })).details).toEqual([
+      '~ rule default: backends[1].requestHeaders.set.x-v: (none) → 3',
+      '~ rule default: mirrors: [] → [{"service":"default/reviews","subset":"v2","percent":5}]',
+    ]);
+  });
+
   it('shows a Mesh default change, and the routes that inherit it, with their fields', () => {
     const diff = diffWith({ mesh: doc('Mesh', 'weft', 'mtls: { mode: strict }\ndefaults: { timeout: 20s }') });
     expect(diff.changes).toEqual([

@@ -39,6 +39,12 @@ function backendLabel(b: CompiledRule['backends'][number]): string {
   return b.subset ? `${b.service}/${b.subset}` : b.service;
 }
 
+/** A backend's share of the rule's traffic in percent (weights are relative), one decimal at most. */
+function share(rule: CompiledRule, b: CompiledRule['backends'][number]): number {
+  const total = rule.backends.reduce((n, x) => n + x.weight, 0);
+  return total > 0 ? Math.round((b.weight / total) * 1000) / 10 : 0;
+}
+
 function weightMoves(before: CompiledRule, after: CompiledRule): string | undefined {
   const w = (r: CompiledRule) => new Map(r.backends.map((b) => [backendLabel(b), b.weight]));
   const [wb, wa] = [w(before), w(after)];
@@ -58,7 +64,7 @@ function routeDetails(before: CompiledRoute, after: CompiledRoute): string[] {
   for (const [name, rule] of rulesAfter) {
     const old = rulesBefore.get(name);
     if (!old) {
-      out.push(`+ rule ${name}: → ${rule.backends.map((b) => `${backendLabel(b)} ${b.weight}%`).join(', ') || 'redirect'}`);
+      out.push(`+ rule ${name}: → ${rule.backends.map((b) => `${backendLabel(b)} ${share(rule, b)}%`).join(', ') || 'redirect'}`);
       continue;
     }
     const moves = weightMoves(old, rule);

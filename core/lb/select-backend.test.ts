@@ -15,13 +15,23 @@ const rule = (backends: CompiledRule['backends']): CompiledRule => ({
   rewrite: null,
   requestHeaders: { set: {}, add: {}, remove: [] },
   responseHeaders: { set: {}, add: {}, remove: [] },
-  mirror: null,
+  mirrors: [],
   timeoutMs: 15_000,
   retries: BUILTIN_RETRIES,
   maxRequestBytes: 1024,
   fault: null,
   cors: null,
   websocket: { idleTimeoutMs: 3_600_000, maxLifetimeMs: 0 },
+});
+
+const NO_OPS = { set: {}, add: {}, remove: [] };
+const backend = (subset: string, weight: number): CompiledRule['backends'][number] => ({
+  service: 'default/reviews',
+  subset,
+  port: null,
+  weight,
+  requestHeaders: NO_OPS,
+  responseHeaders: NO_OPS,
 });
 
 const service: CompiledService = {
@@ -45,11 +55,8 @@ const service: CompiledService = {
 };
 
 describe('selectBackend', () => {
-  it('splits by weight (canary 90/10)', () => {
-    const r = rule([
-      { service: 'default/reviews', subset: 'v1', port: null, weight: 90 },
-      { service: 'default/reviews', subset: 'v2', port: null, weight: 10 },
-    ]);
+  it('splits by relative weight (canary 9:1, no need to sum to 100)', () => {
+    const r = rule([backend('v1', 9), backend('v2', 1)]);
     const random = seededRandom(42);
     const n = 10_000;
     const counts = new Map<string, number>();
@@ -60,13 +67,17 @@ describe('selectBackend', () => {
     expectShares(counts, [endpoint('v1', 90), endpoint('v2', 10)], n);
   });
 
-  it('a weight-0 backend is never chosen; a redirect rule has none', () => {
-    const r = rule([
-      { service: 'default/reviews', subset: 'v1', port: null, weight: 100 },
-      { service: 'default/reviews', subset: 'v2', port: null, weight: 0 },
-    ]);
+  it('a weight-0 backend is never chosen; all weights 0 or a redirect rule: none', () => {
+    const r = rule([backend('v1', 1), backend('v2', 0)]);
     for (const x of [0, 0.5, 0.999]) expect(selectBackend(r, () => x)?.subset).toBe('v1');
+    expect(selectBackend(rule([backend('v1', 0), backend('v2', 0)]), () => 0.5)).toBeUndefined();
     expect(selectBackend(rule([]), () => 0.5)).toBeUndefined();
+  });
+
+  it('draws in proportion to large weights as to small ones', () => {
+    const r = rule([backend('v1', 1_000_000), backend('v2', 1)]);
+    expect(selectBackend(r, () => 0.999_998)?.subset).toBe('v1');
+    expect(selectBackend(r, () => 0.999_9995)?.subset).toBe('v2');
   });
 });
 

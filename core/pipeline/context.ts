@@ -4,6 +4,7 @@
 // stages decide and record; the adapter writes the answer or moves the bytes.
 import type { CompiledRoute, CompiledRule } from '../policy/route/compile.ts';
 import type { CompiledService } from '../policy/service/compile.ts';
+import type { CompiledHeaderOps } from '../policy/shared/header-ops.ts';
 import type { CompiledTarget } from '../policy/shared/resolve-targets.ts';
 import type { SnapshotRuntime } from '../runtime/snapshot-runtime.ts';
 import type { Answer } from './answer.ts';
@@ -104,8 +105,8 @@ export interface PipelineContext<R = unknown> {
   user?: AuthenticatedUser;
   /** The request-body limit in force (bytes), once the request-size stage set it: the adapter counts a body of undeclared length against it. */
   maxRequestBytes: number | null;
-  /** The backend picked for this request. */
-  backend?: { service: CompiledService; subset: string | null };
+  /** The backend picked for this request, with its own header operations (applied after the rule's). */
+  backend?: { service: CompiledService; subset: string | null; requestHeaders: CompiledHeaderOps; responseHeaders: CompiledHeaderOps };
   upstreamHeaders: MutableHeaders;
   /** Path sent upstream (after rewrite), without the query. */
   upstreamPath: string;

@@ -3,6 +3,7 @@
 // WebSocket limits. Built once per snapshot and service.
 import { DEFAULT_TUNNEL_LIMITS } from '../http/websocket-upgrade.ts';
 import type { CompiledRule } from '../policy/route/compile.ts';
+import { clampPerTryTimeout } from '../resilience/deadline.ts';
 import type { SnapshotRuntime } from '../runtime/snapshot-runtime.ts';
 
 const NO_OPS = { set: {}, add: {}, remove: [] };
@@ -18,14 +19,14 @@ export function directRule(runtime: SnapshotRuntime, serviceId: string): Compile
     rule = {
       name: 'direct',
       matches: [],
-      backends: [{ service: serviceId, subset: null, port: null, weight: 100 }],
+      backends: [{ service: serviceId, subset: null, port: null, weight: 1, requestHeaders: NO_OPS, responseHeaders: NO_OPS }],
       redirect: null,
       rewrite: null,
       requestHeaders: NO_OPS,
       responseHeaders: NO_OPS,
-      mirror: null,
+      mirrors: [],
       timeoutMs: defaults.timeoutMs,
-      retries: { ...defaults.retries, perTryTimeoutMs: Math.min(defaults.retries.perTryTimeoutMs, defaults.timeoutMs) },
+      retries: { ...defaults.retries, perTryTimeoutMs: clampPerTryTimeout(defaults.retries.perTryTimeoutMs, defaults.timeoutMs) },
       maxRequestBytes: defaults.maxRequestBytes,
       fault: null,
       cors: null,

@@ -41,6 +41,16 @@ export interface TryRequest {
   commit(status: number, grpcStatus?: number): boolean;
 }
 
+/** One shadow copy of the request, as the attempts stage decided it. */
+export interface MirrorCopy {
+  service: CompiledService;
+  endpoint: LbEndpoint;
+  /** Whether the endpoint is a registered sidecar (reached over mTLS when the adapter can). */
+  registered: boolean;
+  /** Limit on the wait for the copy's answer, ms; 0 = none. */
+  timeoutMs: number;
+}
+
 /**
  * One try of a WebSocket handshake: the request goes to the endpoint as an upgrade. A `101`
  * is committed like any status (`commit(101)`) and the adapter then joins the two sockets
@@ -93,8 +103,8 @@ export interface PlanePieces<R = unknown> {
   tryOnce(t: TryRequest): Promise<TryOutcome<R>>;
   /** One try of a WebSocket handshake (c.upgrade) against one endpoint; there is no body to send. */
   tryUpgrade(t: UpgradeTry): Promise<TryOutcome<R>>;
-  /** A fire-and-forget shadow copy of the request to `endpoint` (its answer is discarded). */
-  mirror(service: CompiledService, endpoint: LbEndpoint, registered: boolean): void;
+  /** A fire-and-forget shadow copy of the request to one mirror's endpoint (its answer is discarded). */
+  mirror(m: MirrorCopy): void;
   /**
    * This plane's identity for a call to `audience` (the backend's SPIFFE ID), set on the
    * upstream headers: the gateway's edge token and JWT-SVID, a sidecar's JWT-SVID.

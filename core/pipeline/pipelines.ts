@@ -34,10 +34,10 @@ export const EDGE_STAGES: readonly Stage[] = [
   faultStage, // fault injection (delay, abort)
   redirectStage, // redirect rules answer
   forwardingHeadersStage, // x-forwarded-*, traceparent
-  requestHeadersStage, // rewrite, request header operations
-  pickBackendStage, // weighted backend (canary)
+  pickBackendStage, // backend by relative weight (canary)
+  requestHeadersStage, // rewrite, the rule's then that backend's request header operations
   identityStage, // edge token for the user, the gateway's JWT-SVID, for that backend
-  attemptsStage, // endpoint, breaker, tries with timeouts and retries, mirror
+  attemptsStage, // endpoint, breaker, tries with timeouts and retries, mirrors
 ];
 
 /** The app's calls to other services; `namespace` is this workload's (a bare service name is in it). */
@@ -50,10 +50,10 @@ export function outboundStages(namespace: string): readonly Stage[] {
     faultStage, // fault injection (delay, abort)
     redirectStage, // redirect rules answer
     forwardingHeadersStage, // x-forwarded-*, traceparent
-    requestHeadersStage, // rewrite, request header operations
-    pickBackendStage, // weighted backend (canary, header routing)
+    pickBackendStage, // backend by relative weight (canary)
+    requestHeadersStage, // rewrite, the rule's then that backend's request header operations
     identityStage, // this workload's JWT-SVID for that backend
-    attemptsStage, // endpoint, breaker, tries with timeouts and retries, mirror
+    attemptsStage, // endpoint, breaker, tries with timeouts and retries, mirrors
   ];
 }
 

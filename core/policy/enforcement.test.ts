@@ -144,13 +144,15 @@ describe('which data plane enforces what', () => {
     expect(at('Mesh', 'spec.identity.x509SvidTtl')?.mesh).toBe('control');
   });
 
-  it('applies the rule’s response header operations where it routes: at the edge and outbound, not inbound', () => {
+  it('applies the rule’s then the backend’s response header operations where it routes: at the edge and outbound, not inbound', () => {
     const ops = { set: { a: '1' }, add: {}, remove: [] };
-    const c = (plane: string) => ({ plane, match: { rule: { responseHeaders: ops } } }) as unknown as PipelineContext;
+    const own = { set: {}, add: {}, remove: ['b'] };
+    const none = { set: {}, add: {}, remove: [] as string[] };
+    const c = (plane: string, backend = none) => ({ plane, match: { rule: { responseHeaders: ops } }, backend: { responseHeaders: backend } }) as unknown as PipelineContext;
     expect(responseHeaderOps.name).toBe('responseHeaderOps');
-    expect(responseHeaderOps(c('edge'))).toBe(ops);
-    expect(responseHeaderOps(c('outbound'))).toBe(ops);
-    expect(responseHeaderOps(c('inbound'))).toBeNull();
+    expect(responseHeaderOps(c('edge'))).toEqual([ops]);
+    expect(responseHeaderOps(c('outbound', own))).toEqual([ops, own]);
+    expect(responseHeaderOps(c('inbound', own))).toEqual([]);
   });
 });
 

@@ -64,7 +64,13 @@ export function fieldRows(schema: JsonSchema, prefix = ''): FieldRow[] {
     const alts = field.anyOf ?? field.oneOf ?? field.items?.anyOf ?? field.items?.oneOf ?? [];
     for (const alt of alts) rows.push(...fieldRows(alt, `${path}${field.type === 'array' ? '[]' : ''}.`));
   }
-  return rows;
+  // A union of an object and a list of it (`mirror`) describes the same fields twice: once is enough.
+  const seen = new Set<string>();
+  return rows.filter((r) => {
+    if (seen.has(r.path)) return false;
+    seen.add(r.path);
+    return true;
+  });
 }
 
 export function policyReferenceMarkdown(): string {

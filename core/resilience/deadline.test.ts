@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deadlineAt, fitsBeforeDeadline, remainingMs, tryTimeoutMs } from './deadline.ts';
+import { clampPerTryTimeout, deadlineAt, fitsBeforeDeadline, perTryOutlastsTimeout, remainingMs, timerMs, tryTimeoutMs } from './deadline.ts';
 
 describe('deadline arithmetic', () => {
   const deadline = deadlineAt(1_000, 3_000); // 4 000
@@ -43,5 +43,35 @@ describe('deadline arithmetic', () => {
         if (perTry > 0) expect(t).toBeLessThanOrEqual(perTry);
       }),
     );
+  });
+
+  describe('0 means no timeout', () => {
+    it('a route timeout of 0 sets no deadline; a caller’s own timeout still does', () => {
+      expect(deadlineAt(1_000, 0)).toBe(Infinity);
+      expect(deadlineAt(1_000, 0, 500)).toBe(1_500);
+      expect(remainingMs(deadlineAt(1_000, 0), 1e12)).toBe(Infinity);
+      expect(fitsBeforeDeadline(deadlineAt(1_000, 0), 1e12, 60_000)).toBe(true);
+    });
+
+    it('a try is limited by the per-try timeout alone, or by nothing (0 for the adapter’s timer)', () => {
+      const none = deadlineAt(1_000, 0);
+      expect(tryTimeoutMs(none, 2_000, 5_000)).toBe(2_000);
+      expect(tryTimeoutMs(none, 0, 5_000)).toBe(Infinity);
+      expect(timerMs(tryTimeoutMs(none, 0, 5_000))).toBe(0);
+      expect(timerMs(tryTimeoutMs(none, 2_000, 5_000))).toBe(2_000);
+      // No per-try timeout under a deadline: the time left.
+      expect(timerMs(tryTimeoutMs(deadlineAt(1_000, 3_000), 0, 2_000))).toBe(2_000);
+    });
+
+    it('a per-try timeout is cut to the overall timeout, unless either is none', () => {
+      expect(clampPerTryTimeout(5_000, 2_000)).toBe(2_000);
+      expect(clampPerTryTimeout(1_000, 2_000)).toBe(1_000);
+      expect(clampPerTryTimeout(5_000, 0)).toBe(5_000);
+      expect(clampPerTryTimeout(0, 2_000)).toBe(0);
+      expect(perTryOutlastsTimeout(5_000, 2_000)).toBe(true);
+      expect(perTryOutlastsTimeout(5_000, 0)).toBe(false);
+      expect(perTryOutlastsTimeout(0, 2_000)).toBe(false);
+      expect(perTryOutlastsTimeout(2_000, 2_000)).toBe(false);
+    });
   });
 });

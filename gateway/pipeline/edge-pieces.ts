@@ -12,7 +12,7 @@ import { EndpointPools } from '../../core/lb/endpoint-pools.ts';
 import type { LbEndpoint } from '../../core/lb/picker.ts';
 import type { Answer } from '../../core/pipeline/answer.ts';
 import type { PipelineContext } from '../../core/pipeline/context.ts';
-import type { PipelineObserver, PlanePieces, TryOutcome, TryRequest, UpgradeTry } from '../../core/pipeline/pieces.ts';
+import type { MirrorCopy, PipelineObserver, PlanePieces, TryOutcome, TryRequest, UpgradeTry } from '../../core/pipeline/pieces.ts';
 import { endpointScheme } from '../../core/policy/service/protocol.ts';
 import type { CompiledService } from '../../core/policy/service/compile.ts';
 import { MemoryCounterStore } from '../../core/ratelimit/memory-counter-store.ts';
@@ -36,9 +36,16 @@ const SWITCH_OWN = ['sec-websocket-accept', 'sec-websocket-extensions'];
 
 function failure(e: unknown, ms: number): TryOutcome<Response> {
   const name = (e as Error).name;
-  if (name === 'TimeoutError' || name === 'AbortError') return { kind: 'failed', error: 'timeout', message: `upstream did not answer within ${ms} ms` };
+  if (name === 'TimeoutError' || name === 'AbortError') return { kind: 'failed', error: 'timeout', message: ms > 0 ? `upstream did not answer within ${ms} ms` : 'the upstream request was aborted' };
   const text = String(e);
   return { kind: 'failed', error: /reset|closed/i.test(text) ? 'reset' : 'connect-failure', message: text };
+}
+
+/** The signal a subrequest is aborted by: its time limit (0: none) and, when given, another reason to stop. */
+function trySignal(timeoutMs: number, also?: AbortSignal): AbortSignal | undefined {
+  const timer = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
+  if (timer && also) return AbortSignal.any([timer, also]);
+  return timer ?? also;
 }
 
 /** Per isolate: load-balancing state, local buckets, the JWKS cache. */
@@ -136,7 +143,7 @@ export class EdgePieces implements PlanePieces<Response> {
   }
 
   async tryOnce(t: TryRequest): Promise<TryOutcome<Response>> {
-    const ms = t.timeoutMs > 0 ? t.timeoutMs : 300_000;
+    const ms = t.timeoutMs;
     try {
       const { url, cf } = this.#target(t.service, t.endpoint);
       const response = await fetch(url, {
@@ -145,7 +152,7 @@ export class EdgePieces implements PlanePieces<Response> {
         headers: this.c.upstreamHeaders as Headers,
         body: this.#body,
         redirect: 'manual',
-        signal: this.#counted ? AbortSignal.any([AbortSignal.timeout(Math.max(1, ms)), this.#counted.signal]) : AbortSignal.timeout(Math.max(1, ms)),
+        signal: trySignal(ms, this.#counted?.signal),
       });
       // fetch exposes the head's headers only: a grpc-status there is a trailers-only answer.
       if (t.commit(response.status, parseGrpcStatus(response.headers.get('grpc-status')))) return { kind: 'committed', status: response.status, value: response };
@@ -163,12 +170,12 @@ export class EdgePieces implements PlanePieces<Response> {
    * would cut the open socket later). A 101 is relayed; any other answer is an ordinary one.
    */
   async tryUpgrade(t: UpgradeTry): Promise<TryOutcome<Response>> {
-    const ms = t.timeoutMs > 0 ? t.timeoutMs : 300_000;
+    const ms = t.timeoutMs;
     const headers = new Headers(this.c.upstreamHeaders as Headers);
     for (const name of HANDSHAKE_OWN) headers.delete(name);
     headers.set('upgrade', 'websocket');
     const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), Math.max(1, ms));
+    const timer = ms > 0 ? setTimeout(() => abort.abort(), ms) : undefined;
     let response: Response;
     try {
       const { url, cf } = this.#target(t.service, t.endpoint);
@@ -197,8 +204,8 @@ export class EdgePieces implements PlanePieces<Response> {
     return { kind: 'committed', status: 101, value: new Response(null, { status: 101, headers: switched, webSocket: client }) };
   }
 
-  /** The shadow copy: sent after the response path is decided (waitUntil); its answer and failures are discarded. */
-  mirror(service: CompiledService, endpoint: LbEndpoint): void {
+  /** A shadow copy: sent after the response path is decided (waitUntil); its answer and failures are discarded. */
+  mirror({ service, endpoint, timeoutMs }: MirrorCopy): void {
     const headers = new Headers(this.c.upstreamHeaders as Headers);
     headers.set('x-weft-shadow', 'true');
     // The edge token and the gateway's JWT-SVID are addressed to the primary service; a shadow
@@ -208,7 +215,11 @@ export class EdgePieces implements PlanePieces<Response> {
     const body = this.#body instanceof ArrayBuffer ? this.#body : null;
     const { url, cf } = this.#target(service, endpoint);
     this.ctx.waitUntil(
+<<<<<<< HEAD
       fetch(url, { ...(cf ? { cf } : {}), method: this.request.method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(this.c.match?.rule.timeoutMs ?? 10_000) })
+=======
+      fetch(this.#url(service, endpoint), { method: this.request.method, headers, body, redirect: 'manual', signal: trySignal(timeoutMs) })
+>>>>>>> h-features
         .then((r) => r.body?.cancel())
         .catch(() => undefined),
     );

@@ -1,7 +1,9 @@
-// Stage 10: the response as the client gets it: hop-by-hop headers dropped, the route's
-// response header operations applied, CORS and rate-limit headers added. When none of that
-// changes anything, the upstream's response goes out as it came (no copy of it at all).
-import { applyHeaderOps, noHeaderOps, stripUntrusted, untrustedNames } from '../../core/http/header-ops.ts';
+// Stage 10: the response as the client gets it: hop-by-hop headers dropped, the rule's and
+// then the backend's response header operations applied, CORS and rate-limit headers added.
+// When none of that changes anything, the upstream's response goes out as it came (no copy
+// of it at all).
+import { exposedHeaderNames } from '../../core/http/cors.ts';
+import { applyHeaderOps, stripUntrusted, untrustedNames } from '../../core/http/header-ops.ts';
 import type { PipelineContext } from '../../core/pipeline/context.ts';
 import { responseHeaderOps } from '../../core/pipeline/response-header-ops.ts';
 
@@ -16,7 +18,7 @@ const WORKERD_WRITES: ReadonlySet<string> = new Set(['connection', 'keep-alive',
 
 export function finishResponse(c: PipelineContext<Response>, response: Response): Response {
   const ops = responseHeaderOps(c);
-  const withOps = ops !== null && !noHeaderOps(ops);
+  const withOps = ops.length > 0;
   const added = c.responseHeaders.length > 0;
   const untrusted = untrustedNames(response.headers, WORKERD_WRITES);
   if (!withOps && !added && !untrusted) return response;
@@ -24,7 +26,10 @@ export function finishResponse(c: PipelineContext<Response>, response: Response)
   const out = response.webSocket ? new Response(null, { status: 101, headers: response.headers, webSocket: response.webSocket }) : new Response(response.body, response);
   const headers = out.headers;
   stripUntrusted(headers, untrusted);
-  if (withOps) applyHeaderOps(headers, ops);
+  for (const o of ops) applyHeaderOps(headers, o);
+  const cors = c.match?.rule.cors;
+  const exposed = cors ? exposedHeaderNames(cors, c.request.headers.get('origin'), headers.keys()) : undefined;
+  if (exposed !== undefined) headers.set('access-control-expose-headers', exposed);
   if (added)
     for (const [name, value] of c.responseHeaders) {
       // Vary lists combine (the upstream may vary on Accept-Encoding); everything else replaces.

@@ -67,7 +67,7 @@ const text = (v: Buffer | string): string => (typeof v === 'string' ? v : v.toSt
  * names lower-cased (as a parsed header object would have them), values kept byte for byte
  * (latin1 both ways), hop-by-hop ones dropped, then the route's operations (remove, set, add).
  */
-export function forwardedResponseHeaderList(raw: readonly (Buffer | string)[], ops: CompiledHeaderOps | null): string[] {
+export function forwardedResponseHeaderList(raw: readonly (Buffer | string)[], ops: readonly CompiledHeaderOps[]): string[] {
   const out: string[] = [];
   let listed: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
@@ -79,6 +79,9 @@ export function forwardedResponseHeaderList(raw: readonly (Buffer | string)[], o
     out.push(name, text(raw[i + 1] as Buffer | string));
   }
   if (listed) for (const name of listed) removeHeader(out, name);
-  if (ops) applyHeaderOps(new HeaderList(out), ops);
+  if (ops.length > 0) {
+    const list = new HeaderList(out);
+    for (const o of ops) applyHeaderOps(list, o);
+  }
   return out;
 }

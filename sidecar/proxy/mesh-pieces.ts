@@ -7,14 +7,12 @@
 import type { Readable } from 'node:stream';
 import type { EndpointsDocument } from '../../core/endpoints/endpoints-document.ts';
 import { SVID_HEADER } from '../../core/identity/jwt-svid.ts';
-import type { LbEndpoint } from '../../core/lb/picker.ts';
 import { refuse } from '../../core/pipeline/answer.ts';
 import type { Answer } from '../../core/pipeline/answer.ts';
 import type { PipelineContext } from '../../core/pipeline/context.ts';
 import type { TunnelLimits } from '../../core/http/websocket-upgrade.ts';
-import type { InboundPieces, PlanePieces, TryOutcome, TryRequest, UpgradeTry } from '../../core/pipeline/pieces.ts';
+import type { InboundPieces, MirrorCopy, PlanePieces, TryOutcome, TryRequest, UpgradeTry } from '../../core/pipeline/pieces.ts';
 import { responseHeaderOps } from '../../core/pipeline/response-header-ops.ts';
-import type { CompiledService } from '../../core/policy/service/compile.ts';
 import { forward } from './forward.ts';
 import type { DownstreamRequest, DownstreamResponse } from './front-door.ts';
 import type { ForwardOutcome } from './forward.ts';
@@ -153,10 +151,9 @@ export class MeshPieces implements PlanePieces<void> {
     return openUpgrade(target, r, res, (upstream) => this.plane.tunnels.open(client, upstream, tunnel)).then((o) => this.#outcome(o));
   }
 
-  mirror(service: CompiledService, endpoint: LbEndpoint, registered: boolean): void {
-    const c = this.c;
+  mirror(m: MirrorCopy): void {
     const { path, headers } = this.#target();
-    mirrorRequest(this.plane, c.runtime, service, endpoint, registered, { method: this.req.method ?? 'GET', path, headers, body: this.#body as Buffer | null, timeoutMs: c.match?.rule.timeoutMs ?? 10_000, http2: this.req.httpVersionMajor === 2 });
+    mirrorRequest(this.plane, this.c.runtime, m, { method: this.req.method ?? 'GET', path, headers, body: this.#body as Buffer | null, http2: this.req.httpVersionMajor === 2 });
   }
 
   /** This workload's JWT-SVID for the backend. With an X.509-SVID the hops are mTLS and need none (a control outage longer than a JWT-SVID's life must not stop them). */

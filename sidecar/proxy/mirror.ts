@@ -1,11 +1,10 @@
-// Shadow traffic: a copy of a replayable request to the rule's mirror service (core's
+// Shadow traffic: a copy of a replayable request to one of the rule's mirror services (core's
 // attempts stage picks the endpoint), fire and forget; its answer and its failures are
 // discarded and never touch the caller's response. Like the gateway, the copy carries
 // `x-weft-shadow: true` and never the caller's edge token (that token is addressed to the
 // primary service; a shadow must not be able to replay it), and it gets its own JWT-SVID
 // addressed to the mirror service.
-import type { LbEndpoint } from '../../core/lb/picker.ts';
-import type { CompiledService } from '../../core/policy/service/compile.ts';
+import type { MirrorCopy } from '../../core/pipeline/pieces.ts';
 import type { SnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
 import { MESH_HEADERS } from '../types.ts';
 import { removeHeader, setHeader } from './header-list.ts';
@@ -17,10 +16,8 @@ import type { Dispatcher } from 'undici';
 export function mirrorRequest(
   plane: MeshPlane,
   runtime: SnapshotRuntime,
-  service: CompiledService,
-  ep: LbEndpoint,
-  registered: boolean,
-  request: { method: string; path: string; headers: readonly string[]; body: Buffer | null; timeoutMs: number; http2: boolean },
+  { service, endpoint, registered, timeoutMs }: MirrorCopy,
+  request: { method: string; path: string; headers: readonly string[]; body: Buffer | null; http2: boolean },
 ): void {
   const headers = [...request.headers];
   removeHeader(headers, MESH_HEADERS.edgeToken);
@@ -29,17 +26,18 @@ export function mirrorRequest(
     .jwtSvid(runtime.spiffeIds.get(service.id) as string)
     .then((svid) => {
       setHeader(headers, MESH_HEADERS.svid, svid);
-      discard(plane.upstreams.forEndpoint(service, ep, registered, request.http2), { method: request.method, path: request.path, headers, body: request.body }, request.timeoutMs);
+      discard(plane.upstreams.forEndpoint(service, endpoint, registered, request.http2), { method: request.method, path: request.path, headers, body: request.body }, timeoutMs);
     })
     .catch(() => undefined);
 }
 
-/** Sends a request and reads its answer into nothing, within `timeoutMs`; failures are dropped. */
+/** Sends a request and reads its answer into nothing, within `timeoutMs` (0: no limit); failures are dropped. */
 function discard(upstream: Upstream, o: { method: string; path: string; headers: string[]; body: Buffer | null }, timeoutMs: number): void {
   let timer: NodeJS.Timeout | undefined;
   const done = () => clearTimeout(timer);
   const handler = {
     onConnect(abort: (e?: Error) => void) {
+      if (timeoutMs <= 0) return;
       timer = setTimeout(() => abort(new Error(`mirror: no answer within ${timeoutMs} ms`)), timeoutMs);
       timer.unref();
     },

@@ -158,30 +158,44 @@ describe('weft validate: invalid input (exit 1, file:line:col: path: message)', 
     expect(lines[0]).toMatch(/^route\.yaml:10:26: spec\.rules\[0\]\.matches\[0\]\.path\.regex: invalid regex: .*\/a\(b/);
   });
 
-  it('weights that cannot be satisfied: a sum of 110, and several backends without weights', async () => {
+  it('weights out of range: over 1000000, and below 0', async () => {
     const route = doc('Route', 'r', [
       'mesh: { services: [reviews] }', // 6
       'rules:', // 7
       '  - name: a', // 8
       '    matches: [{ path: { prefix: /a } }]', // 9
       '    backends:', // 10
-      '      - { service: reviews, subset: v1, weight: 60 }', // 11
-      '      - { service: reviews, subset: v2, weight: 50 }', // 12
-      '  - name: b', // 13
-      '    backends:', // 14
-      '      - { service: reviews, subset: v1 }', // 15
-      '      - { service: reviews, subset: v2 }', // 16
+      '      - { service: reviews, subset: v1, weight: 2000000 }', // 11: the weight at column 51
+      '      - { service: reviews, subset: v2, weight: -1 }', // 12
     ]);
     const r = await validate('weights', { 'route.yaml': route, 'services.yaml': SERVICES });
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(
       [
-        'route.yaml:11:9: spec.rules[0].backends: backend weights sum to 110, expected 100',
-        'route.yaml:15:9: spec.rules[1].backends: with several backends every backend needs a weight (the weights sum to 100)',
+        'route.yaml:11:51: spec.rules[0].backends[0].weight: Too big: expected number to be <=1000000',
+        'route.yaml:12:51: spec.rules[0].backends[1].weight: Too small: expected number to be >=0',
         '2 errors in route.yaml services.yaml',
         '',
       ].join('\n'),
     );
+  });
+
+  it('relative weights that do not sum to 100, and backends without weights, are valid', async () => {
+    const route = doc('Route', 'r', [
+      'mesh: { services: [reviews] }',
+      'rules:',
+      '  - name: a',
+      '    matches: [{ path: { prefix: /a } }]',
+      '    backends:',
+      '      - { service: reviews, subset: v1, weight: 60 }',
+      '      - { service: reviews, subset: v2, weight: 50 }',
+      '  - name: b',
+      '    backends:',
+      '      - { service: reviews, subset: v1 }',
+      '      - { service: reviews, subset: v2 }',
+    ]);
+    const r = await validate('relative', { 'route.yaml': route, 'services.yaml': SERVICES });
+    expect([r.status, r.stderr]).toEqual([0, '']);
   });
 
   it('references to a missing Service and to a missing subset', async () => {

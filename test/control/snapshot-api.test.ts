@@ -83,14 +83,14 @@ describe('PUT /v1/snapshot and GET /v1/snapshot', () => {
   it('rejects an invalid push with every error (422) and changes nothing', async () => {
     const v1 = await pushOk(policyFiles(90));
     const bad = policyFiles(90);
-    bad['reviews.yaml'] = (bad['reviews.yaml'] as string).replace('weight: 10', 'weight: 20').replace('subset: v1,', 'subset: v9,');
+    bad['reviews.yaml'] = (bad['reviews.yaml'] as string).replace('subset: v1,', 'subset: v9,').replace('subset: v2,', 'subset: v8,');
     const res = await push(bad, { ifMatch: v1 });
     expect(res.status).toBe(422);
     const body = (await res.json()) as { error: { code: string; message: string; details: { lines: string[] } } };
     expect(body.error.code).toBe('invalid_policy');
     expect(body.error.details.lines).toEqual([
-      'reviews.yaml:15:9: spec.rules[0].backends: backend weights sum to 110, expected 100',
       'reviews.yaml:15:39: spec.rules[0].backends[0].subset: Service "default/reviews" has no subset "v9" (it has: v1, v2)',
+      'reviews.yaml:16:39: spec.rules[0].backends[1].subset: Service "default/reviews" has no subset "v8" (it has: v1, v2)',
     ]);
     expect(await currentVersion()).toBe(v1);
   });

@@ -33,11 +33,11 @@ describe('weft dev refuses to start', () => {
     try {
       await cp(POLICIES, join(dir, 'policies'), { recursive: true });
       const routes = join(dir, 'policies/bookinfo/routes.yaml');
-      await writeFile(routes, (await readFile(routes, 'utf8')).replace('subset: v3, weight: 10', 'subset: v3, weight: 20'));
+      await writeFile(routes, (await readFile(routes, 'utf8')).replace('subset: v3, weight: 10', 'subset: v4, weight: 10'));
       const base = await freeRange(26);
       const res = await weft(['dev', '--gateway-port', String(base + 24), '--control-port', String(base + 25), '--base-port', String(base)], { cwd: dir });
       expect(res.status).toBe(1);
-      expect(res.stderr).toMatch(/policies\/bookinfo\/routes\.yaml:\d+:\d+: .*weights sum to 110/);
+      expect(res.stderr).toMatch(/policies\/bookinfo\/routes\.yaml:\d+:\d+: .*has no subset "v4"/);
       expect(res.stderr).toContain('1 error in policies/; fix it and run weft dev again (nothing was started)');
       expect(res.stdout).not.toContain('starting control');
       expect(existsSync(join(dir, '.weft/control'))).toBe(false);

@@ -83,6 +83,15 @@ spec:
       backends: [{ service: api, subset: stable, weight: 100 }]
       rewrite: { pathPrefix: /v2 }
       requestHeaders: { set: { x-from-route: "yes" }, remove: [x-drop-me] }
+    - name: weighted
+      matches: [{ path: { prefix: /weighted } }]
+      requestHeaders: { set: { x-track: rule, x-from-route: "yes" } }
+      backends:
+        - { service: api, subset: stable, weight: 0 }
+        - { service: api, subset: canary, weight: 2, requestHeaders: { set: { x-track: canary-backend } } }
+    - name: drained
+      matches: [{ path: { prefix: /drained } }]
+      backends: [{ service: api, subset: stable, weight: 0 }, { service: api, subset: canary, weight: 0 }]
     - name: greeter
       matches: [{ grpc: { service: helloworld.Greeter } }]
       backends: [{ service: api, subset: stable }]
@@ -277,6 +286,8 @@ describe('the same decision at the edge and in the mesh', () => {
     { name: 'header routing to the canary', path: '/items/2', headers: { 'x-beta': 'yes' }, expect: { status: 200, route: 'default/api#canary', backend: 'default/api/canary', upstream: { 'x-from-route': null, 'x-drop-me': null, 'x-track': 'canary', 'x-api-key': null } } },
     { name: 'identical matches in one route: the earlier rule wins', path: '/items/3', headers: { 'x-beta': 'yes' }, expect: { status: 200, route: 'default/api#canary', backend: 'default/api/canary' } },
     { name: 'identical matches across routes: the route first by namespace/name wins', path: '/legacy/x', expect: { status: 200, route: 'default/api#legacy', backend: 'default/api/stable', upstreamPath: '/v2/x' } },
+    { name: 'relative weights and the picked backend’s own header operations, after the rule’s', path: '/weighted/1', expect: { status: 200, route: 'default/api#weighted', backend: 'default/api/canary', upstream: { 'x-from-route': 'yes', 'x-drop-me': null, 'x-track': 'canary-backend', 'x-api-key': null } } },
+    { name: 'every backend of weight 0: no_backend', path: '/drained', expect: { code: 'no_backend', route: 'default/api#drained', backend: null } },
     { name: 'access policy deny', path: '/admin/users', expect: { status: 403, code: 'access_denied', route: 'default/api#admin' } },
     { name: 'access policy deny, case variant of the path (deny paths ignore case)', path: '/ADMIN/users', expect: { status: 403, code: 'access_denied', route: 'default/api#default' } },
     { name: 'bad API key', path: '/secure', headers: { 'x-api-key': 'wrong' }, expect: { status: 401, code: 'invalid_api_key', route: 'default/api#secure' } },

@@ -133,7 +133,7 @@ describe('sidecar admin API', () => {
     expect(config.rejected).toBeNull();
     expect(config.svid.spiffeId).toBe('spiffe://weft.local/ns/default/sa/reviews');
     expect(config.listeners).toEqual({ inbound: sidecar.ports.inbound, outbound: sidecar.ports.outbound });
-    expect(config.routes.inbound).toEqual([{ id: 'default/reviews', services: ['default/reviews'], rules: [expect.objectContaining({ name: 'api', backends: ['default/reviews w100'] })] }]);
+    expect(config.routes.inbound).toEqual([{ id: 'default/reviews', services: ['default/reviews'], rules: [expect.objectContaining({ name: 'api', backends: ['default/reviews w1'] })] }]);
     expect(config.routes.outbound).toEqual([]);
   });
 

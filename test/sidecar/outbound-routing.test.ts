@@ -1,6 +1,7 @@
 // Outbound routing through a real sidecar to real upstreams on 127.0.0.1: destination by
 // Host or absolute-form target, route match on path/header/method, weights, rewrite,
-// redirect, header operations, faults, hop-by-hop and identity headers.
+// redirect, header operations (the rule's and a backend's own), several mirrors, `0s` as no
+// timeout, faults, hop-by-hop and identity headers.
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startOutbound } from '../../sidecar/proxy/outbound.ts';
@@ -14,7 +15,7 @@ import { verifyJwtSvid } from '../../core/identity/jwt-svid.ts';
 
 let keys: MeshKeys;
 let view: FixedView;
-let v1: UpstreamServer, v2: UpstreamServer, v3: UpstreamServer, details: UpstreamServer, other: UpstreamServer;
+let v1: UpstreamServer, v2: UpstreamServer, v3: UpstreamServer, details: UpstreamServer, other: UpstreamServer, shadow: UpstreamServer;
 let outbound: ProxyListener;
 const observer = new RecordingObserver();
 
@@ -36,6 +37,62 @@ endpoints:
     ),
     doc('Service', 'details', `port: 9080\nendpoints:\n  - { address: 127.0.0.1, port: ${details.port} }`),
     `apiVersion: weft/v1\nkind: Service\nmetadata:\n  name: billing\n  namespace: other\nspec:\n  port: 9080\n  endpoints:\n    - { address: 127.0.0.1, port: ${other.port} }\n`,
+    // Three Services on one upstream, so the copies of every mirror can be counted there.
+    ...['shadow-a', 'shadow-b', 'shadow-c'].map((name) => doc('Service', name, `port: 9080\nendpoints:\n  - { address: 127.0.0.1, port: ${shadow.port} }`)),
+    doc(
+      'Route',
+      'details',
+      `mesh:
+  services: [details]
+rules:
+  - name: zero
+    matches:
+      - path: { prefix: /zero }
+    backends:
+      - { service: reviews, subset: v1, weight: 0 }
+      - { service: reviews, subset: v3, weight: 2 }
+  - name: none
+    matches:
+      - path: { prefix: /none }
+    backends:
+      - { service: reviews, subset: v1, weight: 0 }
+      - { service: reviews, subset: v3, weight: 0 }
+  - name: per-backend
+    matches:
+      - path: { prefix: /per-backend }
+    requestHeaders: { set: { x-backend: rule, x-rule: "yes" } }
+    responseHeaders: { set: { x-from: rule } }
+    backends:
+      - service: reviews
+        subset: v1
+        requestHeaders: { set: { x-backend: v1 } }
+        responseHeaders: { set: { x-from: v1 } }
+      - service: reviews
+        subset: v3
+        requestHeaders: { remove: [x-rule] }
+  - name: mirrors
+    matches:
+      - path: { prefix: /mirrors }
+    backends: [{ service: details }]
+    mirror:
+      - { service: shadow-a }
+      - { service: shadow-b, percent: 100 }
+      - { service: shadow-c, percent: 0 }
+  - name: bounded
+    matches:
+      - path: { prefix: /slow/bounded }
+    rewrite: { pathPrefix: /slow }
+    backends: [{ service: details }]
+    timeout: 150ms
+  - name: unbounded
+    matches:
+      - path: { prefix: /slow }
+    backends: [{ service: details }]
+    timeout: 0s
+    retries: { perTryTimeout: 0s }
+  - name: default
+    backends: [{ service: details }]`,
+    ),
     doc(
       'Route',
       'reviews',
@@ -85,7 +142,14 @@ rules:
 }
 
 beforeAll(async () => {
-  [v1, v2, v3, details, other] = (await Promise.all(['v1', 'v2', 'v3', 'details', 'other'].map(startUpstream))) as [UpstreamServer, UpstreamServer, UpstreamServer, UpstreamServer, UpstreamServer];
+  [v1, v2, v3, details, other, shadow] = (await Promise.all(['v1', 'v2', 'v3', 'details', 'other', 'shadow'].map(startUpstream))) as [
+    UpstreamServer,
+    UpstreamServer,
+    UpstreamServer,
+    UpstreamServer,
+    UpstreamServer,
+    UpstreamServer,
+  ];
   keys = await createMeshKeys();
   view = await fixedSidecarView({ keys, policy: policy(), service: 'productpage' });
   outbound = await startOutbound({ view, observer, port: 0 });
@@ -93,7 +157,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await outbound.close(100);
-  await Promise.all([v1, v2, v3, details, other].map((u) => u.close()));
+  await Promise.all([v1, v2, v3, details, other, shadow].map((u) => u.close()));
 });
 
 describe('outbound destination', () => {
@@ -188,6 +252,49 @@ describe('outbound route match', () => {
     const r = await send(outbound.port, { host: 'reviews', path: '/sleepy' });
     expect(r.status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(290); // the configured delay is a lower bound, not a timing threshold
+  });
+});
+
+describe('outbound route actions of the Gateway API', () => {
+  const code = (r: { json?: Record<string, unknown> | undefined }) => (r.json?.error as { code: string } | undefined)?.code;
+
+  it('sends nothing to a backend of weight 0; all weights 0 answer no_backend', async () => {
+    for (let i = 0; i < 20; i++) expect((await send(outbound.port, { host: 'details', path: `/zero/${i}` })).json?.upstream).toBe('v3');
+    const none = await send(outbound.port, { host: 'details', path: '/none' });
+    expect(none.status).toBeGreaterThanOrEqual(500);
+    expect(code(none)).toBe('no_backend');
+  });
+
+  it('applies a backend’s own header operations after the rule’s, to that backend only', async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 24; i++) {
+      const r = await send(outbound.port, { host: 'details', path: `/per-backend/${i}` });
+      const h = seenHeaders(r);
+      const upstream = r.json?.upstream as string;
+      seen.add(upstream);
+      if (upstream === 'v1') expect([h['x-backend'], h['x-rule'], r.headers['x-from']]).toEqual(['v1', 'yes', 'v1']);
+      else expect([h['x-backend'], h['x-rule'], r.headers['x-from']]).toEqual(['rule', undefined, 'rule']);
+    }
+    // 1:1 over 24 requests: both backends answer, unless the split is broken.
+    expect([...seen].sort()).toEqual(['v1', 'v3']);
+  });
+
+  it('copies the request to each mirror its own percent draws, none to a 0% one', async () => {
+    const path = `/mirrors/${Math.random().toString(36).slice(2)}`;
+    expect((await send(outbound.port, { host: 'details', path })).json?.upstream).toBe('details');
+    const copies = await vi.waitFor(async () => {
+      const log = ((await (await fetch(`http://127.0.0.1:${shadow.port}/__log`)).json()) as { url: string; headers: Record<string, string> }[]).filter((e) => e.url === path);
+      expect(log).toHaveLength(2);
+      return log;
+    });
+    expect(copies.every((c) => c.headers['x-weft-shadow'] === 'true')).toBe(true);
+  });
+
+  it('waits without limit under timeout 0s and perTryTimeout 0s, where a bounded rule answers 504', async () => {
+    const bounded = await send(outbound.port, { host: 'details', path: '/slow/bounded/600' });
+    expect([bounded.status, code(bounded)]).toEqual([504, 'upstream_timeout']);
+    const r = await send(outbound.port, { host: 'details', path: '/slow/600' });
+    expect([r.status, r.json?.upstream]).toEqual([200, 'details']);
   });
 });
 

@@ -43,8 +43,9 @@ export function bundleControl(): void {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  // `infra-backend-v1…v3` are the Gateway API conformance cases' backends (test/conformance/gateway-api/).
-  const servers: UpstreamServer[] = await Promise.all(['stable', 'canary', 'mirror', ...INFRA_BACKENDS].map(startUpstream));
+  // `infra-backend-v1…v3` are the Gateway API conformance cases' backends (test/conformance/gateway-api/);
+  // `shadow` is gateway-route-actions.test.ts's alone: no other file resets its log.
+  const servers: UpstreamServer[] = await Promise.all(['stable', 'canary', 'mirror', 'shadow', ...INFRA_BACKENDS].map(startUpstream));
   const ws = await startWebSocketEcho();
   servers.push({ name: 'websocket', port: ws.port, close: () => ws.close() });
   const greeter = await startGreeterBehindInbound();

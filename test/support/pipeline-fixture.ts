@@ -7,14 +7,12 @@ import { JwksCache } from '../../core/authn/jwks-cache.ts';
 import { wellKnownPort } from '../../core/http/listener-port.ts';
 import type { EndpointsDocument } from '../../core/endpoints/endpoints-document.ts';
 import { EndpointPools } from '../../core/lb/endpoint-pools.ts';
-import type { LbEndpoint } from '../../core/lb/picker.ts';
 import { staticEndpointId } from '../../core/lb/select-backend.ts';
 import type { Answer } from '../../core/pipeline/answer.ts';
 import type { PipelineContext, Plane, RequestView } from '../../core/pipeline/context.ts';
 import { createContext } from '../../core/pipeline/create-context.ts';
 import type { TunnelLimits } from '../../core/http/websocket-upgrade.ts';
-import type { InboundPieces, PipelineObserver, PlanePieces, TryOutcome, TryRequest, UpgradeTry, UpstreamFailure, Verified } from '../../core/pipeline/pieces.ts';
-import type { CompiledService } from '../../core/policy/service/compile.ts';
+import type { InboundPieces, MirrorCopy, PipelineObserver, PlanePieces, TryOutcome, TryRequest, UpgradeTry, UpstreamFailure, Verified } from '../../core/pipeline/pieces.ts';
 import type { CounterStore } from '../../core/ratelimit/counter-store.ts';
 import { MemoryCounterStore } from '../../core/ratelimit/memory-counter-store.ts';
 import { buildSnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
@@ -251,7 +249,7 @@ export interface Fixture {
   /** Every sleep asked for, in ms (each moved the clock that far). */
   sleeps: number[];
   tries: TryRecord[];
-  mirrors: { service: string; endpoint: string; registered: boolean }[];
+  mirrors: { service: string; endpoint: string; registered: boolean; timeoutMs: number }[];
   /** Audiences identity() was asked for. */
   identities: string[];
   observer: RecordingPipelineObserver;
@@ -323,8 +321,8 @@ export function fixture(o: FixtureOptions): Fixture {
     tryOnce,
     // Scripted like tryOnce; the record carries the tunnel's limits.
     tryUpgrade: tryOnce,
-    mirror: (service: CompiledService, endpoint: LbEndpoint, registered: boolean) => {
-      mirrors.push({ service: service.id, endpoint: staticEndpointId(endpoint.address, endpoint.port), registered });
+    mirror: ({ service, endpoint, registered, timeoutMs }: MirrorCopy) => {
+      mirrors.push({ service: service.id, endpoint: staticEndpointId(endpoint.address, endpoint.port), registered, timeoutMs });
     },
     identity: (c, audience) => {
       identities.push(audience);

@@ -13,13 +13,14 @@ export const testEnv = env as unknown as {
   UPSTREAM_STABLE_PORT: string;
   UPSTREAM_CANARY_PORT: string;
   UPSTREAM_MIRROR_PORT: string;
+  UPSTREAM_SHADOW_PORT: string;
   /** A grpc-js server behind a sidecar inbound that bridges gRPC-Web. */
   UPSTREAM_GREETER_PORT: string;
   /** A `ws` echo app (test/support/websocket-echo.ts). */
   UPSTREAM_WEBSOCKET_PORT: string;
 };
 
-export const PORTS = { stable: testEnv.UPSTREAM_STABLE_PORT, canary: testEnv.UPSTREAM_CANARY_PORT, mirror: testEnv.UPSTREAM_MIRROR_PORT };
+export const PORTS = { stable: testEnv.UPSTREAM_STABLE_PORT, canary: testEnv.UPSTREAM_CANARY_PORT, mirror: testEnv.UPSTREAM_MIRROR_PORT, shadow: testEnv.UPSTREAM_SHADOW_PORT };
 
 /** A Service with subsets `stable`, `canary` and `mirror`, one real upstream each. */
 export function apiService(extra = ''): string {

@@ -20,6 +20,7 @@ const POLICY = [
   meshDoc(),
   doc('Service', 'api', 'port: 8080\nendpoints:\n  - address: 10.0.0.1\n  - address: 10.0.0.2\n  - address: 10.0.0.3'),
   doc('Service', 'shadow', 'port: 8080\nendpoints:\n  - address: 10.9.0.1'),
+  doc('Service', 'audit', 'port: 8080\nendpoints:\n  - address: 10.9.1.1'),
   doc('Service', 'narrow', 'port: 8080\nconnectionLimits: { maxConnections: 1, maxPendingRequests: 0 }\nendpoints:\n  - address: 10.0.1.1'),
   doc('Service', 'flaky', 'port: 8080\noutlierDetection: { consecutiveGatewayErrors: 1 }\nendpoints:\n  - address: 10.0.2.1\n  - address: 10.0.2.2'),
   doc('Service', 'sticky', 'port: 8080\nloadBalancer: { algorithm: consistent-hash, hashOn: { header: x-user } }\nendpoints:\n  - address: 10.0.3.1\n  - address: 10.0.3.2'),
@@ -35,6 +36,9 @@ const POLICY = [
       rule('nobudget', 'api', 'retries: { budget: { percent: 0, minRetriesPerSecond: 0 } }'),
       rule('onebudget', 'api', 'retries: { attempts: 2, budget: { percent: 100, minRetriesPerSecond: 0 } }'),
       rule('mirror', 'api', 'mirror: { service: shadow, percent: 50 }'),
+      rule('mirrors', 'api', 'timeout: 0s\nmirror:\n  - { service: shadow, percent: 50 }\n  - { service: audit, percent: 20 }'),
+      rule('untimed', 'api', 'timeout: 0s\nretries: { attempts: 1, perTryTimeout: 0s, retryOn: [connect-failure] }'),
+      rule('pertry', 'api', 'timeout: 0s\nretries: { attempts: 1, perTryTimeout: 400ms, retryOn: [connect-failure] }'),
       rule('narrow', 'narrow'),
       rule('flaky', 'flaky'),
       rule('sticky', 'sticky'),
@@ -178,6 +182,32 @@ describe('attempts stage: timeouts', () => {
     const f = await routed('/api', { startedAt: T0 - 2500 });
     await attemptsStage(f.c);
     expect(f.tries[0]?.timeoutMs).toBe(500);
+  });
+
+  it('timeout 0s and perTryTimeout 0s: no deadline, every try unlimited (timeoutMs 0), however long ago the request came', async () => {
+    const f = await routed('/untimed', { startedAt: T0 - 86_400_000, tries: [{ fail: 'connect-failure' }, 200] });
+    expect(await attemptsStage(f.c)).toBeUndefined();
+    expect(f.tries.map((t) => [t.kind, t.timeoutMs])).toEqual([
+      ['failed', 0],
+      ['committed', 0],
+    ]);
+  });
+
+  it('timeout 0s with a per-try timeout: each try has the per-try timeout alone', async () => {
+    const f = await routed('/pertry', { startedAt: T0 - 86_400_000, tries: [{ fail: 'connect-failure' }, 200] });
+    expect(await attemptsStage(f.c)).toBeUndefined();
+    expect(f.tries.map((t) => t.timeoutMs)).toEqual([400, 400]);
+  });
+
+  it('timeout 0s on a gRPC call: no grpc-timeout upstream unless the caller sent one, which then bounds the call', async () => {
+    const grpc = { 'content-type': 'application/grpc' };
+    const free = await routed('/untimed', { method: 'POST', request: { path: '/untimed', headers: grpc } });
+    await attemptsStage(free.c);
+    expect(free.tries[0]).toMatchObject({ timeoutMs: 0 });
+    expect(free.tries[0]?.grpcTimeout).toBeUndefined();
+    const bounded = await routed('/untimed', { method: 'POST', request: { path: '/untimed', headers: { ...grpc, 'grpc-timeout': '250m' } } });
+    await attemptsStage(bounded.c);
+    expect(bounded.tries[0]).toMatchObject({ timeoutMs: 250, grpcTimeout: '250m' });
   });
 });
 
@@ -343,8 +373,24 @@ describe('attempts stage: mirror', () => {
   it('mirrors the share of requests drawn, to the mirror service, before the tries', async () => {
     const f = await routed('/mirror', { random: [0.49] });
     expect(await attemptsStage(f.c)).toBeUndefined();
-    expect(f.mirrors).toEqual([{ service: 'default/shadow', endpoint: '10.9.0.1:8080', registered: false }]);
+    expect(f.mirrors).toEqual([{ service: 'default/shadow', endpoint: '10.9.0.1:8080', registered: false, timeoutMs: 15_000 }]);
     expect(f.tries).toHaveLength(1);
+  });
+
+  it('draws each mirror of a list on its own percent', async () => {
+    const both = await routed('/mirrors', { random: [0.49, 0.19] });
+    await attemptsStage(both.c);
+    // The rule's timeout is 0s (none): the copies wait without a limit too.
+    expect(both.mirrors).toEqual([
+      { service: 'default/shadow', endpoint: '10.9.0.1:8080', registered: false, timeoutMs: 0 },
+      { service: 'default/audit', endpoint: '10.9.1.1:8080', registered: false, timeoutMs: 0 },
+    ]);
+    const second = await routed('/mirrors', { random: [0.5, 0.19] });
+    await attemptsStage(second.c);
+    expect(second.mirrors.map((m) => m.service)).toEqual(['default/audit']);
+    const first = await routed('/mirrors', { random: [0.49, 0.2] });
+    await attemptsStage(first.c);
+    expect(first.mirrors.map((m) => m.service)).toEqual(['default/shadow']);
   });
 
   it('does not mirror the other requests', async () => {

@@ -16,7 +16,7 @@ import { classifyOutcome } from '../../lb/outlier-detector.ts';
 import { hashKeyOf } from '../../lb/hash-key.ts';
 import type { EndpointPool } from '../../lb/endpoint-pools.ts';
 import { healthyEndpoints, pickEndpoint, staticEndpointId } from '../../lb/select-backend.ts';
-import { deadlineAt, remainingMs, tryTimeoutMs } from '../../resilience/deadline.ts';
+import { deadlineAt, isLimit, remainingMs, timerMs, tryTimeoutMs } from '../../resilience/deadline.ts';
 import { planRetry } from '../../resilience/retry-plan.ts';
 import type { RetryPlan } from '../../resilience/retry-plan.ts';
 import type { RetryBudget } from '../../resilience/retry-budget.ts';
@@ -26,6 +26,7 @@ import type { TunnelLimits } from '../../http/websocket-upgrade.ts';
 import { refuse } from '../answer.ts';
 import type { Answer } from '../answer.ts';
 import type { PipelineContext, Stage } from '../context.ts';
+import type { CompiledRule } from '../../policy/route/compile.ts';
 import type { TryOutcome, TryRequest } from '../pieces.ts';
 import { bodyTooLarge } from './request-size.ts';
 
@@ -45,15 +46,21 @@ function withPool(c: PipelineContext, registered: Parameters<PipelineContext['pi
   return replayable instanceof Promise ? replayable.then((r) => attempts(c, pool, r)) : attempts(c, pool, replayable);
 }
 
-function mirror(c: PipelineContext): void {
-  const m = c.match?.rule.mirror;
-  if (!m || c.pieces.random() * 100 >= m.percent) return;
-  const service = c.runtime.services.get(m.service);
+/** Each of the rule's mirrors draws its own percent; a copy waits for its answer as long as the rule's timeout (0: none) allows a request. */
+function mirror(c: PipelineContext, rule: CompiledRule): void {
+  // A snapshot compiled before rules carried a list of mirrors has none.
+  const mirrors = rule.mirrors ?? [];
+  if (mirrors.length === 0) return;
   const registered = c.pieces.registered();
-  if (!service || registered instanceof Promise) return;
-  const pool = c.pieces.pools.pool(c.runtime.version, service, m.subset, registered);
-  const ep = pool.picker.pick(healthyEndpoints(pool), { activeRequests: pool.activeRequests });
-  if (ep) c.pieces.mirror(service, ep, pool.registered.has(ep.id));
+  if (registered instanceof Promise) return;
+  for (const m of mirrors) {
+    if (c.pieces.random() * 100 >= m.percent) continue;
+    const service = c.runtime.services.get(m.service);
+    if (!service) continue;
+    const pool = c.pieces.pools.pool(c.runtime.version, service, m.subset, registered);
+    const ep = pool.picker.pick(healthyEndpoints(pool), { activeRequests: pool.activeRequests });
+    if (ep) c.pieces.mirror({ service, endpoint: ep, registered: pool.registered.has(ep.id), timeoutMs: rule.timeoutMs });
+  }
 }
 
 /** `grpcStatus`: a trailers-only gRPC answer's status, judged as the HTTP status it stands for (an UNAVAILABLE instance is a 503 one). */
@@ -71,7 +78,7 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
   const rule = (c.match as NonNullable<PipelineContext['match']>).rule;
   const service = pool.service;
   const { pieces } = c;
-  if (replayable && !c.upgrade) mirror(c);
+  if (replayable && !c.upgrade) mirror(c, rule);
   // A snapshot compiled before rules carried WebSocket limits gets the defaults.
   const tunnel: TunnelLimits | undefined = c.upgrade ? (rule.websocket ?? DEFAULT_TUNNEL_LIMITS) : undefined;
   const method = c.request.method.toUpperCase();
@@ -81,7 +88,7 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
   const callerTimeout = grpc ? parseGrpcTimeout(c.request.headers.get('grpc-timeout')) : null;
   const deadline = deadlineAt(c.startedAt, rule.timeoutMs, callerTimeout);
   const limit =
-    callerTimeout !== null && callerTimeout < rule.timeoutMs ? `the call's grpc-timeout of ${callerTimeout} ms` : `the route timeout of ${rule.timeoutMs} ms`;
+    callerTimeout !== null && (!isLimit(rule.timeoutMs) || callerTimeout < rule.timeoutMs) ? `the call's grpc-timeout of ${callerTimeout} ms` : `the route timeout of ${rule.timeoutMs} ms`;
   // A streamed body may still turn out replayable (it ended within the replay limit); each
   // retry plan asks again. Mirrors need the whole body up front.
   const retries = rule.retries.attempts > 0 && (replayable || pieces.replayableNow !== undefined);
@@ -115,7 +122,7 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
       tried.push(ep.id);
       c.upstream = at;
       // The whole call, not just this try, must end by the deadline: a gRPC server enforces it.
-      if (grpc) c.upstreamHeaders.set('grpc-timeout', formatGrpcTimeout(remainingMs(deadline, pieces.now())));
+      if (grpc && Number.isFinite(deadline)) c.upstreamHeaders.set('grpc-timeout', formatGrpcTimeout(remainingMs(deadline, pieces.now())));
       pool.active.set(ep.id, (pool.active.get(ep.id) ?? 0) + 1);
       let next = NO_RETRY;
       let headGrpcStatus: number | undefined;
@@ -125,7 +132,7 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
           service,
           endpoint: ep,
           registered: pool.registered.has(ep.id),
-          timeoutMs: timeout,
+          timeoutMs: timerMs(timeout),
           commit: (status, grpcStatus) => {
             headGrpcStatus = grpcStatus;
             release();

@@ -12,10 +12,12 @@ beforeAll(async () => {
   );
 });
 
+const NO_OPS = { set: {}, add: {}, remove: [] };
+
 describe('identity stage', () => {
   it('asks the pieces for an identity addressed to the backend’s SPIFFE ID', () => {
     const f = fixture({ runtime, plane: 'outbound' });
-    f.c.backend = { service: runtime.services.get('billing/ledger')!, subset: null };
+    f.c.backend = { service: runtime.services.get('billing/ledger')!, subset: null, requestHeaders: NO_OPS, responseHeaders: NO_OPS };
     expect(identityStage(f.c)).toBeUndefined();
     expect(f.identities).toEqual(['spiffe://weft.local/ns/billing/sa/ledger']);
   });
@@ -23,7 +25,7 @@ describe('identity stage', () => {
   it('passes on the pieces’ answer (sync or async)', async () => {
     const refused = refuse('no_identity', 'this workload has no identity to call billing/ledger');
     const f = fixture({ runtime, plane: 'outbound', identity: () => Promise.resolve(refused) });
-    f.c.backend = { service: runtime.services.get('billing/ledger')!, subset: null };
+    f.c.backend = { service: runtime.services.get('billing/ledger')!, subset: null, requestHeaders: NO_OPS, responseHeaders: NO_OPS };
     expect(await identityStage(f.c)).toEqual({ status: 503, code: 'no_identity', message: 'this workload has no identity to call billing/ledger', headers: {} });
   });
 

@@ -136,7 +136,7 @@ describe('match-route stage in the mesh', () => {
     c.path = '/reviews/1';
     expect(matchMeshRouteStage(c)).toBeUndefined();
     expect(c.match?.rule.name).toBe('jason');
-    expect(c.match?.rule.backends).toEqual([{ service: 'default/reviews', subset: 'v2', port: null, weight: 100 }]);
+    expect(c.match?.rule.backends).toEqual([{ service: 'default/reviews', subset: 'v2', port: null, weight: 1, requestHeaders: { set: {}, add: {}, remove: [] }, responseHeaders: { set: {}, add: {}, remove: [] } }]);
     expect(c.routeLabel).toBe('default/reviews#jason');
     expect(c.targets).toEqual([{ kind: 'Route', id: 'default/reviews' }]);
   });
@@ -151,7 +151,7 @@ describe('match-route stage in the mesh', () => {
     expect(c.match?.matchedPrefix).toBeNull();
     const rule = c.match?.rule;
     expect(rule?.name).toBe('direct');
-    expect(rule?.backends).toEqual([{ service: 'default/ratings', subset: null, port: null, weight: 100 }]);
+    expect(rule?.backends).toEqual([{ service: 'default/ratings', subset: null, port: null, weight: 1, requestHeaders: { set: {}, add: {}, remove: [] }, responseHeaders: { set: {}, add: {}, remove: [] } }]);
     expect(rule?.timeoutMs).toBe(7000);
     expect(rule?.retries.attempts).toBe(1);
     // the Mesh's per-try timeout (9s) is cut to its overall timeout (7s)

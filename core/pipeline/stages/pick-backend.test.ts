@@ -1,5 +1,5 @@
-// pick-backend: the matched rule's backend by weight, drawn with the pieces' random, and its
-// service; 503 no_backend when none can be had.
+// pick-backend: the matched rule's backend by relative weight, drawn with the pieces' random,
+// its service and its own header operations; no_backend when none can be had.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SnapshotRuntime } from '../../runtime/snapshot-runtime.ts';
 import { doc, fixture, meshDoc, runAll, runtimeOf } from '../../../test/support/pipeline-fixture.ts';
@@ -24,14 +24,23 @@ rules:
     matches:
       - path: { prefix: /v1 }
     backends:
-      - { service: api, subset: stable, weight: 90 }
-      - { service: api, subset: canary, weight: 10 }
+      - { service: api, subset: stable, weight: 9 }
+      - service: api
+        subset: canary
+        requestHeaders: { set: { x-canary: "yes" } }
+        responseHeaders: { remove: [server] }
   - name: off
     matches:
       - path: { prefix: /off }
     backends:
       - { service: api, weight: 0 }
-      - { service: other, weight: 100 }`,
+      - { service: other, weight: 3 }
+  - name: none
+    matches:
+      - path: { prefix: /none }
+    backends:
+      - { service: api, weight: 0 }
+      - { service: other, weight: 0 }`,
       ),
     ].join('---\n'),
   );
@@ -45,7 +54,7 @@ async function pick(path: string, random: number) {
 }
 
 describe('pick-backend stage', () => {
-  it('picks by weight with the pieces’ random: 90% stable, 10% canary', async () => {
+  it('picks by relative weight with the pieces’ random: 9 to stable, 1 (the default) to canary', async () => {
     const stable = await pick('/v1/x', 0.8999);
     expect(stable.answer).toBeUndefined();
     expect(stable.c.backend?.service.id).toBe('default/api');
@@ -55,25 +64,28 @@ describe('pick-backend stage', () => {
     expect(canary.c.backend?.service).toBe(runtime.services.get('default/api'));
   });
 
+  it('carries the picked backend’s own header operations, none for one that writes none', async () => {
+    expect((await pick('/v1/x', 0.95)).c.backend).toMatchObject({ requestHeaders: { set: { 'x-canary': 'yes' } }, responseHeaders: { remove: ['server'] } });
+    expect((await pick('/v1/x', 0.5)).c.backend).toMatchObject({ requestHeaders: { set: {}, add: {}, remove: [] }, responseHeaders: { set: {}, add: {}, remove: [] } });
+  });
+
   it('never picks a backend of weight 0', async () => {
     const { c } = await pick('/off', 0);
-    expect(c.backend).toEqual({ service: runtime.services.get('default/other'), subset: null });
+    expect(c.backend).toMatchObject({ service: runtime.services.get('default/other'), subset: null });
   });
 
-  it('answers 503 no_backend when the rule has no backend with weight > 0', async () => {
-    const f = fixture({ runtime, request: { path: '/v1' } });
-    await runAll(f.c, [normalizePathStage, matchEdgeRouteStage]);
-    const rule = f.c.match!.rule;
-    f.c.match = { ...f.c.match!, rule: { ...rule, backends: rule.backends.map((b) => ({ ...b, weight: 0 })) } };
-    expect(pickBackendStage(f.c)).toEqual({ status: 503, code: 'no_backend', message: 'the route has no backend with weight > 0', headers: {} });
-    expect(f.c.backend).toBeUndefined();
+  it('answers no_backend when every backend of the rule weighs 0', async () => {
+    const { c, answer } = await pick('/none', 0.5);
+    expect(answer).toMatchObject({ code: 'no_backend', message: 'default/api#none has no backend with a weight above 0' });
+    expect(c.backend).toBeUndefined();
   });
 
-  it('answers 503 no_backend when the backend’s service is not in the snapshot', async () => {
+  it('answers no_backend when the backend’s service is not in the snapshot', async () => {
     const f = fixture({ runtime, request: { path: '/v1' } });
     await runAll(f.c, [normalizePathStage, matchEdgeRouteStage]);
-    f.c.match = { ...f.c.match!, rule: { ...f.c.match!.rule, backends: [{ service: 'default/gone', subset: null, port: null, weight: 100 }] } };
-    expect(pickBackendStage(f.c)).toMatchObject({ status: 503, code: 'no_backend' });
+    const gone = { service: 'default/gone', subset: null, port: null, weight: 1, requestHeaders: { set: {}, add: {}, remove: [] }, responseHeaders: { set: {}, add: {}, remove: [] } };
+    f.c.match = { ...f.c.match!, rule: { ...f.c.match!.rule, backends: [gone] } };
+    expect(pickBackendStage(f.c)).toMatchObject({ code: 'no_backend', message: 'default/gone, the backend of default/api#split, is not a service of the snapshot' });
   });
 
   it('does nothing without a matched rule', () => {

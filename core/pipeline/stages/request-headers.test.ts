@@ -1,6 +1,6 @@
 // request-headers: the rule's rewrite (path prefix, whole path, host) and its request header
-// operations (remove, then set, then add). A host rewrite at the edge also goes as
-// x-forwarded-host; a sidecar sends it as the Host.
+// operations (remove, then set, then add), then the picked backend's own. A host rewrite at
+// the edge also goes as x-forwarded-host; a sidecar sends it as the Host.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SnapshotRuntime } from '../../runtime/snapshot-runtime.ts';
 import { doc, fixture, meshDoc, runAll, runtimeOf } from '../../../test/support/pipeline-fixture.ts';
@@ -8,6 +8,7 @@ import type { FixtureOptions } from '../../../test/support/pipeline-fixture.ts';
 import { forwardingHeadersStage } from './forwarding-headers.ts';
 import { matchEdgeRouteStage, matchMeshRouteStage } from './match-route.ts';
 import { normalizePathStage } from './normalize-path.ts';
+import { pickBackendStage } from './pick-backend.ts';
 import { requestHeadersStage } from './request-headers.ts';
 
 const RULES = `rules:
@@ -33,7 +34,14 @@ const RULES = `rules:
       remove: [x-drop, X-Twice]
       set: { x-twice: set, X-Set: fresh }
       add: { x-set: added, x-add: one }
-    backends: [{ service: api }]`;
+    backends: [{ service: api }]
+  - name: per-backend
+    matches:
+      - path: { prefix: /per-backend }
+    requestHeaders: { set: { x-who: rule, x-rule: "yes" } }
+    backends:
+      - service: api
+        requestHeaders: { set: { x-who: backend }, remove: [x-rule], add: { x-add: backend } }`;
 
 let runtime: SnapshotRuntime;
 beforeAll(async () => {
@@ -54,6 +62,18 @@ async function atEdge(request: FixtureOptions['request']) {
 }
 
 describe('request-headers stage', () => {
+  it('applies the picked backend’s operations after the rule’s', async () => {
+    const f = fixture({ runtime, request: { path: '/per-backend', headers: { 'x-add': 'client' } } });
+    expect(await runAll(f.c, [normalizePathStage, matchEdgeRouteStage, pickBackendStage, requestHeadersStage])).toBeUndefined();
+    expect([f.headers.get('x-who'), f.headers.get('x-rule'), f.headers.get('x-add')]).toEqual(['backend', null, 'client, backend']);
+  });
+
+  it('applies only the rule’s operations before a backend is picked', async () => {
+    const f = fixture({ runtime, request: { path: '/per-backend' } });
+    expect(await runAll(f.c, [normalizePathStage, matchEdgeRouteStage, requestHeadersStage])).toBeUndefined();
+    expect([f.headers.get('x-who'), f.headers.get('x-rule')]).toEqual(['rule', 'yes']);
+  });
+
   it('replaces the matched prefix segment-wise', async () => {
     expect((await atEdge({ path: '/api/users/7?q=1' })).c.upstreamPath).toBe('/v2/users/7');
     expect((await atEdge({ path: '/api' })).c.upstreamPath).toBe('/v2');

@@ -1,7 +1,7 @@
 // Mesh: the one mesh-wide document: trust domain, identity lifetimes, mTLS mode, defaults.
 import { z } from 'zod';
 import { documentSchema } from '../shared/envelope.ts';
-import { positiveDuration } from '../shared/duration.ts';
+import { duration, positiveDuration } from '../shared/duration.ts';
 import { maxRequestBytes } from '../shared/request-size.ts';
 import { retries } from '../shared/resilience.ts';
 
@@ -27,7 +27,7 @@ export const meshSpec = z.strictObject({
     .describe('East-west mutual TLS.'),
   defaults: z
     .strictObject({
-      timeout: positiveDuration.optional().describe('Overall request timeout for routes that set none (built-in: 15s).'),
+      timeout: duration.optional().describe('Overall request timeout for routes that set none; `0s` means none (built-in: 15s).'),
       retries: retries.optional().describe('Retry policy for routes that set none; fields merge with the route’s.'),
       maxRequestBytes: maxRequestBytes.optional().describe('Largest request body in bytes for routes that set none (built-in: 33554432, 32 MiB).'),
     })

@@ -1,6 +1,7 @@
-// Route compile step: references to Services checked, weights checked, paths and regexes
-// validated against the same normalization and pattern code the data planes use, and
-// timeouts, retries and the body limit filled from the Mesh defaults.
+// Route compile step: references to Services checked, paths and regexes validated against
+// the same normalization and pattern code the data planes use, and timeouts, retries and the
+// body limit filled from the Mesh defaults. Backend weights are kept as written: relative
+// (Gateway API), the picker draws in proportion to them.
 import type { CompileContext } from '../compile-context.ts';
 import { refId } from '../compile-context.ts';
 import type { TypedDocument } from '../document.ts';
@@ -14,6 +15,7 @@ import type { CompiledRetries } from '../shared/resilience.ts';
 import { grpcMethodPath } from '../../grpc/method-path.ts';
 import { DEFAULT_TUNNEL_LIMITS } from '../../http/websocket-upgrade.ts';
 import type { TunnelLimits } from '../../http/websocket-upgrade.ts';
+import { clampPerTryTimeout, perTryOutlastsTimeout } from '../../resilience/deadline.ts';
 import { checkPattern, checkTemplate, normalizePath } from '../../route/index.ts';
 import type { PathMatch, ValueMatch } from '../../route/types.ts';
 import type { RouteRuleSpec, RouteSpec } from './schema.ts';
@@ -29,15 +31,28 @@ export interface CompiledBackend {
   service: string;
   subset: string | null;
   port: number | null;
+  /** Relative weight; 0 gets no traffic. */
   weight: number;
+  /** This backend's own operations, applied after the rule's (Gateway API per-backendRef filters). */
+  requestHeaders: CompiledHeaderOps;
+  responseHeaders: CompiledHeaderOps;
+}
+
+export interface CompiledMirror {
+  service: string;
+  subset: string | null;
+  percent: number;
 }
 
 export interface CompiledCors {
   allowOrigins: string[];
+  /** `['*']`: any. */
   allowMethods: string[];
+  /** Lower-case; `['*']`: any. */
   allowHeaders: string[];
+  /** Lower-case; `['*']`: all. */
   exposeHeaders: string[];
-  maxAgeSeconds: number | null;
+  maxAgeSeconds: number;
   allowCredentials: boolean;
 }
 
@@ -49,7 +64,9 @@ export interface CompiledRule {
   rewrite: { pathPrefix: string | null; path: string | null; host: string | null } | null;
   requestHeaders: CompiledHeaderOps;
   responseHeaders: CompiledHeaderOps;
-  mirror: { service: string; subset: string | null; percent: number } | null;
+  /** Shadow copies, each drawn on its own percent; [] when none. */
+  mirrors: CompiledMirror[];
+  /** Overall timeout, retries included; 0 = none (core/resilience/deadline.ts). */
   timeoutMs: number;
   retries: CompiledRetries;
   /** Largest request body, bytes: the rule's, else the Mesh default. */
@@ -140,36 +157,43 @@ function checkServiceRef(ctx: CompileContext, doc: TypedDocument<RouteSpec>, ref
 }
 
 function compileBackends(ctx: CompileContext, doc: TypedDocument<RouteSpec>, rule: RouteRuleSpec, at: PathSegment[]): CompiledBackend[] {
-  const backends = rule.backends ?? [];
-  const explicit = backends.filter((b) => b.weight !== undefined).length;
-  if (backends.length > 1 && explicit !== backends.length)
-    ctx.error(doc, [...at, 'backends'], 'with several backends every backend needs a weight (the weights sum to 100)', 'schema');
-  else if (backends.length > 0) {
-    const sum = backends.reduce((n, b) => n + (b.weight ?? 100), 0);
-    if (sum !== 100) ctx.error(doc, [...at, 'backends'], `backend weights sum to ${sum}, expected 100`, 'schema');
-  }
-  return backends.map((b, i) => ({
+  return (rule.backends ?? []).map((b, i) => ({
     service: checkServiceRef(ctx, doc, b, [...at, 'backends', i]),
     subset: b.subset ?? null,
     port: b.port ?? null,
-    weight: b.weight ?? 100,
+    weight: b.weight,
+    requestHeaders: compileHeaderOps(b.requestHeaders),
+    responseHeaders: compileHeaderOps(b.responseHeaders),
   }));
 }
 
-const ORIGIN = /^(\*|https?:\/\/(\*\.)?[a-z0-9.-]+(:\d+)?)$/;
+function compileMirrors(ctx: CompileContext, doc: TypedDocument<RouteSpec>, rule: RouteRuleSpec, at: PathSegment[]): CompiledMirror[] {
+  const written = rule.mirror;
+  if (!written) return [];
+  const list = Array.isArray(written) ? written : [written];
+  return list.map((m, i) => ({
+    service: checkServiceRef(ctx, doc, m, Array.isArray(written) ? [...at, 'mirror', i] : [...at, 'mirror']),
+    subset: m.subset ?? null,
+    percent: m.percent,
+  }));
+}
+
+const ORIGIN = /^(\*|https?:\/\/(\*|(\*\.)?[a-z0-9.-]+)(:\d+)?)$/;
+
+/** What a preflight answer may be cached for when `maxAge` is not written (Gateway API HTTPCORSFilter). */
+export const DEFAULT_CORS_MAX_AGE_SECONDS = 5;
 
 function compileCors(cors: NonNullable<RouteRuleSpec['cors']>, at: PathSegment[], report: Report): CompiledCors {
-  cors.allowOrigins.forEach((o, i) => {
-    if (!ORIGIN.test(o)) report([...at, 'allowOrigins', i], `expected an origin such as https://app.example.com, https://*.example.com or *, got "${o}"`, 'schema');
+  const origins = cors.allowOrigins.map((o) => o.toLowerCase());
+  origins.forEach((o, i) => {
+    if (!ORIGIN.test(o)) report([...at, 'allowOrigins', i], `expected an origin such as https://app.example.com, https://*.example.com or *, got "${cors.allowOrigins[i]}"`, 'schema');
   });
-  if (cors.allowCredentials && cors.allowOrigins.includes('*'))
-    report([...at, 'allowCredentials'], 'browsers refuse credentials with origin "*"; list the origins instead', 'schema');
   return {
-    allowOrigins: cors.allowOrigins,
+    allowOrigins: origins,
     allowMethods: [...new Set(cors.allowMethods)].sort(),
-    allowHeaders: cors.allowHeaders.map((h) => h.toLowerCase()).sort(),
-    exposeHeaders: cors.exposeHeaders.map((h) => h.toLowerCase()).sort(),
-    maxAgeSeconds: cors.maxAge ? Math.floor(ms(cors.maxAge) / 1000) : null,
+    allowHeaders: [...new Set(cors.allowHeaders.map((h) => h.toLowerCase()))].sort(),
+    exposeHeaders: [...new Set(cors.exposeHeaders.map((h) => h.toLowerCase()))].sort(),
+    maxAgeSeconds: cors.maxAge !== undefined ? Math.floor(ms(cors.maxAge) / 1000) : DEFAULT_CORS_MAX_AGE_SECONDS,
     allowCredentials: cors.allowCredentials,
   };
 }
@@ -190,14 +214,13 @@ function compileRule(ctx: CompileContext, doc: TypedDocument<RouteSpec>, rule: R
   rule.backends?.forEach((b, i) => {
     if (b.port !== undefined) report([...at, 'backends', i, 'port'], REFUSED.backendPort, 'schema');
   });
-  const timeoutMs = rule.timeout ? ms(rule.timeout) : ctx.mesh.defaults.timeoutMs;
+  const timeoutMs = rule.timeout !== undefined ? ms(rule.timeout) : ctx.mesh.defaults.timeoutMs;
   const merged = mergeRetries(rule.retries, ctx.mesh.defaults.retries);
   // An inherited per-try timeout is clamped to this rule's timeout; one written on the rule
   // itself that can never apply is a mistake worth reporting.
-  if (rule.retries?.perTryTimeout && merged.attempts > 0 && merged.perTryTimeoutMs > timeoutMs)
+  if (rule.retries?.perTryTimeout && merged.attempts > 0 && perTryOutlastsTimeout(merged.perTryTimeoutMs, timeoutMs))
     report([...at, 'retries', 'perTryTimeout'], `perTryTimeout (${merged.perTryTimeoutMs}ms) is longer than the overall timeout (${timeoutMs}ms)`, 'schema');
-  const retries = { ...merged, perTryTimeoutMs: Math.min(merged.perTryTimeoutMs, timeoutMs) };
-  const mirror = rule.mirror;
+  const retries = { ...merged, perTryTimeoutMs: clampPerTryTimeout(merged.perTryTimeoutMs, timeoutMs) };
   return {
     name: rule.name ?? `rule-${index}`,
     matches,
@@ -215,7 +238,7 @@ function compileRule(ctx: CompileContext, doc: TypedDocument<RouteSpec>, rule: R
     rewrite: rule.rewrite ? { pathPrefix: rule.rewrite.pathPrefix ?? null, path: rule.rewrite.path ?? null, host: rule.rewrite.host ?? null } : null,
     requestHeaders: compileHeaderOps(rule.requestHeaders),
     responseHeaders: compileHeaderOps(rule.responseHeaders),
-    mirror: mirror ? { service: checkServiceRef(ctx, doc, mirror, [...at, 'mirror']), subset: mirror.subset ?? null, percent: mirror.percent } : null,
+    mirrors: compileMirrors(ctx, doc, rule, at),
     timeoutMs,
     retries,
     maxRequestBytes: rule.maxRequestBytes ?? ctx.mesh.defaults.maxRequestBytes,

@@ -12,6 +12,8 @@ export const routeEnforcement: KindEnforcement = {
   'spec.rules[].matches': { edge: 'matchEdgeRouteStage', mesh: 'matchMeshRouteStage' },
   'spec.rules[].backends': both('pickBackendStage'),
   'spec.rules[].backends[].port': both({ refused: REFUSED.backendPort }),
+  'spec.rules[].backends[].requestHeaders': both('requestHeadersStage'),
+  'spec.rules[].backends[].responseHeaders': both('responseHeaderOps'),
   'spec.rules[].redirect': both('redirectStage'),
   'spec.rules[].rewrite': both('requestHeadersStage'),
   'spec.rules[].requestHeaders': both('requestHeadersStage'),

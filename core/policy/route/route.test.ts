@@ -22,7 +22,11 @@ describe('Route', () => {
             '    requestHeaders: { set: { X-Canary: "yes" }, remove: [X-Debug] }',
             '  - backends:',
             '      - { service: reviews, subset: v1, weight: 90 }',
-            '      - { service: reviews, subset: v2, weight: 10 }',
+            '      - service: reviews',
+            '        subset: v2',
+            '        weight: 10',
+            '        requestHeaders: { set: { X-Version: v2 } }',
+            '        responseHeaders: { add: { X-Served-By: V2 }, remove: [Server] }',
             '    timeout: 3s',
             '    maxRequestBytes: 1048576',
           ].join('\n'),
@@ -35,13 +39,21 @@ describe('Route', () => {
     expect(route?.rules[0]).toMatchObject({
       name: 'jason',
       matches: [{ path: { kind: 'prefix', value: '/' }, methods: ['GET'], headers: [{ name: 'end-user', kind: 'exact', value: 'jason' }], query: [] }],
-      backends: [{ service: 'default/reviews', subset: 'v2', port: null, weight: 100 }],
+      backends: [{ service: 'default/reviews', subset: 'v2', port: null, weight: 1, requestHeaders: { set: {}, add: {}, remove: [] }, responseHeaders: { set: {}, add: {}, remove: [] } }],
       requestHeaders: { set: { 'x-canary': 'yes' }, add: {}, remove: ['x-debug'] },
       timeoutMs: 9_000,
       retries: { attempts: 1, perTryTimeoutMs: 2_000 },
       maxRequestBytes: 4096,
     });
-    expect(route?.rules[1]).toMatchObject({ name: 'rule-1', timeoutMs: 3_000, maxRequestBytes: 1_048_576, backends: [{ weight: 90 }, { weight: 10 }] });
+    expect(route?.rules[1]).toMatchObject({
+      name: 'rule-1',
+      timeoutMs: 3_000,
+      maxRequestBytes: 1_048_576,
+      backends: [
+        { weight: 90, requestHeaders: { set: {}, add: {}, remove: [] } },
+        { weight: 10, requestHeaders: { set: { 'x-version': 'v2' }, add: {}, remove: [] }, responseHeaders: { set: {}, add: { 'x-served-by': 'V2' }, remove: ['server'] } },
+      ],
+    });
   });
 
   it('refuses a body limit that is not a positive whole number of bytes', () => {
@@ -74,20 +86,42 @@ describe('Route', () => {
     ]);
   });
 
-  it('reports weights that do not sum to 100 and missing weights', () => {
-    const lines = errorLines(
+  it('keeps relative weights as written (default 1, any sum, all 0 allowed)', () => {
+    const body = compileValid(
       withReviews(
         doc(
           'Route',
           'r',
-          'mesh: { services: [reviews] }\nrules:\n  - backends:\n      - { service: reviews, subset: v1, weight: 90 }\n      - { service: reviews, subset: v2, weight: 20 }\n  - matches: [{ path: { prefix: /b } }]\n    backends:\n      - { service: reviews, subset: v1, weight: 50 }\n      - { service: reviews, subset: v2 }',
+          'mesh: { services: [reviews] }\nrules:\n  - backends:\n      - { service: reviews, subset: v1, weight: 3 }\n      - { service: reviews, subset: v2 }\n  - matches: [{ path: { prefix: /off } }]\n    backends:\n      - { service: reviews, subset: v1, weight: 0 }\n      - { service: reviews, subset: v2, weight: 0 }',
         ),
       ),
     );
-    expect(lines).toEqual([
-      'route.yaml:9:9: spec.rules[0].backends: backend weights sum to 110, expected 100',
-      'route.yaml:13:9: spec.rules[1].backends: with several backends every backend needs a weight (the weights sum to 100)',
+    expect(body.routes[0]?.rules.map((r) => r.backends.map((b) => b.weight))).toEqual([
+      [3, 1],
+      [0, 0],
     ]);
+  });
+
+  it('refuses a weight that is negative, fractional or over 1000000', () => {
+    const route = (weight: string) => withReviews(doc('Route', 'r', `mesh: { services: [reviews] }\nrules:\n  - backends: [{ service: reviews, weight: ${weight} }]`));
+    expect(errorLines(route('1000000'))).toEqual([]);
+    expect(errorLines(route('1000001'))).toEqual(['route.yaml:8:46: spec.rules[0].backends[0].weight: Too big: expected number to be <=1000000']);
+    expect(errorLines(route('-1'))).toEqual(['route.yaml:8:46: spec.rules[0].backends[0].weight: Too small: expected number to be >=0']);
+    expect(errorLines(route('1.5'))).toEqual(['route.yaml:8:46: spec.rules[0].backends[0].weight: expected int, received number']);
+  });
+
+  it('compiles one mirror or a list of them, each with its own percent (100 when omitted)', () => {
+    const shadow = doc('Service', 'shadow', 'port: 80');
+    const route = (mirror: string) => ({ ...withReviews(doc('Route', 'r', `mesh: { services: [reviews] }\nrules:\n  - backends: [{ service: reviews }]\n    mirror: ${mirror}`)), 'shadow.yaml': shadow });
+    expect(compileValid(route('{ service: shadow, percent: 5 }')).routes[0]?.rules[0]?.mirrors).toEqual([{ service: 'default/shadow', subset: null, percent: 5 }]);
+    expect(compileValid(route('[{ service: shadow, percent: 5 }, { service: reviews, subset: v2 }]')).routes[0]?.rules[0]?.mirrors).toEqual([
+      { service: 'default/shadow', subset: null, percent: 5 },
+      { service: 'default/reviews', subset: 'v2', percent: 100 },
+    ]);
+    expect(compileValid(withReviews(doc('Route', 'r', 'mesh: { services: [reviews] }\nrules:\n  - backends: [{ service: reviews }]'))).routes[0]?.rules[0]?.mirrors).toEqual([]);
+    expect(errorLines(route('[{ service: shadow }, { service: gone }]'))).toEqual(['route.yaml:9:48: spec.rules[0].mirror[1].service: Service "default/gone" does not exist']);
+    expect(errorLines(route('[]'))).toEqual(['route.yaml:9:15: spec.rules[0].mirror: Too small: expected array to have >=1 items']);
+    expect(errorLines(route('shadow'))).toEqual(['route.yaml:9:15: spec.rules[0].mirror: expected a mirror ({ service, percent }) or a list of them']);
   });
 
   it('reports missing services and subsets with what exists', () => {
@@ -216,7 +250,6 @@ describe('Route', () => {
       'route.yaml:8:7: spec.rules[0]: a rule takes backends or redirect, not both',
       'route.yaml:9:30: spec.rules[0].rewrite.pathPrefix: pathPrefix replaces the matched prefix, so every match of this rule needs a prefix path',
       'route.yaml:12:13: spec.rules[1].cors: the mesh data plane cannot enforce CORS (browsers do not call mesh services; only the edge gateway answers preflights), and this route has no edge hosts',
-      'route.yaml:12:54: spec.rules[1].cors.allowCredentials: browsers refuse credentials with origin "*"; list the origins instead',
       'route.yaml:14:7: spec.rules[2]: a rule needs backends (where to send requests) or redirect',
     ]);
   });
@@ -269,6 +302,22 @@ describe('Route', () => {
     expect(body.routes[0]?.rules[0]?.retries.perTryTimeoutMs).toBe(1_000);
   });
 
+  it('reads 0s as no timeout: a per-try timeout is never longer than none, nor cut to it', () => {
+    const mesh = doc('Mesh', 'm', 'defaults: { retries: { perTryTimeout: 5s } }');
+    const route = (rule: string) => ({ ...withReviews(doc('Route', 'r', `mesh: { services: [reviews] }\nrules:\n  - backends: [{ service: reviews }]\n${rule}`)), 'mesh.yaml': mesh });
+    const rule = (text: string) => compileValid(route(text)).routes[0]?.rules[0];
+    expect(rule('    timeout: 0s')).toMatchObject({ timeoutMs: 0, retries: { perTryTimeoutMs: 5_000 } });
+    expect(rule('    timeout: 0s\n    retries: { perTryTimeout: 1h }')).toMatchObject({ timeoutMs: 0, retries: { perTryTimeoutMs: 3_600_000 } });
+    expect(rule('    timeout: 1s\n    retries: { perTryTimeout: 0s }')).toMatchObject({ timeoutMs: 1_000, retries: { perTryTimeoutMs: 0 } });
+    expect(errorLines(route('    timeout: 0s\n    retries: { perTryTimeout: 1h }'))).toEqual([]);
+  });
+
+  it('accepts a Mesh default timeout of 0s (none) and inherits it', () => {
+    const body = compileValid({ ...withReviews(doc('Route', 'r', 'mesh: { services: [reviews] }\nrules:\n  - backends: [{ service: reviews }]')), 'mesh.yaml': doc('Mesh', 'm', 'defaults: { timeout: 0s }') });
+    expect(body.mesh.defaults.timeoutMs).toBe(0);
+    expect(body.routes[0]?.rules[0]?.timeoutMs).toBe(0);
+  });
+
   it('refuses a backend port, which no data plane honours (each endpoint is called on its own port)', () => {
     const lines = errorLines(withReviews(doc('Route', 'r', 'edge: { hosts: [r.example.com] }\nmesh: { services: [reviews] }\nrules:\n  - backends: [{ service: reviews, port: 9443 }]')));
     expect(lines).toEqual([
@@ -281,6 +330,7 @@ describe('Route', () => {
     expect(body.routes[0]?.rules[0]?.cors?.allowOrigins).toEqual(['https://app.example.com']);
   });
 
+<<<<<<< HEAD
   it('compiles a redirect’s pathPrefix, only where every match is a prefix and never with path', () => {
     const route = (rules: string) => withReviews(doc('Route', 'r', `edge: { hosts: [r.example.com] }\nrules:\n${rules}`));
     const body = compileValid(route('  - matches: [{ path: { prefix: /old } }, { grpc: { service: pkg.Svc } }]\n    redirect: { pathPrefix: /new, statusCode: 301 }'));
@@ -290,5 +340,41 @@ describe('Route', () => {
       'route.yaml:11:17: spec.rules[1].redirect: redirect takes path or pathPrefix, not both',
     ]);
     expect(errorLines(route('  - redirect: { pathPrefix: c }'))).toEqual([expect.stringContaining('spec.rules[0].redirect.pathPrefix')]);
+=======
+  it('compiles CORS wildcards as the Gateway API has them, credentials with them, and a max age of 5s by default', () => {
+    const cors = (text: string) =>
+      compileValid(withReviews(doc('Route', 'r', `edge: { hosts: [r.example.com] }\nrules:\n  - backends: [{ service: reviews }]\n    cors: ${text}`))).routes[0]?.rules[0]?.cors;
+    expect(cors('{ allowOrigins: ["*"], allowMethods: ["*"], allowHeaders: ["*"], exposeHeaders: ["*"], allowCredentials: true }')).toEqual({
+      allowOrigins: ['*'],
+      allowMethods: ['*'],
+      allowHeaders: ['*'],
+      exposeHeaders: ['*'],
+      maxAgeSeconds: 5,
+      allowCredentials: true,
+    });
+    expect(cors('{ allowOrigins: ["https://*", "HTTPS://App.example.com:8443"], maxAge: 1h }')).toMatchObject({ allowOrigins: ['https://*', 'https://app.example.com:8443'], maxAgeSeconds: 3600 });
+  });
+
+  it('refuses a CORS `*` listed beside other values, and an origin that is not one', () => {
+    const lines = errorLines(
+      withReviews(
+        doc(
+          'Route',
+          'r',
+          'edge: { hosts: [r.example.com] }\nrules:\n  - backends: [{ service: reviews }]\n    cors:\n      allowOrigins: ["*", "https://a.example.com"]\n      allowMethods: ["*", GET]\n      allowHeaders: ["*", x-a]\n      exposeHeaders: [x-b, "*"]',
+        ),
+      ),
+    );
+    const star = '"*" allows everything, so it cannot be listed with other values';
+    expect(lines).toEqual([
+      `route.yaml:10:23: spec.rules[0].cors.allowOrigins: ${star}`,
+      `route.yaml:11:23: spec.rules[0].cors.allowMethods: ${star}`,
+      `route.yaml:12:23: spec.rules[0].cors.allowHeaders: ${star}`,
+      `route.yaml:13:24: spec.rules[0].cors.exposeHeaders: ${star}`,
+    ]);
+    expect(errorLines(withReviews(doc('Route', 'r', 'edge: { hosts: [r.example.com] }\nrules:\n  - backends: [{ service: reviews }]\n    cors: { allowOrigins: ["app.example.com"] }')))).toEqual([
+      'route.yaml:9:30: spec.rules[0].cors.allowOrigins[0]: expected an origin such as https://app.example.com, https://*.example.com or *, got "app.example.com"',
+    ]);
+>>>>>>> h-features
   });
 });

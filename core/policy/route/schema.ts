@@ -68,12 +68,30 @@ const routeMatch = z
       ctx.addIssue({ code: 'custom', message: 'a match block takes path or grpc, not both (grpc is the path /package.Service/Method)', path: ['grpc'] });
   });
 
+/** The largest relative weight (Gateway API's bound). */
+export const MAX_BACKEND_WEIGHT = 1_000_000;
+
 const backendRef = z.strictObject({
   service: dnsLabel.describe('Service name (in the route’s namespace unless `namespace` is set).'),
   namespace: dnsLabel.optional().describe('Namespace of the service; the route’s own when omitted.'),
   subset: dnsLabel.optional().describe('Subset of that service; all endpoints when omitted.'),
   port: z.number().int().min(1).max(65535).optional().describe('Refused by the compiler: the backend is reached on its endpoints’ ports; name a subset instead.'),
-  weight: z.number().int().min(0).max(100).optional().describe('Share of traffic in percent; the weights of a rule sum to 100. Defaults to 100 for a single backend.'),
+  weight: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_BACKEND_WEIGHT)
+    .default(1)
+    .describe('Relative share of traffic: a backend gets weight / (sum of the rule’s weights) of the requests (no need to sum to 100). 0 sends it nothing; a rule whose weights are all 0 answers 500 `no_backend`.'),
+  requestHeaders: headerOps.optional().describe('Header operations on requests sent to this backend only, after the rule’s own `requestHeaders`.'),
+  responseHeaders: headerOps.optional().describe('Header operations on responses from this backend only, after the rule’s own `responseHeaders`.'),
+});
+
+const mirrorTarget = z.strictObject({
+  service: dnsLabel.describe('Service that receives the copies.'),
+  namespace: dnsLabel.optional().describe('Its namespace; the route’s own when omitted.'),
+  subset: dnsLabel.optional().describe('Subset of that service.'),
+  percent: percent.default(100).describe('Share of requests copied to this mirror, drawn for each mirror on its own.'),
 });
 
 const hostPattern = z
@@ -88,13 +106,36 @@ const hostPattern = z
       ),
   );
 
+/** `['*']`: every value (Gateway API HTTPCORSFilter); a `*` stands alone in its list. */
+function wildcardAlone(list: readonly string[], ctx: z.core.$RefinementCtx): void {
+  if (list.includes('*') && list.length > 1) ctx.addIssue({ code: 'custom', message: '"*" allows everything, so it cannot be listed with other values' });
+}
+
+const corsMethod = z.union([z.literal('*'), httpMethod]);
+
 const cors = z.strictObject({
-  allowOrigins: z.array(z.string().min(1)).min(1).describe('Exact origins (`https://app.example.com`), `https://*.example.com`, or `*`.'),
-  allowMethods: z.array(httpMethod).default(['GET', 'HEAD', 'POST']).describe('Methods allowed in preflight.'),
-  allowHeaders: z.array(headerName).default([]).describe('Request headers allowed in preflight.'),
-  exposeHeaders: z.array(headerName).default([]).describe('Response headers exposed to the page.'),
-  maxAge: duration.optional().describe('How long browsers may cache the preflight.'),
-  allowCredentials: z.boolean().default(false).describe('Allow cookies and credentials (not with origin `*`).'),
+  allowOrigins: z
+    .array(z.string().min(1))
+    .min(1)
+    .superRefine(wildcardAlone)
+    .describe('Exact origins (`https://app.example.com`), `https://*.example.com` (any depth of subdomain), `https://*` (any host of the scheme), or `*` alone (any origin; echoed back when `allowCredentials` is true).'),
+  allowMethods: z
+    .array(corsMethod)
+    .default(['GET', 'HEAD', 'POST'])
+    .superRefine(wildcardAlone)
+    .describe('Methods a preflight may ask for, or `["*"]` for any (answered `*`, or the requested method when `allowCredentials` is true). GET, HEAD and POST are always allowed.'),
+  allowHeaders: z
+    .array(headerName)
+    .default([])
+    .superRefine(wildcardAlone)
+    .describe('Request headers a preflight may ask for, or `["*"]` for any (answered `*`, or the requested headers when `allowCredentials` is true).'),
+  exposeHeaders: z
+    .array(headerName)
+    .default([])
+    .superRefine(wildcardAlone)
+    .describe('Response headers exposed to the page, or `["*"]` for all (answered `*`, or the names of the response’s headers when `allowCredentials` is true).'),
+  maxAge: duration.optional().describe('How long browsers may cache the preflight (whole seconds; 5s when omitted, as the Gateway API says).'),
+  allowCredentials: z.boolean().default(false).describe('Allow cookies and credentials: the answer then names the request’s origin, method and headers instead of `*`.'),
 });
 
 export const routeRule = z.strictObject({
@@ -133,15 +174,10 @@ export const routeRule = z.strictObject({
   requestHeaders: headerOps.optional().describe('Header operations on the request sent upstream.'),
   responseHeaders: headerOps.optional().describe('Header operations on the response sent back.'),
   mirror: z
-    .strictObject({
-      service: dnsLabel.describe('Service that receives the copies.'),
-      namespace: dnsLabel.optional().describe('Its namespace; the route’s own when omitted.'),
-      subset: dnsLabel.optional().describe('Subset of that service.'),
-      percent: percent.default(100).describe('Share of requests copied.'),
-    })
+    .union([mirrorTarget, z.array(mirrorTarget).min(1)], { error: 'expected a mirror ({ service, percent }) or a list of them' })
     .optional()
-    .describe('Shadow traffic: copy requests to another backend; its answers are discarded.'),
-  timeout: positiveDuration.optional().describe('Overall timeout including retries (Mesh default when omitted).'),
+    .describe('Shadow traffic: copy requests to one backend, or to each of a list, by percent; their answers are discarded.'),
+  timeout: duration.optional().describe('Overall timeout including retries; `0s` means none (Mesh default when omitted).'),
   retries: retries.optional().describe('Retry policy; fields merge over the Mesh defaults.'),
   maxRequestBytes: maxRequestBytes.optional().describe('Largest request body in bytes; a larger one is answered 413 before it reaches the backend (Mesh default when omitted).'),
   fault: z

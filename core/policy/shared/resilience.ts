@@ -19,7 +19,7 @@ export const RETRY_ON = [
 
 export const retries = z.strictObject({
   attempts: z.number().int().min(0).max(10).optional().describe('Retries after the first try (0 disables retries).'),
-  perTryTimeout: positiveDuration.optional().describe('Timeout of each try.'),
+  perTryTimeout: duration.optional().describe('Timeout of each try; `0s` means none (each try then runs until the overall timeout).'),
   retryOn: z
     .array(z.enum(RETRY_ON))
     .optional()
