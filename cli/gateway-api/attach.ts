@@ -21,8 +21,8 @@ export interface Attachment {
   meshServices: MeshParent[];
   /** Every attached listener speaks plain HTTP (an `https` scheme redirect there is the HTTP→HTTPS pattern). */
   httpListenersOnly: boolean;
-  /** The Gateways (among the inputs) the route attached to, as `namespace/name`. */
-  gateways: string[];
+  /** The Gateways (among the inputs) the route attached to, as `namespace/name`, each with the hosts it gave. */
+  gateways: { id: string; hosts: string[] }[];
 }
 
 const ROUTE_PROTOCOLS = new Set(['HTTP', 'HTTPS']);
@@ -96,7 +96,7 @@ export function attachRoute(route: RouteObject, gateways: Map<string, ManifestOb
   const protocols: string[] = [];
   let gatewayParents = 0;
   const meshServices: MeshParent[] = [];
-  const attachedGateways: string[] = [];
+  const attachedGateways: Attachment['gateways'] = [];
   (route.value.spec.parentRefs ?? []).forEach((ref, i) => {
     const at = ['spec', 'parentRefs', i];
     const group = ref.group ?? GATEWAY_GROUP;
@@ -117,7 +117,7 @@ export function attachRoute(route: RouteObject, gateways: Map<string, ManifestOb
       const attached = attachToGateway(route, ref, at, gateways, sink);
       hosts.push(...attached.hosts);
       protocols.push(...attached.protocols);
-      if (attached.gateway) attachedGateways.push(attached.gateway);
+      if (attached.gateway) attachedGateways.push({ id: attached.gateway, hosts: attached.hosts });
     } else sink.note(at, `parent ${group}/${kind} ${ref.name}: not expressible in Weft (a route's parents are Gateways, for the edge, or Services, for the mesh); skipped`);
   });
   return {

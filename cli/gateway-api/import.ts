@@ -5,8 +5,9 @@ import type { PolicyError } from '../../core/policy/errors.ts';
 import { attachRoute } from './attach.ts';
 import type { RouteContext } from './import-filters.ts';
 import { importGrpcRule, importHttpRule } from './import-rule.ts';
+import { intersectHostnames } from './hostnames.ts';
 import { objectId, readManifests } from './manifests.ts';
-import type { RouteObject } from './manifests.ts';
+import type { Manifests, RouteObject } from './manifests.ts';
 import type { Note, NoteSink } from './notes.ts';
 import { noteSink, sortNotes } from './notes.ts';
 import { ServiceCatalog } from './service-catalog.ts';
@@ -56,20 +57,20 @@ function importRoute(
   ctx: RouteContext,
   gateways: Parameters<typeof attachRoute>[1],
   taken: Set<string>,
-  used: Set<string>,
+  gatewayHosts: Map<string, string[]>,
 ): ImportedDocument | undefined {
   const { sink } = ctx;
   const attached = attachRoute(route, gateways, sink);
-  for (const g of attached.gateways) used.add(g);
+  for (const g of attached.gateways) gatewayHosts.set(g.id, [...(gatewayHosts.get(g.id) ?? []), ...g.hosts]);
   const meshServices = [...new Set(attached.meshServices.map((m) => m.name))];
   if (attached.edgeHosts.length === 0 && meshServices.length === 0) {
-    sink.note([], 'attached to no Gateway listener and no Service: nothing to import');
+    sink.note([], 'not imported: it attaches to no Gateway listener and no Service');
     return undefined;
   }
   const written = route.value.spec.rules ?? [];
   const rules = written.length > 0 ? importRules(route, ctx, attached.httpListenersOnly) : [{ backends: [] }];
   if (rules.length === 0) {
-    sink.note([], 'no rule is left: the route is not imported');
+    sink.note([], 'not imported: no rule is left');
     return undefined;
   }
   for (const m of attached.meshServices)
@@ -86,29 +87,45 @@ function importRoute(
   };
 }
 
+/** A host two Gateways' routes both serve, or undefined: Weft's one edge gateway merges them there. */
+function sharedHost(a: readonly string[], b: readonly string[]): string | undefined {
+  for (const x of a)
+    for (const y of b) {
+      const shared = x === '*' ? [y] : intersectHostnames([x], y === '*' ? undefined : y);
+      if (shared.length > 0) return shared[0];
+    }
+  return undefined;
+}
+
+function noteSharedHosts(gatewayHosts: ReadonlyMap<string, string[]>, gateways: Manifests['gateways'], notes: Note[]): void {
+  const ids = [...gatewayHosts.keys()];
+  for (const id of ids) {
+    const gw = gateways.get(id);
+    const others = ids.filter((o) => o !== id).map((o) => ({ o, host: sharedHost(gatewayHosts.get(id) ?? [], gatewayHosts.get(o) ?? []) })).filter((x) => x.host);
+    if (!gw || others.length === 0) continue;
+    notes.push({
+      file: gw.source.file,
+      line: gw.source.locate([]).line,
+      object: gw.label,
+      path: '',
+      message: `its routes and those of Gateway ${others.map((x) => `${x.o} share host ${x.host}`).join(', ')}: Weft has one edge gateway, so there they answer the same requests`,
+    });
+  }
+}
+
 export function importGatewayApi(inputs: readonly ImportInput[]): ImportResult {
   const notes: Note[] = [];
   const { manifests, errors } = readManifests(inputs, notes);
   const services = new ServiceCatalog(manifests.services);
   const taken = new Set<string>();
   const routes: ImportedDocument[] = [];
-  const usedGateways = new Set<string>();
+  const gatewayHosts = new Map<string, string[]>();
   for (const route of manifests.routes) {
     const sink: NoteSink = noteSink(notes, route.source.file, route.label, (p) => route.source.locate(p));
-    const doc = importRoute(route, { namespace: route.namespace, kind: route.value.kind, sink, services }, manifests.gateways, taken, usedGateways);
+    const doc = importRoute(route, { namespace: route.namespace, kind: route.value.kind, sink, services }, manifests.gateways, taken, gatewayHosts);
     if (doc) routes.push(doc);
   }
-  if (usedGateways.size > 1)
-    for (const id of usedGateways) {
-      const gw = manifests.gateways.get(id);
-      if (gw)
-        notes.push({
-          file: gw.source.file,
-          line: gw.source.locate([]).line,
-          object: gw.label,
-          path: '',
-          message: `one of ${usedGateways.size} Gateways the routes attach to (${[...usedGateways].join(', ')}): Weft has one edge gateway, so their routes share one set of hosts`,
-        });
-    }
-  return { documents: [...services.documents(), ...routes], notes: sortNotes(notes), errors, routesFound: manifests.routes.length };
+  noteSharedHosts(gatewayHosts, manifests.gateways, notes);
+  const serviceDocuments = services.documents();
+  return { documents: [...serviceDocuments, ...routes], notes: sortNotes(notes), errors, routesFound: manifests.routes.length };
 }

@@ -18,6 +18,13 @@ interface Entry {
   protocol: Protocol;
   /** How the port was found, for the comment above the document. */
   origin: string;
+  /** Where it was first used, to note an unknown port there. */
+  firstUse: { at: PathSegment[]; sink: NoteSink; unknownBecause: string | undefined };
+}
+
+interface Resolved extends Omit<Entry, 'namespace' | 'name' | 'firstUse'> {
+  /** Why the port is unknown, when it is. */
+  unknownBecause?: string;
 }
 
 export interface ServiceUse {
@@ -38,16 +45,21 @@ export class ServiceCatalog {
   }
 
   /** The port and protocol a reference implies, with the notes for what Weft cannot keep. */
-  private resolve(use: ServiceUse, at: PathSegment[], sink: NoteSink): Omit<Entry, 'namespace' | 'name'> {
+  private resolve(use: ServiceUse, at: PathSegment[], sink: NoteSink): Resolved {
     const k8s = this.kubernetes.get(objectId(use.namespace, use.name));
     const grpc = use.protocol === 'grpc';
     if (!k8s) return { port: use.port, protocol: grpc ? 'grpc' : 'http', origin: use.port !== undefined ? `port ${use.port} from the reference` : 'port unknown' };
     const ports = k8s.value.spec?.ports ?? [];
     const port = use.port !== undefined ? ports.find((p) => p.port === use.port) : ports.length === 1 ? ports[0] : undefined;
     if (!port) {
-      if (use.port !== undefined)
-        sink.note(at, `port ${use.port} is not a port of Kubernetes Service ${objectId(use.namespace, use.name)} (it has: ${ports.map((p) => p.port).join(', ') || 'none'})`);
-      return { port: use.port, protocol: grpc ? 'grpc' : 'http', origin: use.port !== undefined ? `port ${use.port} from the reference` : 'port unknown' };
+      const listed = ports.map((p) => p.port).join(', ') || 'none';
+      if (use.port !== undefined) sink.note(at, `port ${use.port} is not a port of Kubernetes Service ${objectId(use.namespace, use.name)} (it has: ${listed})`);
+      return {
+        port: use.port,
+        protocol: grpc ? 'grpc' : 'http',
+        origin: use.port !== undefined ? `port ${use.port} from the reference` : 'port unknown',
+        ...(use.port === undefined ? { unknownBecause: `the reference names no port and Kubernetes Service ${objectId(use.namespace, use.name)} has several (${listed})` } : {}),
+      };
     }
     const protocol: Protocol = grpc ? 'grpc' : port.appProtocol === 'kubernetes.io/h2c' ? 'http2' : 'http';
     const where = `${k8s.source.file}:${k8s.source.locate([]).line}`;
@@ -65,9 +77,8 @@ export class ServiceCatalog {
     const resolved = this.resolve(use, at, sink);
     const known = this.entries.get(id);
     if (!known) {
-      this.entries.set(id, { namespace: use.namespace, name: use.name, ...resolved });
-      if (resolved.port === undefined)
-        sink.note(at, `Service ${id}: port unknown (no port here and no Kubernetes Service among the inputs), so Weft's default 80 applies; set spec.port to the port its instances listen on`);
+      const { unknownBecause, ...entry } = resolved;
+      this.entries.set(id, { namespace: use.namespace, name: use.name, ...entry, firstUse: { at, sink, unknownBecause } });
       return;
     }
     if (resolved.port !== undefined && known.port === undefined) known.port = resolved.port;
@@ -77,7 +88,14 @@ export class ServiceCatalog {
       sink.note(at, `Service ${id} is used as ${resolved.protocol} here and ${known.protocol} elsewhere: a Weft Service has one protocol (${known.protocol} is kept)`);
   }
 
+  /** The Service documents; a Service whose port no use revealed gets its note here. */
   documents(): ImportedDocument[] {
+    for (const e of this.entries.values())
+      if (e.port === undefined)
+        e.firstUse.sink.note(
+          e.firstUse.at,
+          `Service ${objectId(e.namespace, e.name)}: port unknown (${e.firstUse.unknownBecause ?? 'the reference names no port and no Kubernetes Service of that name is among the inputs'}), so Weft's default 80 applies; set spec.port to the port its instances listen on`,
+        );
     return [...this.entries.values()]
       .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
       .map((e) => ({
