@@ -6,8 +6,6 @@ import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PolicyError } from '../../core/policy/errors.ts';
 import { formatPolicyError } from '../../core/policy/errors.ts';
-import { importGatewayApi } from '../../cli/gateway-api/import.ts';
-import { formatNote } from '../../cli/gateway-api/notes.ts';
 import { compileTexts, FIXTURES, importFixtures } from '../support/gateway-api.ts';
 
 const GOLDEN = new URL('../../cli/gateway-api/testdata/import/', import.meta.url);
