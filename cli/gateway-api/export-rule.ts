@@ -207,9 +207,9 @@ function exportRetry(raw: Json, compiled: CompiledRule['retries'], at: PathSegme
 
 /** Weft rule fields the Gateway API has no place for. */
 const NO_GATEWAY_FIELD: Record<string, string> = {
-  fault: 'fault injection is not in the Gateway API (implementations have their own policies for it)',
-  maxRequestBytes: 'the Gateway API has no request body limit',
-  websocket: 'the Gateway API has no WebSocket limits',
+  fault: 'implementations have their own policies for fault injection',
+  maxRequestBytes: 'it has no request body limit',
+  websocket: 'it has no WebSocket limits',
 };
 
 /** The rule as an HTTPRoute rule, and as a GRPCRoute rule when it fits one (gRPC matches only, nothing a GRPCRoute lacks). */

@@ -43,9 +43,9 @@ function noteNonRoute(source: SourceDocument, notes: Note[]): void {
   } else if (value.kind === 'Service') {
     const tuned = SERVICE_TUNING.filter((f) => spec[f] !== undefined);
     if (tuned.length)
-      sink.note(['spec', tuned[0] as string], `${tuned.join(', ')}: not expressible in the Gateway API (Kubernetes Services and implementation policies such as Envoy Gateway's BackendTrafficPolicy or Istio's DestinationRule hold these)`);
+      sink.note(['spec'], `${tuned.join(', ')}: not expressible in the Gateway API (Kubernetes Services and implementation policies such as Envoy Gateway's BackendTrafficPolicy or Istio's DestinationRule hold these)`);
     if (spec.protocol !== undefined && spec.protocol !== 'http')
-      sink.note(['spec', 'protocol'], `protocol ${String(spec.protocol)}: say so on the Kubernetes Service port (appProtocol kubernetes.io/h2c for http2 and grpc)`);
+      sink.note(['spec', 'protocol'], `the Gateway API takes a backend's protocol (${String(spec.protocol)}) from its Kubernetes Service: give that port appProtocol kubernetes.io/h2c`);
   } else if (POLICY_KINDS[value.kind]) sink.note([], `not expressible in the Gateway API (${POLICY_KINDS[value.kind]})`);
 }
 
@@ -74,7 +74,8 @@ export function exportGatewayApi(sources: readonly SourceDocument[], body: Snaps
     const grpc = rules.every((r) => r.grpc !== undefined);
     const parentRefs: Json[] = [];
     if (spec.edge) parentRefs.push({ name: options.gateway.name, ...(options.gateway.namespace ? { namespace: options.gateway.namespace } : {}) });
-    for (const service of spec.mesh?.services ?? []) parentRefs.push({ group: '', kind: 'Service', name: service });
+    // A Weft Service has one port, so naming it keeps the route's reach and tells an importer the port.
+    for (const service of spec.mesh?.services ?? []) parentRefs.push({ group: '', kind: 'Service', name: service, port: ctx.servicePort(compiled.namespace, service) });
     const routeSpec: Json = { parentRefs };
     if (spec.edge && !spec.edge.hosts.includes('*')) routeSpec.hostnames = spec.edge.hosts;
     routeSpec.rules = rules.map((r) => (grpc ? r.grpc : r.http));
