@@ -14,6 +14,7 @@ import { formatNote } from '../gateway-api/notes.ts';
 import { documentsToYaml } from '../gateway-api/write-yaml.ts';
 import type { Io } from '../io.ts';
 import { readPolicyTexts } from '../policy-files.ts';
+import { printWarnings } from './validate.ts';
 
 interface ImportOptions {
   out?: string;
@@ -22,11 +23,11 @@ interface ImportOptions {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** Compiles the written texts together, as `weft validate` would: the errors, or [] when valid. */
-function validationErrors(texts: Record<string, string>): PolicyError[] {
+/** Compiles the written texts together, as `weft validate` would: its errors ([] when valid) and warnings. */
+function validate(texts: Record<string, string>): { errors: PolicyError[]; warnings: PolicyError[] } {
   const loaded = Object.entries(texts).map(([name, text]) => loadPolicyYaml(name, text));
   const result = compileDocuments(loaded.flatMap((l) => l.documents));
-  return [...loaded.flatMap((l) => l.errors), ...(result.ok ? [] : result.errors)];
+  return { errors: [...loaded.flatMap((l) => l.errors), ...(result.ok ? [] : result.errors)], warnings: result.warnings };
 }
 
 export function registerImport(program: Command, io: Io): void {
@@ -68,7 +69,8 @@ export function registerImport(program: Command, io: Io): void {
       }
       const where = opts.out ? ` to ${Object.keys(texts).join(' and ')}` : '';
       io.err(`imported ${plural(routes.length, 'Route')} and ${plural(services.length, 'Service')}${where}; ${plural(result.notes.length, 'note')}\n`);
-      const invalid = validationErrors(texts);
+      const { errors: invalid, warnings } = validate(texts);
+      printWarnings(io, warnings);
       if (invalid.length > 0) {
         for (const e of invalid) io.err(`${formatPolicyError(e)}\n`);
         io.err(`the imported policy does not validate (${plural(invalid.length, 'error')}): fix it before weft validate or push\n`);

@@ -25,16 +25,12 @@ const CASES: { name: string; files: string[] }[] = [
 /**
  * Fixtures whose import uses route features other issue-18 work adds to the schema (relative
  * weights, per-backend header filters, mirror lists, redirect.pathPrefix, `0s` timeouts, CORS
- * `*`, identical matches as a warning): until that lands, the only errors they may raise are
+ * `*`): until that lands, the only errors they may raise are
  * those features'. Empty this list once they are in.
  */
 const AWAITING_SCHEMA = new Set([
-  'conformance/grpcroute-request-header-modifier.yaml',
   'conformance/httproute-cors.yaml',
-  'conformance/httproute-listener-port-matching.yaml',
-  'conformance/httproute-multiple-gateways.yaml',
   'conformance/httproute-redirect-path.yaml',
-  'conformance/httproute-redirect-port-and-scheme.yaml',
   'conformance/httproute-request-header-modifier-backend-weights.yaml',
   'conformance/httproute-request-header-modifier-backend.yaml',
   'conformance/httproute-request-multiple-mirrors.yaml',
@@ -55,7 +51,6 @@ const CONTRACT_FEATURE_ERRORS: ((e: PolicyError) => boolean)[] = [
   (e) => /\.cors\.allowMethods\[\d+\]$/.test(e.path),
   (e) => /\.cors\.allowCredentials$/.test(e.path) && e.message.includes('origin "*"'),
   (e) => /\.backends(\[\d+\]\.weight)?$/.test(e.path) && /weight|100/.test(e.message),
-  (e) => e.code === 'conflict',
 ];
 
 function golden(files: readonly string[], yaml: string, notes: readonly string[]): string {

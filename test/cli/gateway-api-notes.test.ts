@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { intersectHostnames } from '../../cli/gateway-api/hostnames.ts';
 import { importGatewayApi } from '../../cli/gateway-api/import.ts';
 import { formatNote } from '../../cli/gateway-api/notes.ts';
+import type { WeftRouteSpec } from '../../cli/gateway-api/weft-types.ts';
 import { documentsToYaml } from '../../cli/gateway-api/write-yaml.ts';
 import { compileTexts } from '../support/gateway-api.ts';
 
@@ -37,7 +38,7 @@ ${rules}`;
 
 function run(text: string) {
   const r = importGatewayApi([{ file: 'routes.yaml', text }, { file: 'gateway.yaml', text: GATEWAY }]);
-  return { ...r, notes: r.notes.map(formatNote), routes: r.documents.filter((d) => d.document.kind === 'Route').map((d) => d.document.spec) };
+  return { ...r, notes: r.notes.map(formatNote), routes: r.documents.filter((d) => d.document.kind === 'Route').map((d) => d.document.spec as WeftRouteSpec) };
 }
 
 describe('notes for what Weft cannot carry over', () => {

@@ -24,7 +24,7 @@ export function compileTexts(texts: Record<string, string>): CompileResult {
   const loaded = Object.entries(texts).map(([name, text]) => loadPolicyYaml(name, text));
   const errors = loaded.flatMap((l) => l.errors);
   const result = compileDocuments(loaded.flatMap((l) => l.documents));
-  return errors.length === 0 ? result : { ok: false, errors: [...errors, ...(result.ok ? [] : result.errors)] };
+  return errors.length === 0 ? result : { ok: false, errors: [...errors, ...(result.ok ? [] : result.errors)], warnings: result.warnings };
 }
 
 export interface InProcessResult {
