@@ -10,7 +10,7 @@ describe('weft help', () => {
     const r = await weft(['--help']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^Usage: weft \[options\] \[command\]/);
-    for (const command of ['validate', 'compile', 'diff', 'schema', 'keys', 'verify', 'hash-key']) expect(r.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    for (const command of ['validate', 'compile', 'diff', 'schema', 'import', 'export', 'keys', 'verify', 'hash-key']) expect(r.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
   });
 
   it.each([
@@ -21,6 +21,8 @@ describe('weft help', () => {
     [['keys', 'generate'], ['--alg <alg>', 'ES256', 'EdDSA', '--out <dir>']],
     [['verify'], ['<snapshot>', '--trust <jwks>']],
     [['hash-key'], ['stdin']],
+    [['import', 'gateway-api'], ['<files...>', '--out <dir>', '--force', 'HTTPRoutes and GRPCRoutes']],
+    [['export', 'gateway-api'], ['[paths...]', '--gateway <[namespace/]name>', '--out <file>', 'GRPCRoute']],
   ])('%s --help describes the command and its options, exit 0', async (command, mentions) => {
     const r = await weft([...command, '--help']);
     expect(r.status).toBe(0);
