@@ -215,11 +215,7 @@ export class EdgePieces implements PlanePieces<Response> {
     const body = this.#body instanceof ArrayBuffer ? this.#body : null;
     const { url, cf } = this.#target(service, endpoint);
     this.ctx.waitUntil(
-<<<<<<< HEAD
-      fetch(url, { ...(cf ? { cf } : {}), method: this.request.method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(this.c.match?.rule.timeoutMs ?? 10_000) })
-=======
-      fetch(this.#url(service, endpoint), { method: this.request.method, headers, body, redirect: 'manual', signal: trySignal(timeoutMs) })
->>>>>>> h-features
+      fetch(url, { ...(cf ? { cf } : {}), method: this.request.method, headers, body, redirect: 'manual', signal: trySignal(timeoutMs) })
         .then((r) => r.body?.cancel())
         .catch(() => undefined),
     );

@@ -4,7 +4,6 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { PolicyError } from '../../core/policy/errors.ts';
 import { formatPolicyError } from '../../core/policy/errors.ts';
 import { compileTexts, FIXTURES, importFixtures } from '../support/gateway-api.ts';
 
@@ -20,34 +19,6 @@ const CASES: { name: string; files: string[] }[] = [
   ...(await yamlFiles('conformance/mesh')).filter((f) => !f.endsWith('/manifests.yaml')).map((f) => ({ name: f, files: [f, 'conformance/mesh/manifests.yaml'] })),
   ...(await yamlFiles('istio')).map((f) => ({ name: f, files: [f] })),
   ...(await yamlFiles('envoy-gateway')).map((f) => ({ name: f, files: [f] })),
-];
-
-/**
- * Fixtures whose import uses route features other issue-18 work adds to the schema (relative
- * weights, per-backend header filters, mirror lists, `0s` timeouts, CORS
- * `*`): until that lands, the only errors they may raise are
- * those features'. Empty this list once they are in.
- */
-const AWAITING_SCHEMA = new Set([
-  'conformance/httproute-cors.yaml',
-  'conformance/httproute-request-header-modifier-backend-weights.yaml',
-  'conformance/httproute-request-header-modifier-backend.yaml',
-  'conformance/httproute-request-multiple-mirrors.yaml',
-  'conformance/httproute-timeout-backend-request.yaml',
-  'conformance/httproute-timeout-request.yaml',
-  'conformance/mesh/httproute-request-header-modifier-backend.yaml',
-  'envoy-gateway/http-request-mirroring.yaml',
-  'envoy-gateway/http-traffic-splitting.yaml',
-]);
-
-/** Errors this branch's schema raises for the contract features above, and nothing else. */
-const CONTRACT_FEATURE_ERRORS: ((e: PolicyError) => boolean)[] = [
-  (e) => /backends\[\d+\]\.(requestHeaders|responseHeaders)$/.test(e.path) && e.message.includes('unknown field'),
-  (e) => /\.mirror$/.test(e.path) && e.message.includes('received array'),
-  (e) => /\.(timeout|perTryTimeout)$/.test(e.path) && e.message === 'expected a duration greater than zero',
-  (e) => /\.cors\.allowMethods\[\d+\]$/.test(e.path),
-  (e) => /\.cors\.allowCredentials$/.test(e.path) && e.message.includes('origin "*"'),
-  (e) => /\.backends(\[\d+\]\.weight)?$/.test(e.path) && /weight|100/.test(e.message),
 ];
 
 function golden(files: readonly string[], yaml: string, notes: readonly string[]): string {
@@ -70,16 +41,9 @@ describe('weft import gateway-api: golden output for each fixture', () => {
 });
 
 describe('weft import gateway-api: every imported result validates', () => {
-  it.each(CASES.filter((c) => !AWAITING_SCHEMA.has(c.name)))('$name', ({ files }) => {
+  it.each(CASES)('$name', ({ files }) => {
     const r = importFixtures(files);
     const compiled = compileTexts({ 'imported.yaml': r.yaml });
     expect(compiled.ok ? [] : compiled.errors.map(formatPolicyError)).toEqual([]);
-  });
-
-  it.each(CASES.filter((c) => AWAITING_SCHEMA.has(c.name)))('$name: only errors of route features still to land in the schema', ({ files }) => {
-    const r = importFixtures(files);
-    const compiled = compileTexts({ 'imported.yaml': r.yaml });
-    const other = compiled.ok ? [] : compiled.errors.filter((e) => !CONTRACT_FEATURE_ERRORS.some((known) => known(e)));
-    expect(other.map(formatPolicyError)).toEqual([]);
   });
 });

@@ -35,7 +35,6 @@ function retriedOutcomes(retryOn: readonly string[], statusCodes: readonly numbe
  * the `<service>-<subset>` Service that export names, and weights are shares.
  */
 function meaning(rule: CompiledRule) {
-  const r = rule as CompiledRule & { mirrors?: unknown[] };
   const matches = rule.matches
     .flatMap((m) => (m.methods.length ? m.methods.map((method) => ({ ...m, methods: [method] })) : [m]))
     .map((m) => canonicalJson({ ...m, path: m.path.kind === 'template' ? { kind: 'regex', value: templateRegex(m.path.value) } : m.path }))
@@ -52,7 +51,7 @@ function meaning(rule: CompiledRule) {
     rewrite: rule.rewrite,
     requestHeaders: rule.requestHeaders,
     responseHeaders: rule.responseHeaders,
-    mirrors: r.mirrors ?? (rule.mirror ? [rule.mirror] : []),
+    mirrors: rule.mirrors,
     timeoutMs: rule.timeoutMs,
     retries: {
       attempts: retries.attempts,

@@ -3,6 +3,7 @@
 // falls back to the service's direct rule, inbound to the Service's own policies.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SnapshotRuntime } from '../../runtime/snapshot-runtime.ts';
+import type { Answer } from '../answer.ts';
 import { apiPolicy, doc, fixture, meshDoc, runAll, runtimeOf } from '../../../test/support/pipeline-fixture.ts';
 import type { FixtureOptions } from '../../../test/support/pipeline-fixture.ts';
 import { matchEdgeRouteStage, matchMeshRouteStage } from './match-route.ts';
@@ -173,7 +174,8 @@ describe('match-route stage in the mesh', () => {
       const { c } = fixture({ runtime: mesh, plane: 'outbound', request: { method: 'POST', host: 'greeter', path, headers: { 'content-type': 'application/grpc' } } });
       c.service = 'default/greeter';
       c.path = path;
-      return matchMeshRouteStage(c)?.code ?? c.match?.rule.name;
+      const answer = matchMeshRouteStage(c) as Answer | undefined;
+      return answer?.code ?? c.match?.rule.name;
     };
     expect(ruleFor('/helloworld.Greeter/SayHello')).toBe('say-hello');
     expect(ruleFor('/helloworld.Greeter/SayHelloAgain')).toBe('greeter');

@@ -1,15 +1,9 @@
-<<<<<<< HEAD
-// The rule's rewrite (path prefix, whole path, host) and its request header operations.
-// A sidecar sends a host rewrite as the Host. At the edge it is the Host only where a try
-// can be resolved by name (core/http/edge-upstream-target.ts), so it also goes as
-// X-Forwarded-Host, in place of the client's (docs/gateway.md).
-=======
 // The rule's rewrite (path prefix, whole path, host) and request header operations, then
 // those of the backend picked for the request (Gateway API per-backendRef filters), so a
 // backend's own operations have the last word on what it receives.
-// At the edge a host rewrite also goes as X-Forwarded-Host (Workers cannot set a
-// subrequest's Host; docs/gateway.md); a sidecar sends it as the Host.
->>>>>>> h-features
+// A sidecar sends a host rewrite as the Host. At the edge it is the Host only where a try
+// can be resolved by name (core/http/edge-upstream-target.ts), so it also goes as
+// X-Forwarded-Host, in place of the client's (docs/gateway.md).
 import { applyHeaderOps } from '../../http/header-ops.ts';
 import { rewritePath } from '../../http/redirect-rewrite.ts';
 import type { Stage } from '../context.ts';

@@ -330,7 +330,6 @@ describe('Route', () => {
     expect(body.routes[0]?.rules[0]?.cors?.allowOrigins).toEqual(['https://app.example.com']);
   });
 
-<<<<<<< HEAD
   it('compiles a redirect’s pathPrefix, only where every match is a prefix and never with path', () => {
     const route = (rules: string) => withReviews(doc('Route', 'r', `edge: { hosts: [r.example.com] }\nrules:\n${rules}`));
     const body = compileValid(route('  - matches: [{ path: { prefix: /old } }, { grpc: { service: pkg.Svc } }]\n    redirect: { pathPrefix: /new, statusCode: 301 }'));
@@ -340,7 +339,8 @@ describe('Route', () => {
       'route.yaml:11:17: spec.rules[1].redirect: redirect takes path or pathPrefix, not both',
     ]);
     expect(errorLines(route('  - redirect: { pathPrefix: c }'))).toEqual([expect.stringContaining('spec.rules[0].redirect.pathPrefix')]);
-=======
+  });
+
   it('compiles CORS wildcards as the Gateway API has them, credentials with them, and a max age of 5s by default', () => {
     const cors = (text: string) =>
       compileValid(withReviews(doc('Route', 'r', `edge: { hosts: [r.example.com] }\nrules:\n  - backends: [{ service: reviews }]\n    cors: ${text}`))).routes[0]?.rules[0]?.cors;
@@ -375,6 +375,5 @@ describe('Route', () => {
     expect(errorLines(withReviews(doc('Route', 'r', 'edge: { hosts: [r.example.com] }\nrules:\n  - backends: [{ service: reviews }]\n    cors: { allowOrigins: ["app.example.com"] }')))).toEqual([
       'route.yaml:9:30: spec.rules[0].cors.allowOrigins[0]: expected an origin such as https://app.example.com, https://*.example.com or *, got "app.example.com"',
     ]);
->>>>>>> h-features
   });
 });
