@@ -202,8 +202,12 @@ function compileRule(ctx: CompileContext, doc: TypedDocument<RouteSpec>, rule: R
   const at: PathSegment[] = ['spec', 'rules', index];
   const report: Report = (p, m, c) => ctx.error(doc, p, m, c);
   const matches = rule.matches.map((m, i) => compileMatch(m, [...at, 'matches', i], report));
-  if (!rule.backends === !rule.redirect)
-    report(at, rule.redirect ? 'a rule takes backends or redirect, not both' : 'a rule needs backends (where to send requests) or redirect', 'schema');
+  // As in the Gateway API, a rule may name no backend (omitted or `[]`): what it matches is
+  // answered 500 no_backend. Legal, so not refused, but rarely meant.
+  const forwards = (rule.backends?.length ?? 0) > 0;
+  if (forwards && rule.redirect) report(at, 'a rule takes backends or redirect, not both', 'schema');
+  else if (!forwards && !rule.redirect)
+    ctx.warn(doc, at, 'this rule has no backends and no redirect: every request it matches is answered 500 no_backend', 'no-backend');
   if (rule.rewrite?.pathPrefix && matches.some((m) => m.path.kind !== 'prefix'))
     report([...at, 'rewrite', 'pathPrefix'], 'pathPrefix replaces the matched prefix, so every match of this rule needs a prefix path', 'schema');
   if (rule.rewrite?.pathPrefix && rule.rewrite.path) report([...at, 'rewrite'], 'rewrite takes path or pathPrefix, not both', 'schema');

@@ -250,7 +250,18 @@ describe('Route', () => {
       'route.yaml:8:7: spec.rules[0]: a rule takes backends or redirect, not both',
       'route.yaml:9:30: spec.rules[0].rewrite.pathPrefix: pathPrefix replaces the matched prefix, so every match of this rule needs a prefix path',
       'route.yaml:12:13: spec.rules[1].cors: the mesh data plane cannot enforce CORS (browsers do not call mesh services; only the edge gateway answers preflights), and this route has no edge hosts',
-      'route.yaml:14:7: spec.rules[2]: a rule needs backends (where to send requests) or redirect',
+    ]);
+  });
+
+  it('accepts a rule without backends (omitted or empty), as the Gateway API does, and warns that it answers 500', () => {
+    const files = {
+      'services.yaml': reviews,
+      'r.yaml': doc('Route', 'r', 'edge: { hosts: [r.example.com] }\nrules:\n  - matches: [{ path: { exact: /a } }]\n  - matches: [{ path: { exact: /b } }]\n    backends: []'),
+    };
+    expect(errorLines(files)).toEqual([]);
+    expect(warningLines(files)).toEqual([
+      expect.stringMatching(/^r\.yaml:\d+:\d+: spec\.rules\[0\]: this rule has no backends and no redirect: every request it matches is answered 500 no_backend$/),
+      expect.stringMatching(/^r\.yaml:\d+:\d+: spec\.rules\[1\]: this rule has no backends and no redirect/),
     ]);
   });
 

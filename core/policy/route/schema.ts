@@ -141,7 +141,7 @@ const cors = z.strictObject({
 export const routeRule = z.strictObject({
   name: dnsLabel.optional().describe('Rule name, shown in diffs, metrics and logs; `rule-<index>` when omitted.'),
   matches: z.array(routeMatch).default([{ path: { prefix: '/' } }]).describe('Any of these match blocks (OR); all conditions in a block must hold (AND). Everything when omitted.'),
-  backends: z.array(backendRef).optional().describe('Where matched requests go, split by weight.'),
+  backends: z.array(backendRef).optional().describe('Where matched requests go, split by weight. A rule with none (and no redirect) answers 500 no_backend, with a compile warning.'),
   redirect: z
     .strictObject({
       scheme: z.enum(['http', 'https']).optional().describe('Scheme of the Location; the request’s when omitted.'),

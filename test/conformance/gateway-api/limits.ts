@@ -31,3 +31,9 @@ export const RESET_IS_502: PlaneLimit = {
   planes: [],
   why: 'Weft answers a connection the upstream reset `502 upstream_unavailable` (one status table for both planes, [pipeline.md](pipeline.md)); the case accepts only 500 or 503. The retries themselves are checked by case 0.',
 };
+
+/** Not expressible: a second listener port's own redirects. */
+export const ONE_LISTENER_PORT: PlaneLimit = {
+  planes: [],
+  why: 'A gateway Worker has one listener port, `LISTENER_PORT` (else 443/80 by scheme): it cannot tell a request that came in on 8080 from one on 80, so a redirect without scheme or port keeps the one configured port ([gateway.md](gateway.md#redirects)).',
+};
