@@ -45,10 +45,12 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   // policy's own answers
   fault_injected: 503,
-  // the way upstream
+  // the way upstream (Gateway API: a rule whose backends name nothing usable is 500, a
+  // backend that exists but cannot take the request now is 503)
   no_snapshot: 503,
-  no_backend: 503,
-  no_endpoints: 503,
+  no_backend: 500,
+  no_endpoints: 500,
+  no_healthy_endpoints: 503,
   circuit_open: 503,
   no_identity: 503,
   edge_identity_unavailable: 503,

@@ -48,7 +48,7 @@ describe('grpcStatusOfRefusal', () => {
   });
 
   it('answers an unreachable or unready upstream UNAVAILABLE (14)', () => {
-    for (const code of ['upstream_unavailable', 'no_endpoints', 'circuit_open', 'no_snapshot', 'no_backend', 'unknown_service', 'app_unavailable', 'jwks_unavailable'] as const)
+    for (const code of ['upstream_unavailable', 'no_endpoints', 'no_healthy_endpoints', 'circuit_open', 'no_snapshot', 'no_backend', 'unknown_service', 'app_unavailable', 'jwks_unavailable'] as const)
       expect(of(code), code).toBe('UNAVAILABLE');
   });
 

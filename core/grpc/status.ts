@@ -92,9 +92,12 @@ export function httpStatusOfGrpc(code: number): number {
 /**
  * Codes whose gRPC status is not the one their HTTP status maps to: gRPC has a status that
  * says exactly what happened. (An oversized request is what gRPC itself reports as
- * RESOURCE_EXHAUSTED; 500s are Weft's own broken invariants, INTERNAL.)
+ * RESOURCE_EXHAUSTED; 500s are Weft's own broken invariants, INTERNAL; a rule whose backend
+ * is unusable is UNAVAILABLE, as the Gateway API's GRPCRoute asks, where HTTPRoute asks 500.)
  */
 const BY_CODE: Partial<Record<ErrorCode, number>> = {
+  no_backend: GRPC_STATUS.UNAVAILABLE,
+  no_endpoints: GRPC_STATUS.UNAVAILABLE,
   rate_limited: GRPC_STATUS.RESOURCE_EXHAUSTED,
   upstream_timeout: GRPC_STATUS.DEADLINE_EXCEEDED,
   body_too_large: GRPC_STATUS.RESOURCE_EXHAUSTED,

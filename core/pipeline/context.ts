@@ -6,6 +6,7 @@ import type { CompiledRoute, CompiledRule } from '../policy/route/compile.ts';
 import type { CompiledService } from '../policy/service/compile.ts';
 import type { CompiledHeaderOps } from '../policy/shared/header-ops.ts';
 import type { CompiledTarget } from '../policy/shared/resolve-targets.ts';
+import type { RetryRefusal } from '../resilience/retry-plan.ts';
 import type { SnapshotRuntime } from '../runtime/snapshot-runtime.ts';
 import type { Answer } from './answer.ts';
 import type { PlanePieces } from './pieces.ts';
@@ -120,6 +121,8 @@ export interface PipelineContext<R = unknown> {
   /** `address:port` of the last endpoint tried, for the log. */
   upstream: string | null;
   retries: number;
+  /** Why a retry the rule asked for was not sent (the last such refusal), for the log; else null. */
+  retryRefused: RetryRefusal | null;
   /** The error code the request was answered with by a stage, for the log and metrics. */
   reason: string | null;
   /** The adapter's own result of the try that was passed to the client (the gateway's Response). */

@@ -37,6 +37,7 @@ export function createContext<R>(args: {
     responseHeaders: [],
     upstream: null,
     retries: 0,
+    retryRefused: null,
     reason: null,
   };
 }

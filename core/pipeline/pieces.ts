@@ -8,6 +8,7 @@ import type { EndpointPools } from '../lb/endpoint-pools.ts';
 import type { LbEndpoint } from '../lb/picker.ts';
 import type { CompiledService } from '../policy/service/compile.ts';
 import type { CounterStore } from '../ratelimit/counter-store.ts';
+import type { RetryRefusal } from '../resilience/retry-plan.ts';
 import type { Answer } from './answer.ts';
 import type { PipelineContext } from './context.ts';
 
@@ -65,6 +66,8 @@ export interface UpgradeTry extends TryRequest {
 /** Counters the planes keep; each must be cheap and never throw. */
 export interface PipelineObserver {
   retry?(c: PipelineContext, service: string): void;
+  /** A failed try the rule's retry conditions cover was not retried: the budget was spent, or the deadline left no time. */
+  retryRefused?(c: PipelineContext, service: string, reason: RetryRefusal): void;
   upstreamError?(c: PipelineContext, service: string, kind: UpstreamFailure, wrongPeer: boolean): void;
   ejection?(service: string, endpoint: string): void;
   circuitOpen?(service: string, limit: 'maxConnections' | 'maxPendingRequests'): void;

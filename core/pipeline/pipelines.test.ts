@@ -92,7 +92,8 @@ function identity(c: PipelineContext, audience: string): undefined {
 
 describe('the stage lists end to end', () => {
   it('EDGE_STAGES: a request is routed, headed, identified and delivered by its backend', async () => {
-    const f = fixture({ runtime, identity, request: { host: 'bookinfo.example.com', path: '/productpage?u=1' }, tries: { '10.0.0.1:9080': [503] } });
+    // The built-in retries: a connect failure is tried again on the other endpoint.
+    const f = fixture({ runtime, identity, request: { host: 'bookinfo.example.com', path: '/productpage?u=1' }, tries: { '10.0.0.1:9080': [{ fail: 'connect-failure' }] } });
     expect(await runStages(EDGE_STAGES, f.c)).toBeUndefined();
     expect(f.c.routeLabel).toBe('default/productpage#pages');
     expect(f.c.delivered).toBe('10.0.0.2:9080 200');

@@ -6,7 +6,7 @@ import { planRetry } from './retry-plan.ts';
 const base = {
   method: 'GET',
   attempt: 1,
-  retries: { ...BUILTIN_RETRIES, perTryTimeoutMs: 1_000, backoff: { baseMs: 100, maxMs: 1_000 } },
+  retries: { ...BUILTIN_RETRIES, retryOn: ['gateway-error', 'connect-failure'], perTryTimeoutMs: 1_000, backoff: { baseMs: 100, maxMs: 1_000 } },
   outcome: { status: 503 },
   deadline: 10_000,
   now: 0,

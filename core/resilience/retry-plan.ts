@@ -10,10 +10,13 @@ import type { TryOutcome } from './retry-policy.ts';
 /** Request bodies up to this size (declared by Content-Length) are buffered so a request can be retried and mirrored; larger ones stream once. */
 export const REPLAYABLE_BODY_BYTES = 1024 * 1024;
 
+/** Why a retry the route's conditions asked for was not sent: the retry budget was spent, or no time was left before the deadline. */
+export type RetryRefusal = 'deadline' | 'budget';
+
 /** With a budget, every `retry: true` holds one retry of it: call budget.retryFinished() when that try ends. */
 export type RetryPlan =
   | { retry: true; delayMs: number; tryTimeoutMs: number }
-  | { retry: false; reason: 'not-retriable' | 'deadline' | 'budget' };
+  | { retry: false; reason: 'not-retriable' | RetryRefusal };
 
 export function planRetry(input: {
   method: string;

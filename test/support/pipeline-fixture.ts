@@ -15,6 +15,8 @@ import type { TunnelLimits } from '../../core/http/websocket-upgrade.ts';
 import type { InboundPieces, MirrorCopy, PipelineObserver, PlanePieces, TryOutcome, TryRequest, UpgradeTry, UpstreamFailure, Verified } from '../../core/pipeline/pieces.ts';
 import type { CounterStore } from '../../core/ratelimit/counter-store.ts';
 import { MemoryCounterStore } from '../../core/ratelimit/memory-counter-store.ts';
+import { TIMEOUT_HEADER } from '../../core/resilience/caller-timeout.ts';
+import type { RetryRefusal } from '../../core/resilience/retry-plan.ts';
 import { buildSnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
 import type { SnapshotRuntime } from '../../core/runtime/snapshot-runtime.ts';
 import { buildSnapshot } from '../../core/snapshot/build.ts';
@@ -142,9 +144,13 @@ export class RecordingPipelineObserver implements PipelineObserver {
   readonly circuitOpens: { service: string; limit: string }[] = [];
   readonly rateLimits: string[] = [];
   readonly storeFailures: { policy: string; limit: string; error: unknown }[] = [];
+  readonly retryRefusals: { service: string; reason: RetryRefusal }[] = [];
 
   retry(_c: PipelineContext, service: string): void {
     this.retries.push(service);
+  }
+  retryRefused(_c: PipelineContext, service: string, reason: RetryRefusal): void {
+    this.retryRefusals.push({ service, reason });
   }
   upstreamError(_c: PipelineContext, service: string, kind: UpstreamFailure, wrongPeer: boolean): void {
     this.upstreamErrors.push({ service, kind, wrongPeer });
@@ -249,6 +255,8 @@ export interface Fixture {
   /** Every sleep asked for, in ms (each moved the clock that far). */
   sleeps: number[];
   tries: TryRecord[];
+  /** The upstream request's `x-weft-timeout-ms` as each try started (null: not set). */
+  toldTimeouts: (string | null)[];
   mirrors: { service: string; endpoint: string; registered: boolean; timeoutMs: number }[];
   /** Audiences identity() was asked for. */
   identities: string[];
@@ -267,6 +275,7 @@ export function fixture(o: FixtureOptions): Fixture {
   const random = new ScriptedRandom(o.random ?? []);
   const sleeps: number[] = [];
   const tries: TryRecord[] = [];
+  const toldTimeouts: (string | null)[] = [];
   const mirrors: Fixture['mirrors'] = [];
   const identities: string[] = [];
   const observer = new RecordingPipelineObserver();
@@ -281,6 +290,7 @@ export function fixture(o: FixtureOptions): Fixture {
     const grpcTimeout = f.headers.get('grpc-timeout');
     if (grpcTimeout !== null) record.grpcTimeout = grpcTimeout;
     tries.push(record);
+    toldTimeouts.push(f.headers.get(TIMEOUT_HEADER));
     const next: ScriptedTry = (ordered ? ordered.shift() : queues.get(endpoint)?.shift()) ?? 200;
     let outcome: TryOutcome<string>;
     if (typeof next === 'function') outcome = await next(t);
@@ -344,7 +354,7 @@ export function fixture(o: FixtureOptions): Fixture {
     startedAt: o.startedAt ?? clock.now,
     ...(o.service !== undefined ? { service: o.service } : {}),
   });
-  Object.assign(f, { c, pieces, clock, random, sleeps, tries, mirrors, identities, observer, headers, inbound, bodyCalls: 0 });
+  Object.assign(f, { c, pieces, clock, random, sleeps, tries, toldTimeouts, mirrors, identities, observer, headers, inbound, bodyCalls: 0 });
   return f;
 }
 

@@ -75,7 +75,7 @@ describe('attempts for gRPC calls: deadlines', () => {
     expect(await attemptsStage(f.c)).toEqual({
       status: 504,
       code: 'upstream_timeout',
-      message: "no answer from default/greeter within the call's grpc-timeout of 200 ms",
+      message: "no answer from default/greeter within the caller's grpc-timeout of 200 ms",
       headers: {},
     });
     expect(f.tries).toEqual([]);

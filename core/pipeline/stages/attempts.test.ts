@@ -16,8 +16,10 @@ function rule(name: string, service: string, extra = ''): string {
   return `  - name: ${name}\n    matches:\n      - path: { prefix: /${name} }\n    backends: [{ service: ${service} }]${extra ? `\n${extra.replace(/^/gm, '    ')}` : ''}`;
 }
 
+// The retry mechanics below run on a Mesh that also retries gateway errors and resets (the
+// built-in default retries connect failures only; 'the built-in default' tests it apart).
 const POLICY = [
-  meshDoc(),
+  meshDoc('defaults:\n  retries: { retryOn: [gateway-error, connect-failure, reset] }'),
   doc('Service', 'api', 'port: 8080\nendpoints:\n  - address: 10.0.0.1\n  - address: 10.0.0.2\n  - address: 10.0.0.3'),
   doc('Service', 'shadow', 'port: 8080\nendpoints:\n  - address: 10.9.0.1'),
   doc('Service', 'audit', 'port: 8080\nendpoints:\n  - address: 10.9.1.1'),
@@ -82,9 +84,9 @@ describe('attempts stage: the first try', () => {
     expect(f.bodyCalls).toBe(0);
   });
 
-  it('answers 503 no_endpoints when the backend has none, naming service and subset', async () => {
+  it('answers 500 no_endpoints when the backend has none, naming service and subset', async () => {
     const f = await routed('/empty');
-    expect(await attemptsStage(f.c)).toEqual({ status: 503, code: 'no_endpoints', message: 'default/empty/v1 has no endpoints', headers: {} });
+    expect(await attemptsStage(f.c)).toEqual({ status: 500, code: 'no_endpoints', message: 'default/empty/v1 has no endpoints', headers: {} });
     expect(f.tries).toEqual([]);
   });
 
@@ -162,7 +164,12 @@ describe('attempts stage: retries', () => {
 describe('attempts stage: timeouts', () => {
   it('bounds each try by the per-try timeout, cut short by the route deadline; then 504 upstream_timeout', async () => {
     const f = await routed('/tight', { tries: [{ fail: 'timeout', message: 'no answer within 200 ms' }, { fail: 'timeout', message: 'no answer within 88 ms' }] });
-    expect(await attemptsStage(f.c)).toEqual({ status: 504, code: 'upstream_timeout', message: 'default/api: no answer within 88 ms', headers: {} });
+    expect(await attemptsStage(f.c)).toEqual({
+      status: 504,
+      code: 'upstream_timeout',
+      message: 'default/api: the route timeout of 300 ms passed while retrying (last try: timeout: no answer within 88 ms)',
+      headers: {},
+    });
     // try 1: 200 ms (per try); 12 ms backoff; try 2: the 88 ms left of the 300 ms route timeout
     expect(f.tries.map((t) => [t.at - T0, t.timeoutMs])).toEqual([
       [0, 200],

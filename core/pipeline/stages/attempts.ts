@@ -3,19 +3,24 @@
 // and the tries through the adapter's byte mover with per-try and overall timeouts and
 // retries (conditions, idempotent methods only unless allowed, backoff with jitter, within
 // the retry budget). Outcomes feed outlier detection. Only a replayable body is retried or
-// mirrored; a response is retried only before anything of it reached the client. A gRPC
-// call's own deadline (`grpc-timeout`) caps the route timeout, the upstream is told the time
-// left, and a trailers-only gRPC status can be retried. A WebSocket handshake (c.upgrade) is
+// mirrored; a response is retried only before anything of it reached the client. The
+// deadline the request came with (a gRPC call's `grpc-timeout`; in the mesh the previous
+// hop's `x-weft-timeout-ms`, core/resilience/caller-timeout.ts) caps the route timeout, and
+// each try tells the upstream how long it may take. A failure the rule would retry, when the
+// deadline leaves no time for the retry, is answered 504: the request timed out while
+// retrying (Gateway API, Envoy's global timeout), whatever the last try returned. A
+// trailers-only gRPC status can be retried. A WebSocket handshake (c.upgrade) is
 // tried the same way through the pieces' tryUpgrade: it has no body (always replayable), is
 // never mirrored, and its tries end at the upgrade's `101`; the open socket then lives under
 // the rule's websocket limits, not its timeout.
 import { grpcProtocolOfRequest } from '../../grpc/protocol.ts';
 import { httpStatusOfGrpc } from '../../grpc/status.ts';
-import { formatGrpcTimeout, parseGrpcTimeout } from '../../grpc/timeout.ts';
+import { formatGrpcTimeout } from '../../grpc/timeout.ts';
 import { classifyOutcome } from '../../lb/outlier-detector.ts';
 import { hashKeyOf } from '../../lb/hash-key.ts';
 import type { EndpointPool } from '../../lb/endpoint-pools.ts';
 import { healthyEndpoints, pickEndpoint, staticEndpointId } from '../../lb/select-backend.ts';
+import { callerTimeout, formatTimeoutHeader, TIMEOUT_HEADER } from '../../resilience/caller-timeout.ts';
 import { deadlineAt, isLimit, remainingMs, timerMs, tryTimeoutMs } from '../../resilience/deadline.ts';
 import { planRetry } from '../../resilience/retry-plan.ts';
 import type { RetryPlan } from '../../resilience/retry-plan.ts';
@@ -84,19 +89,27 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
   const method = c.request.method.toUpperCase();
   const key = hashKeyOf(service, c.request);
   const grpc = grpcProtocolOfRequest(c.request.headers) !== null;
-  // A malformed grpc-timeout is ignored (null), as gRPC servers do: the route timeout holds.
-  const callerTimeout = grpc ? parseGrpcTimeout(c.request.headers.get('grpc-timeout')) : null;
-  const deadline = deadlineAt(c.startedAt, rule.timeoutMs, callerTimeout);
+  // A malformed deadline header is ignored (null), as gRPC servers do: the route timeout holds.
+  const caller = callerTimeout(c.request.headers, { grpc, propagated: c.plane !== 'edge' });
+  const deadline = deadlineAt(c.startedAt, rule.timeoutMs, caller?.ms ?? null);
   const limit =
-    callerTimeout !== null && (!isLimit(rule.timeoutMs) || callerTimeout < rule.timeoutMs) ? `the call's grpc-timeout of ${callerTimeout} ms` : `the route timeout of ${rule.timeoutMs} ms`;
+    caller !== null && (!isLimit(rule.timeoutMs) || caller.ms < rule.timeoutMs) ? `the caller's ${caller.header} of ${caller.ms} ms` : `the route timeout of ${rule.timeoutMs} ms`;
   // A streamed body may still turn out replayable (it ended within the replay limit); each
   // retry plan asks again. Mirrors need the whole body up front.
   const retries = rule.retries.attempts > 0 && (replayable || pieces.replayableNow !== undefined);
   const bodyReplayable = () => replayable || pieces.replayableNow?.() === true;
   const budget: RetryBudget | undefined = retries ? pieces.pools.budget(service.id, rule.retries) : undefined;
   const breaker = pieces.pools.breaker(service);
-  const plan = (attempt: number, outcome: RetryOutcome): RetryPlan =>
-    retries && bodyReplayable() ? planRetry({ method, grpc, attempt, retries: rule.retries, outcome, deadline, now: pieces.now(), random: pieces.random, ...(budget ? { budget } : {}) }) : NO_RETRY;
+  const plan = (attempt: number, outcome: RetryOutcome): RetryPlan => {
+    if (!retries || !bodyReplayable()) return NO_RETRY;
+    const p = planRetry({ method, grpc, attempt, retries: rule.retries, outcome, deadline, now: pieces.now(), random: pieces.random, ...(budget ? { budget } : {}) });
+    if (!p.retry && p.reason !== 'not-retriable') {
+      c.retryRefused = p.reason;
+      pieces.observer.retryRefused?.(c, service.id, p.reason);
+    }
+    return p;
+  };
+  const timedOut = (last: string) => refuse('upstream_timeout', `${service.id}: ${limit} passed while retrying (last try: ${last})`);
   // A planned retry holds one retry of the budget until that try has ended: it is handed back
   // before the next plan asks for another (also when the plan is made as a response head
   // arrives), and on every way out.
@@ -111,7 +124,7 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
     const tried: string[] = [];
     for (let attempt = 1; ; attempt++) {
       const ep = pickEndpoint(pool, { activeRequests: pool.activeRequests, ...(key !== undefined ? { hashKey: key } : {}) }, tried);
-      if (!ep) return refuse('no_endpoints', `${service.id} has no healthy endpoints`);
+      if (!ep) return refuse('no_healthy_endpoints', `${service.id} has no healthy endpoint to try`);
       if (timeout <= 0) return refuse('upstream_timeout', `no answer from ${service.id} within ${limit}`);
       const admitted = breaker.acquire();
       if (!admitted.admitted) {
@@ -123,6 +136,10 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
       c.upstream = at;
       // The whole call, not just this try, must end by the deadline: a gRPC server enforces it.
       if (grpc && Number.isFinite(deadline)) c.upstreamHeaders.set('grpc-timeout', formatGrpcTimeout(remainingMs(deadline, pieces.now())));
+      // The next hop bounds its own work (and retries) by what this try may take (none: no header).
+      const told = formatTimeoutHeader(timeout);
+      if (told === null) c.upstreamHeaders.delete(TIMEOUT_HEADER);
+      else c.upstreamHeaders.set(TIMEOUT_HEADER, told);
       pool.active.set(ep.id, (pool.active.get(ep.id) ?? 0) + 1);
       let next = NO_RETRY;
       let headGrpcStatus: number | undefined;
@@ -138,7 +155,8 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
             release();
             next = plan(attempt, grpcStatus === undefined ? { status } : { status, grpcStatus });
             held = next.retry;
-            return !next.retry;
+            // A retriable answer with no time left to retry it is dropped: the answer is 504.
+            return !next.retry && next.reason !== 'deadline';
           },
         };
         outcome = await (tunnel ? pieces.tryUpgrade({ ...t, tunnel }) : pieces.tryOnce(t));
@@ -161,6 +179,7 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
         release();
         next = plan(attempt, { error: outcome.error });
         held = next.retry;
+        if (!next.retry && next.reason === 'deadline') return timedOut(`${outcome.error}: ${outcome.message}`);
         if (!next.retry)
           return outcome.error === 'timeout'
             ? refuse('upstream_timeout', `${service.id}: ${outcome.message}`)
@@ -168,11 +187,13 @@ async function attempts(c: PipelineContext, pool: EndpointPool, replayable: bool
       }
       // `next` may have been set inside commit(), which control-flow analysis cannot see.
       const retry = next as RetryPlan;
+      if (!retry.retry && retry.reason === 'deadline') return timedOut(outcome.kind === 'dropped' ? `status ${outcome.status}` : outcome.kind);
       if (!retry.retry) return refuse('upstream_unavailable', `${service.id}: the response was dropped and no retry is left`);
       pieces.observer.retry?.(c, service.id);
       c.retries++;
       if (retry.delayMs > 0) await pieces.sleep(retry.delayMs);
-      timeout = retry.tryTimeoutMs;
+      // A backoff that overslept leaves the try less time, none past the deadline (then 504 above).
+      timeout = Math.min(retry.tryTimeoutMs, tryTimeoutMs(deadline, rule.retries.perTryTimeoutMs, pieces.now()));
     }
   } finally {
     release();

@@ -1,5 +1,5 @@
 // pick-backend: the matched rule's backend by relative weight, drawn with the pieces' random,
-// its service and its own header operations; no_backend when none can be had.
+// its service and its own header operations; 500 no_backend when none can be had.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SnapshotRuntime } from '../../runtime/snapshot-runtime.ts';
 import { doc, fixture, meshDoc, runAll, runtimeOf } from '../../../test/support/pipeline-fixture.ts';
@@ -76,7 +76,7 @@ describe('pick-backend stage', () => {
 
   it('answers no_backend when every backend of the rule weighs 0', async () => {
     const { c, answer } = await pick('/none', 0.5);
-    expect(answer).toMatchObject({ code: 'no_backend', message: 'default/api#none has no backend with a weight above 0' });
+    expect(answer).toMatchObject({ status: 500, code: 'no_backend', message: 'default/api#none has no backend with a weight above 0' });
     expect(c.backend).toBeUndefined();
   });
 
@@ -85,7 +85,7 @@ describe('pick-backend stage', () => {
     await runAll(f.c, [normalizePathStage, matchEdgeRouteStage]);
     const gone = { service: 'default/gone', subset: null, port: null, weight: 1, requestHeaders: { set: {}, add: {}, remove: [] }, responseHeaders: { set: {}, add: {}, remove: [] } };
     f.c.match = { ...f.c.match!, rule: { ...f.c.match!.rule, backends: [gone] } };
-    expect(pickBackendStage(f.c)).toMatchObject({ code: 'no_backend', message: 'default/gone, the backend of default/api#split, is not a service of the snapshot' });
+    expect(pickBackendStage(f.c)).toMatchObject({ status: 500, code: 'no_backend', message: 'default/gone, the backend of default/api#split, is not a service of the snapshot' });
   });
 
   it('does nothing without a matched rule', () => {

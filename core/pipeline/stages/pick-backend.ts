@@ -1,5 +1,6 @@
 // The backend of the matched rule, by relative weight (canary), and its service. A rule
-// whose backends all weigh 0, or whose backend names no service of the snapshot, has none.
+// whose backends all weigh 0, or whose backend names no service of the snapshot, has none:
+// the policy's fault, not the upstream's, so 500, as the Gateway API asks of an invalid backend.
 import { selectBackend } from '../../lb/select-backend.ts';
 import { refuse } from '../answer.ts';
 import type { Stage } from '../context.ts';

@@ -21,7 +21,7 @@ describe('Mesh', () => {
     expect(body.mesh.identity).toEqual({ jwtSvidTtlMs: 120_000, x509SvidTtlMs: 5_400_000 });
     expect(body.mesh.mtls.mode).toBe('permissive');
     expect(body.mesh.defaults.timeoutMs).toBe(20_000);
-    expect(body.mesh.defaults.retries).toMatchObject({ attempts: 4, retryOn: ['5xx'], perTryTimeoutMs: 5_000 });
+    expect(body.mesh.defaults.retries).toMatchObject({ attempts: 4, retryOn: ['5xx'], perTryTimeoutMs: 0 });
   });
 
   it('rejects a bad trust domain, a bad duration and an unknown mTLS mode, all at once', () => {

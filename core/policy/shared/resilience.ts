@@ -59,10 +59,16 @@ export interface CompiledRetries {
   nonIdempotent: boolean;
 }
 
+/**
+ * What a rule gets when neither it nor the Mesh says: retries only of a try that never
+ * reached the upstream (connect failure), so a retry never repeats work, and no per-try
+ * timeout (0: each try may use what is left of the route timeout). Timeouts and 5xx are
+ * retried only where a route (or the Mesh) asks for it; see docs/routing.md#retries.
+ */
 export const BUILTIN_RETRIES: CompiledRetries = {
   attempts: 2,
-  perTryTimeoutMs: 5_000,
-  retryOn: ['gateway-error', 'connect-failure', 'reset'],
+  perTryTimeoutMs: 0,
+  retryOn: ['connect-failure'],
   statusCodes: [],
   backoff: { baseMs: 25, maxMs: 250 },
   budget: { percent: 20, minRetriesPerSecond: 10 },
