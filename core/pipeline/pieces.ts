@@ -123,8 +123,11 @@ export interface InboundPieces {
   verifySvid(token: string): Promise<Verified<string>>;
   /** Verifies an edge token addressed to this workload or, delegated one hop, to the verified `caller`. */
   verifyEdgeToken(token: string, caller: string | null): Promise<Verified<{ requestPrincipal: string; claims: Record<string, unknown> }>>;
-  /** Passes the request to the app beside this sidecar (one try, no retries: the caller's sidecar retried). */
-  toApp(): Promise<TryOutcome<unknown>>;
+  /**
+   * Passes the request to the app beside this sidecar (one try, no retries: the caller's
+   * sidecar retried); `timeoutMs` bounds the wait for its response head, 0 = none.
+   */
+  toApp(timeoutMs: number): Promise<TryOutcome<unknown>>;
   /** A WebSocket handshake to the app, once; on `101` the sockets are joined under `tunnel`'s limits. */
   upgradeToApp(tunnel: TunnelLimits): Promise<TryOutcome<unknown>>;
   /** The gateway's SPIFFE ID (the edge tokens' issuer), '' when the trust bundle names none. */

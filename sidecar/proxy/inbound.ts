@@ -102,7 +102,7 @@ export function startInbound(options: InboundOptions): Promise<ProxyListener> {
       verifyEdgeToken: (token, caller) => verifiers.edgeToken(bundle, token, caller),
       edgeIssuer: () => bundle.edge.issuer,
       mtlsCapable: () => view.tls() !== undefined,
-      toApp: () => pieces.toApp(appPool(runtime), appAt, grpcWebToGrpc(runtime, req)),
+      toApp: (timeoutMs) => pieces.toApp(appPool(runtime), appAt, timeoutMs, grpcWebToGrpc(runtime, req)),
       // An upgrade is HTTP/1.1 whatever the app's protocol: a connection of its own.
       upgradeToApp: (tunnel) => pieces.upgradeToApp(appOrigin, appAt, tunnel),
     };

@@ -168,8 +168,8 @@ export class MeshPieces implements PlanePieces<void> {
     );
   }
 
-  /** Inbound: the request to the app, streamed both ways; `grpcWeb`: a gRPC-Web call bridged to the app's native gRPC. */
-  toApp(app: Parameters<typeof forward>[0], at: string, grpcWeb = false): Promise<TryOutcome<void>> {
+  /** Inbound: the request to the app, streamed both ways (`timeoutMs`: the wait for its head, 0 = none); `grpcWeb`: a gRPC-Web call bridged to the app's native gRPC. */
+  toApp(app: Parameters<typeof forward>[0], at: string, timeoutMs: number, grpcWeb = false): Promise<TryOutcome<void>> {
     const req = this.req;
     this.c.upstream = at;
     this.#continue();
@@ -178,7 +178,7 @@ export class MeshPieces implements PlanePieces<void> {
     this.#body = body; // counted as the client sent it, before any gRPC-Web decoding
     let codec: ResponseCodec | undefined;
     if (grpcWeb) ({ body, codec } = bridgeGrpcWeb(req.headers['content-type'] ?? '', headers, body));
-    return forward(app, { method: req.method ?? 'GET', path, headers, body, timeoutMs: 0, commit: () => true, responseHeaders: (raw) => this.responseHeaders(raw), ...(codec ? { codec } : {}) }, this.res).then((o) =>
+    return forward(app, { method: req.method ?? 'GET', path, headers, body, timeoutMs, commit: () => true, responseHeaders: (raw) => this.responseHeaders(raw), ...(codec ? { codec } : {}) }, this.res).then((o) =>
       this.#outcome(o),
     );
   }

@@ -178,14 +178,16 @@ export interface InboundSpec {
   edgeTokens?: Record<string, (caller: string | null) => EdgeUserVerified>;
   edgeIssuer?: string;
   mtlsCapable?: boolean;
-  /** The app's answer (committed 200 by default). */
-  toApp?: TryOutcome<unknown> | (() => Promise<TryOutcome<unknown>>);
+  /** The app's answer (committed 200 by default); a function gets the wait it was given for the answer. */
+  toApp?: TryOutcome<unknown> | ((timeoutMs: number) => Promise<TryOutcome<unknown>>);
 }
 
 export interface FakeInbound extends InboundPieces {
   readonly svidChecks: string[];
   readonly edgeTokenChecks: { token: string; caller: string | null }[];
   appCalls: number;
+  /** The wait for the app's answer each call was given (ms; 0 = none). */
+  appTimeouts: number[];
   /** The limits of each WebSocket handshake passed to the app (upgradeToApp). */
   appUpgrades: TunnelLimits[];
 }
@@ -195,6 +197,7 @@ function fakeInbound(spec: InboundSpec): FakeInbound {
     svidChecks: [],
     edgeTokenChecks: [],
     appCalls: 0,
+    appTimeouts: [],
     appUpgrades: [],
     verifySvid: (token) => {
       inbound.svidChecks.push(token);
@@ -207,14 +210,15 @@ function fakeInbound(spec: InboundSpec): FakeInbound {
     },
     edgeIssuer: () => spec.edgeIssuer ?? GATEWAY_ID,
     mtlsCapable: () => spec.mtlsCapable ?? false,
-    toApp: () => {
+    toApp: (timeoutMs) => {
       inbound.appCalls++;
+      inbound.appTimeouts.push(timeoutMs);
       const a = spec.toApp ?? { kind: 'committed', status: 200, value: 'app 200' };
-      return typeof a === 'function' ? a() : Promise.resolve(a);
+      return typeof a === 'function' ? a(timeoutMs) : Promise.resolve(a);
     },
     upgradeToApp: (tunnel) => {
       inbound.appUpgrades.push(tunnel);
-      return inbound.toApp();
+      return inbound.toApp(0);
     },
   };
   return inbound;

@@ -63,3 +63,39 @@ describe('to-app stage', () => {
     expect(f.observer.upstreamErrors).toEqual([]);
   });
 });
+
+describe('to-app stage: the caller’s deadline (x-weft-timeout-ms)', () => {
+  it('bounds the wait for the app by what is left of it, and tells the app that', async () => {
+    const f = inbound({ kind: 'committed', status: 200, value: 'ok' }, { 'x-weft-timeout-ms': '800' });
+    f.clock.now += 50; // the stages before took 50 ms
+    expect(await toAppStage(f.c)).toBeUndefined();
+    expect(f.inbound?.appTimeouts).toEqual([750]);
+    expect(f.headers.get('x-weft-timeout-ms')).toBe('750');
+  });
+
+  it('answers 504 upstream_timeout when the app does not answer within it', async () => {
+    const f = inbound({ kind: 'failed', error: 'timeout', message: 'upstream did not answer within 800 ms' }, { 'x-weft-timeout-ms': '800' });
+    expect(await toAppStage(f.c)).toEqual({
+      status: 504,
+      code: 'upstream_timeout',
+      message: "the app at 127.0.0.1:9080 did not answer within the caller's x-weft-timeout-ms of 800 ms",
+      headers: {},
+    });
+    expect(f.observer.upstreamErrors).toEqual([{ service: 'default/reviews', kind: 'timeout', wrongPeer: false }]);
+  });
+
+  it('does not call the app once the caller has given up', async () => {
+    const f = inbound({ kind: 'committed', status: 200, value: 'ok' }, { 'x-weft-timeout-ms': '100' });
+    f.clock.now += 100;
+    expect(await toAppStage(f.c)).toMatchObject({ status: 504, code: 'upstream_timeout', message: "the caller's x-weft-timeout-ms of 100 ms passed before the app was called" });
+    expect(f.inbound?.appCalls).toBe(0);
+  });
+
+  it('without the header (or with a malformed one) the app call has no deadline of its own', async () => {
+    for (const headers of [{}, { 'x-weft-timeout-ms': '1.5s' }, { 'x-weft-timeout-ms': '0' }] as Record<string, string>[]) {
+      const f = inbound({ kind: 'committed', status: 200, value: 'ok' }, headers);
+      expect(await toAppStage(f.c)).toBeUndefined();
+      expect(f.inbound?.appTimeouts).toEqual([0]);
+    }
+  });
+});
