@@ -77,7 +77,11 @@ export async function startSidecar(config: SidecarConfig, options: { log?: Log; 
   let inbound: ProxyListener | undefined;
   let outbound: ProxyListener | undefined;
   let draining = false;
-  metrics.setSources({ status: () => client?.status() ?? null, inFlight: () => ({ inbound: inbound?.inFlight() ?? 0, outbound: outbound?.inFlight() ?? 0 }) });
+  metrics.setSources({
+    status: () => client?.status() ?? null,
+    inFlight: () => ({ inbound: inbound?.inFlight() ?? 0, outbound: outbound?.inFlight() ?? 0 }),
+    retryBudgets: () => outbound?.retryBudgets?.() ?? [],
+  });
 
   let admin: AdminServer;
   try {

@@ -8,6 +8,7 @@ import { APP_IDENTITY_HEADERS } from '../core/pipeline/stages/app-identity-heade
 import type { EndpointsDocument } from '../core/endpoints/endpoints-document.ts';
 import type { SnapshotRuntime } from '../core/runtime/snapshot-runtime.ts';
 import type { CounterStore } from '../core/ratelimit/counter-store.ts';
+import type { RetryRefusal } from '../core/resilience/retry-plan.ts';
 
 /** This workload: who the sidecar speaks for. */
 export interface WorkloadSelf {
@@ -103,6 +104,8 @@ export interface AccessLogEntry {
   parentSpanId?: string | null;
   /** Retries made (attempts - 1). */
   retries: number;
+  /** Why a retry the route asked for was not sent: `budget` (the retry budget was spent) or `deadline` (no time left), else null. */
+  retryRefused: RetryRefusal | null;
   /** Why the sidecar answered itself (an error code such as `no_route`, `unauthenticated`, `rate_limited`, `circuit_open`), or null. */
   reason: string | null;
 }
@@ -111,6 +114,8 @@ export interface AccessLogEntry {
 export interface ProxyObserver {
   request(entry: AccessLogEntry): void;
   retry(direction: Direction, service: string): void;
+  /** A retry the route asked for was not sent (optional: observers that only log requests omit it). */
+  retryRefused?(direction: Direction, service: string, reason: RetryRefusal): void;
   upstreamError(direction: Direction, service: string, kind: 'timeout' | 'connect-failure' | 'reset'): void;
   ejection(service: string, endpoint: string): void;
   rateLimited(direction: Direction, policy: string): void;
@@ -128,6 +133,8 @@ export interface ProxyListener {
   readonly port: number;
   /** Requests being served now, open WebSockets included. */
   inFlight(): number;
+  /** The retry budgets in force (the outbound's, per destination service); absent on a listener that never retries. */
+  retryBudgets?(): { service: string; percent: number; minRetriesPerSecond: number }[];
   /** Stops accepting; waits for in-flight requests and open WebSockets up to graceMs, then closes what is left (WebSockets with 1001). */
   close(graceMs: number): Promise<void>;
 }

@@ -86,4 +86,9 @@ export class EndpointPools {
     if (!entry || entry.key !== key) this.#budgets.set(serviceId, (entry = { key, budget: new RetryBudget(retries.budget, this.#now) }));
     return entry.budget;
   }
+
+  /** The retry budget in force per service this proxy has sent retriable requests to: what metrics show. */
+  retryBudgets(): { service: string; percent: number; minRetriesPerSecond: number }[] {
+    return [...this.#budgets].map(([service, { budget }]) => ({ service, ...budget.limits }));
+  }
 }

@@ -58,6 +58,11 @@ export class RetryBudget {
     this.#activeRetries = Math.max(0, this.#activeRetries - 1);
   }
 
+  /** What this budget allows: `percent` of active requests, and at least `minRetriesPerSecond`. */
+  get limits(): { percent: number; minRetriesPerSecond: number } {
+    return { percent: this.#percent, minRetriesPerSecond: this.#floorPerSecond };
+  }
+
   get activeRequests(): number {
     return this.#activeRequests;
   }

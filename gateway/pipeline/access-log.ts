@@ -23,6 +23,9 @@ export function writeAccessLog(c: PipelineContext<Response>, response: Response,
     grpcStatus: grpcStatusOfHead(response.headers),
     latencyMs: (socket?.at ?? Date.now()) - c.startedAt,
     upstream: c.upstream,
+    retries: c.retries,
+    // A retry the rule asked for that the retry budget (or the deadline) refused: the edge has no metrics, the log is where it shows.
+    retryRefused: c.retryRefused,
     principal: c.user?.requestPrincipal ?? null,
     clientIp: c.request.clientIp,
     traceId: c.traceparent.slice(3, 35), // `00-<32 hex trace id>-<span id>-<flags>`, formatted by the gateway itself

@@ -27,6 +27,7 @@ export interface MeshPlane {
 function pipelineObserver(direction: Direction, observer: ProxyObserver): PipelineObserver {
   return {
     retry: (_c, service) => observer.retry(direction, service),
+    retryRefused: (_c, service, reason) => observer.retryRefused?.(direction, service, reason),
     upstreamError: (_c, service, kind, wrongPeer) => {
       observer.upstreamError(direction, service, kind);
       if (wrongPeer) observer.tlsRefused?.(direction, 'wrong_server_id');

@@ -69,5 +69,5 @@ export function startOutbound(options: { view: SidecarView; observer: ProxyObser
   const plane = createMeshPlane('outbound', options.view, options.observer);
   const stages = outboundStages(options.view.self.namespace);
   const closed = () => Promise.all([plane.tunnels.closeAll(), plane.upstreams.close()]).then(() => undefined);
-  return listen(options.host ?? '127.0.0.1', options.port, (req, res) => handle(plane, stages, req, res), closed);
+  return listen(options.host ?? '127.0.0.1', options.port, (req, res) => handle(plane, stages, req, res), closed).then((l) => Object.assign(l, { retryBudgets: () => plane.pools.retryBudgets() }));
 }

@@ -35,6 +35,7 @@ function entryOf(direction: Direction, req: DownstreamRequest, res: DownstreamRe
     spanId: s.trace?.spanId ?? null,
     parentSpanId: s.trace?.parentSpanId ?? null,
     retries: c?.retries ?? 0,
+    retryRefused: c?.retryRefused ?? null,
     reason: c?.reason ?? s.reason ?? null,
   };
 }

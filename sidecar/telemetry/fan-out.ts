@@ -27,6 +27,14 @@ export function fanOut(observers: ProxyObserver[]): ProxyObserver {
           // as above
         }
     },
+    retryRefused(direction, service, reason) {
+      for (const o of all)
+        try {
+          o.retryRefused?.(direction, service, reason);
+        } catch {
+          // as above
+        }
+    },
     upstreamError(direction, service, kind) {
       for (const o of all)
         try {

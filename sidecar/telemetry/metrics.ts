@@ -22,6 +22,8 @@ export interface MetricsSources {
     x509Svid?: { spiffeId: string; expiresAt: string } | null;
   } | null;
   inFlight?: () => Partial<Record<Direction, number>>;
+  /** The retry budget in force per destination service (the outbound's). */
+  retryBudgets?: () => { service: string; percent: number; minRetriesPerSecond: number }[];
 }
 
 export interface SidecarMetrics {
@@ -130,6 +132,32 @@ export function createSidecarMetrics(options: { defaultMetrics?: boolean } = {})
   registry.registerMetric(durationHistogram('weft_sidecar_request_duration_seconds', 'Time from request to response end, by direction, route and destination service.', series));
   const upstreamErrors = new Counter({ name: 'weft_sidecar_upstream_errors_total', help: 'Upstream attempts that failed without a response, by kind (timeout, connect-failure, reset).', labelNames: ['direction', 'service', 'kind'] as const, registers: [registry] });
   const retries = new Counter({ name: 'weft_sidecar_retries_total', help: 'Retry attempts made.', labelNames: ['direction', 'service'] as const, registers: [registry] });
+  const budgetRefusals = new Counter({
+    name: 'weft_sidecar_retry_budget_refusals_total',
+    help: "Retries a route's conditions asked for that the retry budget refused (the failure or answer went to the app instead), by destination service.",
+    labelNames: ['service'] as const,
+    registers: [registry],
+  });
+  const budgetFloor = new Gauge({
+    name: 'weft_sidecar_retry_budget_min_per_second',
+    help: 'The retry budget in force per destination service: retries always allowed per second, whatever the share of active requests.',
+    labelNames: ['service'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const b of sources.retryBudgets?.() ?? []) this.set({ service: b.service }, b.minRetriesPerSecond);
+    },
+  });
+  const budgetPercent = new Gauge({
+    name: 'weft_sidecar_retry_budget_percent',
+    help: 'The retry budget in force per destination service: retries allowed as a percent of active requests.',
+    labelNames: ['service'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const b of sources.retryBudgets?.() ?? []) this.set({ service: b.service }, b.percent);
+    },
+  });
   const ejections = new Counter({ name: 'weft_sidecar_outlier_ejections_total', help: 'Endpoints ejected by outlier detection.', labelNames: ['service', 'endpoint'] as const, registers: [registry] });
   const rateLimited = new Counter({ name: 'weft_sidecar_rate_limited_total', help: 'Requests denied by a rate limit (429), by policy.', labelNames: ['direction', 'policy'] as const, registers: [registry] });
   const circuitOpen = new Counter({ name: 'weft_sidecar_circuit_open_total', help: 'Requests refused because a connection limit was reached (503).', labelNames: ['service', 'limit'] as const, registers: [registry] });
@@ -230,7 +258,7 @@ export function createSidecarMetrics(options: { defaultMetrics?: boolean } = {})
     registers: [registry],
   });
   for (const direction of ['inbound', 'outbound'] as const) webSockets.set({ direction }, 0);
-  void [requests, byTransport, x509Expiry, snapshotInfo, appliedAt, rejected, svidExpiry, connected, inFlight];
+  void [requests, byTransport, x509Expiry, snapshotInfo, appliedAt, rejected, svidExpiry, connected, inFlight, budgetFloor, budgetPercent];
 
   const observer: ProxyObserver = {
     request(entry: AccessLogEntry) {
@@ -242,6 +270,9 @@ export function createSidecarMetrics(options: { defaultMetrics?: boolean } = {})
     },
     retry(direction, service) {
       retries.inc({ direction, service });
+    },
+    retryRefused(_direction, service, reason) {
+      if (reason === 'budget') budgetRefusals.inc({ service });
     },
     upstreamError(direction, service, kind) {
       upstreamErrors.inc({ direction, service, kind });

@@ -21,6 +21,7 @@ const base: AccessLogEntry = {
   principal: 'https://idp.example/alice',
   traceId: '0af7651916cd43dd8448eb211c80319c',
   retries: 1,
+  retryRefused: null,
   reason: null,
 };
 
@@ -30,6 +31,7 @@ describe('access-log line', () => {
     const entries: AccessLogEntry[] = [
       base,
       { ...base, grpcStatus: 14, protocol: 'HTTP/2' },
+      { ...base, status: 504, retryRefused: 'deadline', reason: 'upstream_timeout' },
       { ...base, route: null, service: null, upstream: null, peer: null, principal: null, traceId: null, reason: 'no_route', status: 502, latencyMs: 12 },
       { ...base, path: '/a"b\\c\u0001\n\u007f/é/日本/\ud800', authority: 'x\ty', method: 'PATCH', principal: 'apikey/"quoted"' },
       { ...base, latencyMs: Number.NaN, direction: 'inbound' },

@@ -149,6 +149,7 @@ export async function fixedSidecarView(o: {
 export class RecordingObserver implements ProxyObserver {
   readonly requests: AccessLogEntry[] = [];
   readonly retries: { direction: Direction; service: string }[] = [];
+  readonly retryRefusals: { direction: Direction; service: string; reason: string }[] = [];
   readonly upstreamErrors: { direction: Direction; service: string; kind: string }[] = [];
   readonly ejections: { service: string; endpoint: string }[] = [];
   readonly rateLimits: { direction: Direction; policy: string }[] = [];
@@ -161,6 +162,9 @@ export class RecordingObserver implements ProxyObserver {
   }
   retry(direction: Direction, service: string): void {
     this.retries.push({ direction, service });
+  }
+  retryRefused(direction: Direction, service: string, reason: string): void {
+    this.retryRefusals.push({ direction, service, reason });
   }
   upstreamError(direction: Direction, service: string, kind: 'timeout' | 'connect-failure' | 'reset'): void {
     this.upstreamErrors.push({ direction, service, kind });
