@@ -1,6 +1,7 @@
 // The compiler: policy documents → snapshot body. Schema per kind, duplicates, Mesh defaults,
 // cross-references; every error collected with its source position, and warnings (legal
-// but probably a mistake, such as identical route matches) beside them.
+// but probably a mistake: identical route matches, retries that multiply across hops, a
+// retry budget without a floor) beside them.
 // Output is independent of file order: documents are sorted by kind, namespace and name.
 import { z } from 'zod';
 import { compileAccessPolicy } from '../policy/access-policy/compile.ts';
@@ -26,6 +27,8 @@ import type { DocumentMeta } from '../policy/shared/envelope.ts';
 import type { SnapshotBody } from '../snapshot/types.ts';
 import { SNAPSHOT_API_VERSION } from '../snapshot/types.ts';
 import { warnIdenticalMatches } from './identical-matches.ts';
+import { checkRetryAmplification } from './retry-amplification.ts';
+import { checkRetryBudgetFloor } from './retry-budget-floor.ts';
 import { schemaErrors } from './schema-issues.ts';
 
 /** `warnings`: legal policy that is probably a mistake; they never block a snapshot. */
@@ -109,6 +112,8 @@ export function compileDocuments(sources: readonly SourceDocument[]): CompileRes
     rateLimits: ofKind<RateLimitSpec>(docs, 'RateLimit').map((d) => compileRateLimit(d, ctx)),
   };
   warnIdenticalMatches(body.routes, ctx.routes, warn);
+  checkRetryAmplification(body, ctx, meshes[0]);
+  checkRetryBudgetFloor(body, ctx, meshes[0]);
 
   if (errors.length > 0) return { ok: false, errors: sortPolicyErrors(errors), warnings: sortPolicyErrors(warnings) };
   return { ok: true, body, documents: docs.length, warnings: sortPolicyErrors(warnings) };

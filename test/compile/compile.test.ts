@@ -27,6 +27,11 @@ describe('compileDocuments', () => {
     expect(text).toBe(await readFile(GOLDEN, 'utf8'));
   });
 
+  it('compiles the shipped policies without warnings (no retries that multiply across hops)', async () => {
+    const result = compileDocuments(await shippedPolicies());
+    expect(result.warnings).toEqual([]);
+  });
+
   it('gives the same version whatever the order of files and documents', async () => {
     const docs = await shippedPolicies();
     const first = compileDocuments(docs);
