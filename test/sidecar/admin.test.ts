@@ -173,7 +173,10 @@ describe('sidecar admin API', () => {
     expect(value('weft_sidecar_svid_expiry_seconds')).toBeGreaterThan(0);
     expect(value('weft_sidecar_requests_in_flight{direction="outbound"}')).toBe(0);
     expect(value('weft_sidecar_control_connected')).toBe(1);
-    for (const name of ['weft_sidecar_upstream_errors_total', 'weft_sidecar_retries_total', 'weft_sidecar_outlier_ejections_total', 'weft_sidecar_rate_limited_total', 'weft_sidecar_circuit_open_total', 'weft_sidecar_process_resident_memory_bytes'])
+    // The route's retries are the built-in ones, with the built-in budget: its floor is shown.
+    expect(value('weft_sidecar_retry_budget_min_per_second{service="default/reviews"}')).toBe(10);
+    expect(value('weft_sidecar_retry_budget_percent{service="default/reviews"}')).toBe(20);
+    for (const name of ['weft_sidecar_upstream_errors_total', 'weft_sidecar_retries_total', 'weft_sidecar_retry_budget_refusals_total', 'weft_sidecar_outlier_ejections_total', 'weft_sidecar_rate_limited_total', 'weft_sidecar_circuit_open_total', 'weft_sidecar_process_resident_memory_bytes'])
       expect(m.body).toContain(`# TYPE ${name} `);
   });
 
@@ -184,7 +187,7 @@ describe('sidecar admin API', () => {
     });
     const outbound = lines.find((l) => l.direction === 'outbound');
     const inbound = lines.find((l) => l.direction === 'inbound');
-    expect(outbound).toMatchObject({ component: 'sidecar.access', method: 'GET', authority: 'reviews', route: 'default/reviews#api', service: 'default/reviews', status: 200, upstream: `127.0.0.1:${sidecar.ports.inbound}`, retries: 0, reason: null });
+    expect(outbound).toMatchObject({ component: 'sidecar.access', method: 'GET', authority: 'reviews', route: 'default/reviews#api', service: 'default/reviews', status: 200, upstream: `127.0.0.1:${sidecar.ports.inbound}`, retries: 0, retryRefused: null, reason: null });
     expect(inbound).toMatchObject({ status: 200, peer: 'spiffe://weft.local/ns/default/sa/reviews', upstream: `127.0.0.1:${app.port}` });
     expect(inbound?.traceId).toBe(outbound?.traceId);
     expect(typeof outbound?.latencyMs).toBe('number');

@@ -35,3 +35,18 @@ describe('sidecar request metrics', () => {
     expect(ours.filter((l) => l.startsWith('#'))).toEqual(theirs.filter((l) => l.startsWith('#')));
   });
 });
+
+describe('sidecar retry budget metrics', () => {
+  it('count the retries the budget refused per service, and show each budget in force', async () => {
+    const metrics = createSidecarMetrics({ defaultMetrics: false });
+    metrics.setSources({ retryBudgets: () => [{ service: 'default/ratings', percent: 20, minRetriesPerSecond: 10 }] });
+    metrics.observer.retryRefused?.('outbound', 'default/ratings', 'budget');
+    metrics.observer.retryRefused?.('outbound', 'default/ratings', 'budget');
+    // A deadline refusal is a 504 the request series already count; the budget counter is the budget's.
+    metrics.observer.retryRefused?.('outbound', 'default/ratings', 'deadline');
+    const text = (await metrics.render()).body;
+    expect(text).toContain('weft_sidecar_retry_budget_refusals_total{service="default/ratings"} 2\n');
+    expect(text).toContain('weft_sidecar_retry_budget_min_per_second{service="default/ratings"} 10\n');
+    expect(text).toContain('weft_sidecar_retry_budget_percent{service="default/ratings"} 20\n');
+  });
+});

@@ -1,7 +1,8 @@
 // Outbound resilience against real upstreams: that the sidecar's byte mover carries core's
 // attempts over real sockets — each load-balancing algorithm over three endpoints, retries (on
-// 503, to an endpoint not tried yet, not on POST), per-try and overall timeouts, the circuit
-// breaker, mirroring and unreachable endpoints. The decisions themselves (budgets, outlier
+// 503, to an endpoint not tried yet, not on POST, refused by the budget and reported), per-try
+// and overall timeouts, the circuit breaker, mirroring and unreachable endpoints. The deadline
+// passed from hop to hop is test/sidecar/deadline-propagation.test.ts. The decisions themselves (budgets, outlier
 // ejection, least-request under load, deadlines) are unit-tested on a fake clock in
 // core/pipeline/stages/attempts.test.ts.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -46,6 +47,7 @@ beforeAll(async () => {
     service('rnd', 'loadBalancer: { algorithm: random }'),
     service('ch', 'loadBalancer: { algorithm: consistent-hash, hashOn: { header: x-user } }'),
     service('retry', 'loadBalancer: { algorithm: round-robin }'),
+    service('stingy', ''),
     service('slow', ''),
     service('breaker', 'connectionLimits: { maxConnections: 1, maxPendingRequests: 0 }', [ups[0] as UpstreamServer]),
     service('mirrored', '', [ups[0] as UpstreamServer]),
@@ -53,6 +55,7 @@ beforeAll(async () => {
     doc('Service', 'dead', 'port: 9080\nendpoints:\n  - { address: 127.0.0.1, port: 1 }'),
     doc('Service', 'halfdead', `port: 9080\nendpoints:\n  - { address: 127.0.0.1, port: 1 }\n  - { address: 127.0.0.1, port: ${ups[0]?.port} }\nloadBalancer: { algorithm: random }`),
     route('retry', `- name: all\n  backends: [{ service: retry }]\n  retries: { attempts: 2, retryOn: [gateway-error], backoff: { baseInterval: 1ms } }`),
+    route('stingy', `- name: all\n  backends: [{ service: stingy }]\n  retries: { attempts: 2, retryOn: [gateway-error], budget: { percent: 0, minRetriesPerSecond: 0 } }`),
     route('halfdead', `- name: all\n  backends: [{ service: halfdead }]\n  retries: { attempts: 2, retryOn: [connect-failure], backoff: { baseInterval: 1ms }, budget: { percent: 20, minRetriesPerSecond: 1000 } }`),
     route(
       'slow',
@@ -128,6 +131,15 @@ describe('retries', () => {
     const r = await send(outbound.port, { host: 'retry', path: '/status/503' });
     expect(r.status).toBe(503);
     expect((await hitsOf('/status/503')).reduce((a, b) => a + b, 0)).toBe(3);
+  });
+
+  it('a retry the budget refuses is reported: the answer goes to the app, the log line and the observer say why', async () => {
+    const r = await send(outbound.port, { host: 'stingy', path: '/status/503/stingy' });
+    expect(r.status).toBe(503);
+    expect((await hitsOf('/status/503/stingy')).reduce((a, b) => a + b, 0)).toBe(1);
+    expect(observer.retryRefusals).toContainEqual({ direction: 'outbound', service: 'default/stingy', reason: 'budget' });
+    const e = await vi.waitFor(() => observer.requests.find((x) => x.service === 'default/stingy') ?? expect.unreachable('not reported yet'));
+    expect(e).toMatchObject({ status: 503, retries: 0, retryRefused: 'budget' });
   });
 
   it('does not retry a POST', async () => {

@@ -1,6 +1,6 @@
 // A real HTTP upstream for gateway and sidecar tests (127.0.0.1 only). It echoes what it got
 // as JSON and can misbehave on request: `/status/<code>` answers that code, `/slow/<ms>`
-// answers after a delay, `/drip/<ms>` sends its head and a first chunk at once and the rest
+// answers after a delay (`/slow/<ms>/status/<code>`: that code, late), `/drip/<ms>` sends its head and a first chunk at once and the rest
 // of the body after that delay. `/__hits` returns per-path request counts, `/__log` the requests
 // seen (one cut off mid-body too, marked `cut`), `/__reset` clears both (and brings it back
 // up); `/__down` makes every request 503 until `/__up` (a dead instance, for outlier
@@ -144,7 +144,7 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
         return res.end(JSON.stringify({ upstream: name, failedTry: tries + 1 }));
       }
     }
-    const status = /^\/status\/(\d{3})/.exec(path);
+    const status = /^(?:\/slow\/\d+)?\/status\/(\d{3})/.exec(path);
     const slow = /^\/slow\/(\d+)/.exec(path);
     if (slow) await new Promise((r) => setTimeout(r, Number(slow[1])));
     const delay = goDurationMs(query.get('delay'));
