@@ -73,7 +73,7 @@ function config(source: AdminSource): AdminReply {
 
 function endpoints(source: AdminSource): AdminReply {
   const doc = source.view()?.endpoints();
-  if (!doc) return json(503, jsonError('no_endpoints', 'no endpoints document from control yet'));
+  if (!doc) return json(503, jsonError('not_ready', 'no endpoints document from control yet'));
   const services = Object.entries(doc.endpoints)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([service, instances]) => ({ service, instances }));
