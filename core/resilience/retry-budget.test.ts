@@ -25,16 +25,34 @@ describe('RetryBudget', () => {
     expect(b.tryAcquireRetry()).toBe(false); // 2 active retries > 50 % of 2
   });
 
-  it('minRetriesPerSecond lets a quiet service retry, refilling each second', () => {
+  it('minRetriesPerSecond lets a quiet service retry: ten seconds’ worth at once, then that many a second', () => {
     const { b, clock } = budget(20, 3);
     b.requestStarted();
-    expect([1, 2, 3, 4].map(() => b.tryAcquireRetry())).toEqual([true, true, true, false]);
+    const burst = Array.from({ length: 31 }, () => b.tryAcquireRetry());
+    expect(burst.filter(Boolean)).toHaveLength(30);
+    expect(burst.at(-1)).toBe(false);
     clock.t += 333;
     expect(b.tryAcquireRetry()).toBe(false);
     clock.t += 1;
     expect(b.tryAcquireRetry()).toBe(true);
-    clock.t += 60_000; // the floor holds one second's worth, not a minute's
-    expect([1, 2, 3, 4].map(() => b.tryAcquireRetry())).toEqual([true, true, true, false]);
+    clock.t += 60_000; // the floor holds ten seconds' worth, not a minute's
+    expect(Array.from({ length: 31 }, () => b.tryAcquireRetry()).filter(Boolean)).toHaveLength(30);
+  });
+
+  it('a burst of failures at a low average rate keeps its retries (the floor counts over 10 s)', () => {
+    // One client in a loop: 14 retries within half a second, then quiet. One in flight at a
+    // time, so only the floor (the default 10/s) can admit them.
+    const { b, clock } = budget(20, 10);
+    for (let minute = 0; minute < 3; minute++) {
+      for (let i = 0; i < 14; i++) {
+        b.requestStarted();
+        expect(b.tryAcquireRetry()).toBe(true);
+        b.retryFinished();
+        b.requestFinished();
+        clock.t += 35;
+      }
+      clock.t += 60_000;
+    }
   });
 
   it('percent 0 and no floor: never', () => {
@@ -64,7 +82,7 @@ describe('RetryBudget', () => {
     expect(b.activeRetries).toBe(0);
   });
 
-  it('property: active retries never exceed percent × active + one second of floor', () => {
+  it('property: on a still clock, retries beyond percent × active never exceed the floor’s ten seconds', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 100 }),
@@ -86,7 +104,7 @@ describe('RetryBudget', () => {
               }
             }
           }
-          expect(fromFloor).toBeLessThanOrEqual(floor);
+          expect(fromFloor).toBeLessThanOrEqual(floor * 10);
           expect(granted).toBeGreaterThanOrEqual(fromFloor);
         },
       ),

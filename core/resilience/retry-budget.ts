@@ -1,12 +1,22 @@
 // Retry budget (Envoy retry_budget, Linkerd retry budgets): retries may add at most
-// `percent` of the load already in flight, plus a small floor of `minRetriesPerSecond` so
-// a quiet service can still retry. Without it, retries multiply an outage: every failing
-// request becomes 1 + attempts requests just when the service can least take them.
+// `percent` of the load already in flight, plus a floor of `minRetriesPerSecond` so a quiet
+// service can still retry. Without it, retries multiply an outage: every failing request
+// becomes 1 + attempts requests just when the service can least take them.
 // One budget per destination service, per proxy.
+//
+// The floor is counted over FLOOR_WINDOW_MS, as Linkerd counts it over its budget's ttl (10 s
+// by default): a token bucket refilled at minRetriesPerSecond and holding ten seconds' worth.
+// With a one-second bucket a burst of failures at a low average rate (one client calling in a
+// loop: few requests in flight, so the percent never admits a retry) would have its retries
+// refused after the first second's worth, though the service sees a fraction of its load.
+
+/** The window the floor counts over: the bucket holds minRetriesPerSecond × this. */
+export const FLOOR_WINDOW_MS = 10_000;
 
 export class RetryBudget {
   readonly #percent: number;
   readonly #floorPerSecond: number;
+  readonly #floorCapacity: number;
   readonly #now: () => number;
   #activeRequests = 0;
   #activeRetries = 0;
@@ -16,8 +26,9 @@ export class RetryBudget {
   constructor(budget: { percent: number; minRetriesPerSecond: number }, now: () => number) {
     this.#percent = budget.percent;
     this.#floorPerSecond = Math.max(0, budget.minRetriesPerSecond);
+    this.#floorCapacity = (this.#floorPerSecond * FLOOR_WINDOW_MS) / 1000;
     this.#now = now;
-    this.#tokens = this.#floorPerSecond;
+    this.#tokens = this.#floorCapacity;
     this.#refilledAt = now();
   }
 
@@ -36,8 +47,8 @@ export class RetryBudget {
 
   /**
    * Asks to send one retry. True when active retries stay within `percent` of active
-   * requests, or else when the per-second floor has a token left. Each true must be
-   * matched by retryFinished() when that retry ends.
+   * requests, or else when the floor has a token left. Each true must be matched by
+   * retryFinished() when that retry ends.
    */
   tryAcquireRetry(): boolean {
     if (((this.#activeRetries + 1) * 100) <= this.#percent * this.#activeRequests) {
@@ -71,11 +82,11 @@ export class RetryBudget {
     return this.#activeRetries;
   }
 
-  // The floor is a token bucket holding at most one second's worth of retries.
+  // The floor's token bucket: minRetriesPerSecond a second, FLOOR_WINDOW_MS worth at most.
   #refill(): void {
     const now = this.#now();
     const elapsed = Math.max(0, now - this.#refilledAt);
     this.#refilledAt = Math.max(this.#refilledAt, now);
-    this.#tokens = Math.min(this.#floorPerSecond, this.#tokens + (elapsed / 1000) * this.#floorPerSecond);
+    this.#tokens = Math.min(this.#floorCapacity, this.#tokens + (elapsed / 1000) * this.#floorPerSecond);
   }
 }

@@ -164,7 +164,7 @@ describe('attempts stage: the retry budget at low rates', () => {
       await attemptsStage(f.c);
       tries.push(f.tries.length);
       refused.push(...f.observer.retryRefusals.map((r) => r.reason));
-      clock.now = f.clock.now + 1000;
+      clock.now += 1000;
     }
     return { tries, refused };
   }
@@ -175,10 +175,11 @@ describe('attempts stage: the retry budget at low rates', () => {
     expect(refused).toEqual([]);
   });
 
-  it('a floor below what the route asks for refuses the rest, and says so', async () => {
+  it('a floor below what the route asks for refuses the rest once its ten seconds’ reserve is spent, and says so', async () => {
+    // 1 retry/s, 10 in reserve; each request wants 2: the reserve lasts 9 requests.
     const { tries, refused } = await aMinuteOfFailures('/floor1');
-    expect(tries).toEqual(Array.from({ length: 60 }, () => 2));
-    expect(refused).toEqual(Array.from({ length: 60 }, () => 'budget'));
+    expect(tries).toEqual([...Array.from({ length: 9 }, () => 3), ...Array.from({ length: 51 }, () => 2)]);
+    expect(refused).toEqual(Array.from({ length: 51 }, () => 'budget'));
   });
 });
 

@@ -37,7 +37,12 @@ export const retries = z.strictObject({
   budget: z
     .strictObject({
       percent: z.number().min(0).max(100).describe('Retries allowed as a percent of active requests to the service.'),
-      minRetriesPerSecond: z.number().int().min(0).default(10).describe('Retries always allowed per second, whatever the percent.'),
+      minRetriesPerSecond: z
+        .number()
+        .int()
+        .min(0)
+        .default(10)
+        .describe('Retries always allowed per second, whatever the percent, counted over 10 s (a burst may use ten seconds’ worth at once).'),
     })
     .optional()
     .describe('Retry budget (Linkerd/Envoy style): caps retries so they cannot amplify an outage.'),
