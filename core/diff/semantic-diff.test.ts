@@ -127,15 +127,15 @@ describe('semanticDiff: documents and fields', () => {
     const diff = diffWith({ reviewsRoute: reviewsRoute(50, 50) });
     const c = only(diff);
     expect(c).toMatchObject({ kind: 'Route', id: 'default/reviews', change: 'changed', effect: null });
-    expect(c.details).toEqual(['~ rule default: weights: default/reviews/v1 90 → 50, default/reviews/v3 10 → 50']);
+    expect(c.details).toEqual(['~ rule default: weights: default/reviews/v1 90% → 50%, default/reviews/v3 10% → 50%']);
     expect(formatSemanticDiff(diff)).toBe(
-      '~ Route default/reviews\n    ~ rule default: weights: default/reviews/v1 90 → 50, default/reviews/v3 10 → 50\n\n0 added, 0 removed, 1 changed; 0 loosened, 0 tightened\n',
+      '~ Route default/reviews\n    ~ rule default: weights: default/reviews/v1 90% → 50%, default/reviews/v3 10% → 50%\n\n0 added, 0 removed, 1 changed; 0 loosened, 0 tightened\n',
     );
   });
 
   it('shows a backend replaced in a rule as a weight move from the old subset to the new one', () => {
     const after = reviewsRoute(90, 10).replace('subset: v3', 'subset: v2');
-    expect(only(diffWith({ reviewsRoute: after })).details).toEqual(['~ rule default: weights: default/reviews/v2 0 → 10, default/reviews/v3 10 → 0']);
+    expect(only(diffWith({ reviewsRoute: after })).details).toEqual(['~ rule default: weights: default/reviews/v2 0% → 10%, default/reviews/v3 10% → 0%']);
   });
 
   it('shows a rule timeout change as old → new in milliseconds', () => {
@@ -340,7 +340,7 @@ describe('semanticDiff: summary and JSON', () => {
       changes: [
         { kind: 'Service', id: 'default/api', change: 'removed', details: [], effect: null },
         { kind: 'Route', id: 'default/api', change: 'removed', details: [], effect: null },
-        { kind: 'Route', id: 'default/reviews', change: 'changed', details: ['~ rule default: weights: default/reviews/v1 90 → 50, default/reviews/v3 10 → 50'], effect: null },
+        { kind: 'Route', id: 'default/reviews', change: 'changed', details: ['~ rule default: weights: default/reviews/v1 90% → 50%, default/reviews/v3 10% → 50%'], effect: null },
         { kind: 'Authentication', id: 'default/api', change: 'removed', details: [], effect: 'loosened' },
         { kind: 'AccessPolicy', id: 'default/no-delete', change: 'added', details: [], effect: 'tightened' },
         { kind: 'AccessPolicy', id: 'default/reviews-callers', change: 'removed', details: ['Service default/reviews: no allow policy left, open to every caller'], effect: 'loosened' },

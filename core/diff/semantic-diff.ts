@@ -45,11 +45,12 @@ function share(rule: CompiledRule, b: CompiledRule['backends'][number]): number 
   return total > 0 ? Math.round((b.weight / total) * 1000) / 10 : 0;
 }
 
+/** Traffic that moved between backends, as shares (weights are relative: 1 and 1 is 50% each). */
 function weightMoves(before: CompiledRule, after: CompiledRule): string | undefined {
-  const w = (r: CompiledRule) => new Map(r.backends.map((b) => [backendLabel(b), b.weight]));
+  const w = (r: CompiledRule) => new Map(r.backends.map((b) => [backendLabel(b), share(r, b)]));
   const [wb, wa] = [w(before), w(after)];
   const labels = [...new Set([...wb.keys(), ...wa.keys()])].sort();
-  const moves = labels.filter((l) => wb.get(l) !== wa.get(l)).map((l) => `${l} ${wb.get(l) ?? 0} → ${wa.get(l) ?? 0}`);
+  const moves = labels.filter((l) => wb.get(l) !== wa.get(l)).map((l) => `${l} ${wb.get(l) ?? 0}% → ${wa.get(l) ?? 0}%`);
   return moves.length > 0 ? `weights: ${moves.join(', ')}` : undefined;
 }
 

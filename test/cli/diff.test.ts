@@ -12,7 +12,7 @@ const p = (name: string) => join(dir, name);
 /** The expected review of the change made to `new/` below. */
 const EXPECTED = [
   '~ Route default/reviews',
-  '    ~ rule default: weights: default/reviews/v1 90 → 50, default/reviews/v3 10 → 50',
+  '    ~ rule default: weights: default/reviews/v1 90% → 50%, default/reviews/v3 10% → 50%',
   '- AccessPolicy default/details-callers  [LOOSENED]',
   '    Service default/details: no allow policy left, open to every caller',
   '',
@@ -68,7 +68,7 @@ describe('weft diff', () => {
           kind: 'Route',
           id: 'default/reviews',
           change: 'changed',
-          details: ['~ rule default: weights: default/reviews/v1 90 → 50, default/reviews/v3 10 → 50'],
+          details: ['~ rule default: weights: default/reviews/v1 90% → 50%, default/reviews/v3 10% → 50%'],
           effect: null,
         },
         { kind: 'AccessPolicy', id: 'default/details-callers', change: 'removed', details: ['Service default/details: no allow policy left, open to every caller'], effect: 'loosened' },

@@ -108,8 +108,10 @@ describe('import(export(policies/)) keeps the routes’ meaning', async () => {
     expect(before.rules.login?.retries.attempts).toBe(0);
     expect(after.rules.login?.retries.attempts).toBe(original.mesh.defaults.retries.attempts);
     expect({ ...after.rules.login, retries: null }).toEqual({ ...before.rules.login, retries: null });
-    expect(exportNotes).toContain(
-      'policies/bookinfo/routes.yaml:30: Route default/productpage rules[1].retries.attempts: no retries: the Gateway API cannot say so (attempts is at least 1); left out, so the implementation’s default applies',
+    expect(exportNotes).toContainEqual(
+      expect.stringMatching(
+        /^policies\/bookinfo\/routes\.yaml:\d+: Route default\/productpage rules\[1\]\.retries\.attempts: no retries: the Gateway API cannot say so \(attempts is at least 1\); left out, so the implementation’s default applies$/,
+      ),
     );
   });
 

@@ -137,7 +137,7 @@ describe('PUT /v1/snapshot and GET /v1/snapshot', () => {
     const body = (await res.json()) as { dryRun: boolean; previous: string; diff: { changes: { kind: string; details: string[] }[] } };
     expect(body).toMatchObject({ dryRun: true, previous: v1 });
     expect(body.diff.changes).toEqual([
-      expect.objectContaining({ kind: 'Route', details: ['~ rule rule-0: weights: default/reviews/v1 90 → 50, default/reviews/v2 10 → 50'] }),
+      expect.objectContaining({ kind: 'Route', details: ['~ rule rule-0: weights: default/reviews/v1 90% → 50%, default/reviews/v2 10% → 50%'] }),
     ]);
     expect(await currentVersion()).toBe(v1);
   });

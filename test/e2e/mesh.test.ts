@@ -211,7 +211,7 @@ describe('the mesh from weft dev', () => {
     const r = await weft(['push', next, '--wait', '--timeout', '60s', '-m', 'release 2: reviews v3 for everybody', ...control()], { cwd: mesh.dir }).finally(() => traffic.stop());
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('~ rule default: weights: default/reviews/v1 90 → 0, default/reviews/v3 10 → 100');
+    expect(r.stdout).toContain('~ rule default: weights: default/reviews/v1 90% → 0%, default/reviews/v3 10% → 100%');
     expect(r.stdout).toContain('~ rule pages: responseHeaders.set.x-bookinfo-release: (none) → 2');
     for (const id of ['productpage-v1', 'details-v1', 'ratings-v1', 'reviews-v1', 'reviews-v2', 'reviews-v3']) expect(r.stdout).toMatch(new RegExp(`^ {2}${id} {2}sidecar {2}default/\\w+ {2}applied after \\d+\\.\\ds$`, 'm'));
     expect(r.stdout).toMatch(/^ {2}gateway-\S+ {2}gateway {2}\S+ {2}applied after \d+\.\ds$/m);
