@@ -11,6 +11,7 @@ import { devCredentials, startLocalControl, waitForControl } from '../control/lo
 import { BOOKINFO, EDGE_API } from '../dev/demo-apps.ts';
 import { startDemoMesh } from '../dev/demo-mesh.ts';
 import { DEMO_API_KEY, demoJwt } from '../dev/dev-token.ts';
+import { parseOtlpFlag } from '../dev/otlp-flag.ts';
 import { httpStatus, startGateway, waitForHttp } from '../dev/gateway.ts';
 import { assertPortsFree, instancePorts } from '../dev/ports.ts';
 import { ProcessGroup } from '../dev/processes.ts';
@@ -26,12 +27,14 @@ interface DevFlags {
   basePort: string;
   policies: string;
   watch: boolean;
+  otlp?: string;
 }
 
 async function dev(opts: DevFlags, io: Io): Promise<void> {
   const gatewayPort = parsePortFlag('--gateway-port', opts.gatewayPort);
   const controlPort = parsePortFlag('--control-port', opts.controlPort);
   const basePort = parsePortFlag('--base-port', opts.basePort, BOOKINFO.length * 4);
+  const otlp = opts.otlp === undefined ? undefined : parseOtlpFlag(opts.otlp);
   const policies = opts.policies.replace(/\/+$/, '');
   const weft = resolve('.weft');
   const say = (line: string) => io.out(`${line}\n`);
@@ -83,7 +86,7 @@ async function dev(opts: DevFlags, io: Io): Promise<void> {
     const control = group.adopt('control', controlChild);
     const controlUrl = `http://127.0.0.1:${controlPort}`;
     const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-    const gateway = startGateway(group, { port: gatewayPort, stateDir: resolve(weft, 'state'), env });
+    const gateway = startGateway(group, { port: gatewayPort, stateDir: resolve(weft, 'state'), env, otlp });
     say(`starting control (${controlUrl}) and the gateway (http://127.0.0.1:${gatewayPort}); logs in .weft/dev/logs/`);
     try {
       await waitForControl(controlUrl, control.child);
@@ -94,7 +97,7 @@ async function dev(opts: DevFlags, io: Io): Promise<void> {
     const first = await validateAndPush(api, policies, say, precheck);
     if (!first.ok) throw new CliError(`fix ${policies}/ and run weft dev again`, EXIT_INVALID);
     say(`starting ${BOOKINFO.length} Bookinfo instances, each with its own sidecar (ports from ${basePort})…`);
-    const instances = await startDemoMesh(group, api, { basePort, stateDir: resolve(weft, 'dev'), env });
+    const instances = await startDemoMesh(group, api, { basePort, stateDir: resolve(weft, 'dev'), env, otlp });
     await waitForHttp(`${gatewayUrl}/productpage`, gateway, 'the gateway', 90_000);
     // The gateway checks KV for a new snapshot every few seconds: wait until it routes.
     await waitForHttp(`${gatewayUrl}/productpage`, gateway, 'the gateway (routing bookinfo.example.com)', 60_000, (status) => status === 200, { host: 'bookinfo.example.com' }).catch(() => undefined);
@@ -113,6 +116,7 @@ async function dev(opts: DevFlags, io: Io): Promise<void> {
     say('');
     say(`  status: ${controlUrl}/v1/status  (admin token in .weft/control/admin-token), or: npx weft status --control ${controlUrl}`);
     say(`  sidecars: ${instances.map((i) => `${i.instance.id} :${i.ports.admin}/ready`).join(', ')}`);
+    if (otlp) say(`  traces: the gateway and every sidecar export to ${otlp}/v1/traces (OTLP/HTTP)`);
     say('');
     if (opts.watch) {
       watcher = watchPolicies(policies, async () => {
@@ -142,5 +146,6 @@ export function registerDev(program: Command, io: Io): void {
     .option('--base-port <port>', `first of ${BOOKINFO.length * 4} ports for the demo apps and their sidecars`, '19080')
     .option('--policies <dir>', 'the policy folder to push and watch', 'policies')
     .option('--no-watch', 'do not watch the policy folder')
+    .option('--otlp <url>', 'export traces from the gateway and every sidecar to this OTLP/HTTP collector base URL (e.g. http://127.0.0.1:4318; /v1/traces is appended)')
     .action((opts: DevFlags) => dev(opts, io));
 }

@@ -16,7 +16,7 @@ export interface RunningInstance {
   ports: InstancePorts;
 }
 
-export async function startDemoMesh(group: ProcessGroup, api: ControlApi, options: { basePort: number; stateDir: string; env: NodeJS.ProcessEnv }): Promise<RunningInstance[]> {
+export async function startDemoMesh(group: ProcessGroup, api: ControlApi, options: { basePort: number; stateDir: string; env: NodeJS.ProcessEnv; otlp?: string | undefined }): Promise<RunningInstance[]> {
   const running: (RunningInstance & { sidecar: Started })[] = [];
   for (const [index, instance] of BOOKINFO.entries()) {
     const ports = instancePorts(options.basePort, index);
@@ -39,6 +39,7 @@ export async function startDemoMesh(group: ProcessGroup, api: ControlApi, option
         '--state-dir', resolve(options.stateDir, 'sidecars', instance.id),
         '--drain-seconds', '2',
         ...(instance.labels ? ['--labels', instance.labels] : []),
+        ...(options.otlp ? ['--otlp-endpoint', options.otlp] : []),
       ],
       { env: { ...options.env, WEFT_SIDECAR_JOIN_TOKEN: token } },
     );

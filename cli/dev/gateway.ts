@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { PACKAGE_ROOT } from '../control/local-control.ts';
 import type { ProcessGroup, Started } from './processes.ts';
 
-export function startGateway(group: ProcessGroup, options: { port: number; stateDir: string; env: NodeJS.ProcessEnv }): Started {
+export function startGateway(group: ProcessGroup, options: { port: number; stateDir: string; env: NodeJS.ProcessEnv; otlp?: string | undefined }): Started {
   return group.start(
     'gateway',
     process.execPath,
@@ -25,6 +25,8 @@ export function startGateway(group: ProcessGroup, options: { port: number; state
       '--var', 'GATEWAY_NODE_ID:gateway-dev',
       // The port clients reach it on: a redirect without scheme or port keeps it.
       '--var', `LISTENER_PORT:${options.port}`,
+      // `weft dev --otlp`: the gateway's tracing (gateway/telemetry/tracing.ts) exports there.
+      ...(options.otlp ? ['--var', `OTEL_EXPORTER_OTLP_ENDPOINT:${options.otlp}`] : []),
       '--inspector-port', '0',
       '--show-interactive-dev-session=false',
     ],

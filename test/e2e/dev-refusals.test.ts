@@ -1,6 +1,6 @@
 // What makes `weft dev` refuse to start, each with one clear error and nothing started: a port
-// already taken (the error names the port and the flag that moves it), and policies/ that do
-// not validate (every error as file:line:col).
+// already taken (the error names the port and the flag that moves it), policies/ that do not
+// validate (every error as file:line:col), and an --otlp that is not a collector's http(s) URL.
 import type { AddressInfo } from 'node:net';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -41,6 +41,22 @@ describe('weft dev refuses to start', () => {
       expect(res.stderr).toContain('1 error in policies/; fix it and run weft dev again (nothing was started)');
       expect(res.stdout).not.toContain('starting control');
       expect(existsSync(join(dir, '.weft/control'))).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  it('with an --otlp that is not an http(s) collector URL: a usage error naming the flag, and nothing started', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'weft-dev-otlp-'));
+    try {
+      for (const bad of ['localhost:4318', 'grpc://127.0.0.1:4317', 'http://user:secret@127.0.0.1:4318', 'http://127.0.0.1:4318/?x=1']) {
+        const res = await weft(['dev', '--otlp', bad], { cwd: dir });
+        expect(res.status, bad).toBe(2);
+        expect(res.stderr).toContain('--otlp must be the http(s) base URL of an OTLP/HTTP collector');
+        expect(res.stderr).toContain('nothing was started');
+        expect(res.stdout).not.toContain('starting control');
+      }
+      expect(existsSync(join(dir, '.weft'))).toBe(false);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
