@@ -102,6 +102,8 @@ export interface AccessLogEntry {
   spanId?: string | null;
   /** The caller's span id from its traceparent, or null when the trace starts here. */
   parentSpanId?: string | null;
+  /** The sampled flag of the traceparent sent on (the caller's decision, or ours for a trace that starts here); null when the sidecar answered before reading it. */
+  sampled?: boolean | null;
   /** Retries made (attempts - 1). */
   retries: number;
   /** Why a retry the route asked for was not sent: `budget` (the retry budget was spent) or `deadline` (no time left), else null. */
@@ -112,6 +114,8 @@ export interface AccessLogEntry {
 
 /** Metrics and logs hook into the data path here; every method must be cheap and never throw. */
 export interface ProxyObserver {
+  /** An observer that records traces (tracing with an exporter) samples the traces that start at this sidecar. */
+  readonly samplesNewTraces?: boolean;
   request(entry: AccessLogEntry): void;
   retry(direction: Direction, service: string): void;
   /** A retry the route asked for was not sent (optional: observers that only log requests omit it). */

@@ -34,6 +34,7 @@ function entryOf(direction: Direction, req: DownstreamRequest, res: DownstreamRe
     traceId: s.trace?.traceId ?? null,
     spanId: s.trace?.spanId ?? null,
     parentSpanId: s.trace?.parentSpanId ?? null,
+    sampled: s.trace?.sampled ?? null,
     retries: c?.retries ?? 0,
     retryRefused: c?.retryRefused ?? null,
     reason: c?.reason ?? s.reason ?? null,

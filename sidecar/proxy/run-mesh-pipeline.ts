@@ -30,7 +30,9 @@ export interface MeshRequest {
 export async function runMeshPipeline(stages: readonly Stage[], r: MeshRequest, pieces: MeshPieces, source: EntrySource): Promise<void> {
   const { req, res } = pieces;
   const headers = headerView(req);
-  const trace = continueTrace(headers);
+  // A caller's sampled flag is followed; a trace that starts here is sampled only when this
+  // sidecar records traces, so the hops after it record the same trace or none of it.
+  const trace = continueTrace(headers, { sampled: pieces.plane.observer.samplesNewTraces === true });
   source.trace = trace;
   const c = createContext<void>({
     plane: r.plane,

@@ -11,6 +11,7 @@ export function requestObserver(onRequest: (entry: AccessLogEntry) => void): Pro
 export function fanOut(observers: ProxyObserver[]): ProxyObserver {
   const all = [...observers];
   return {
+    samplesNewTraces: all.some((o) => o.samplesNewTraces === true),
     request(entry) {
       for (const o of all)
         try {

@@ -6,7 +6,10 @@
 //
 // The data path reports a finished request (AccessLogEntry), so the span is recorded after the
 // fact: its start is the end minus the latency, and it joins the trace named by the entry's
-// trace id. Spans are batched and exported at most every second (and on shutdown).
+// trace id. Only sampled requests are recorded: the caller's sampled flag is followed (a
+// traceparent with flags 00 records nothing here), and a trace that starts at this sidecar is
+// sampled (`samplesNewTraces`). Spans are batched and exported at most every second (and on
+// shutdown).
 import { newSpanId, newTraceId } from '../../core/http/traceparent.ts';
 import type { AccessLogEntry, ProxyObserver } from '../types.ts';
 import { requestObserver } from './fan-out.ts';
@@ -73,7 +76,7 @@ export async function loadTracing(options: TracingOptions): Promise<SidecarTraci
   timer.unref();
 
   const record = (entry: AccessLogEntry) => {
-    if (buffered >= MAX_BUFFERED_REQUESTS) return;
+    if (entry.sampled === false || buffered >= MAX_BUFFERED_REQUESTS) return;
     const end = Date.now();
     const traceId = entry.traceId && /^[0-9a-f]{32}$/.test(entry.traceId) ? entry.traceId : null;
     // A caller's span is the parent; a trace that started at this hop gets a root span with the
@@ -112,7 +115,7 @@ export async function loadTracing(options: TracingOptions): Promise<SidecarTraci
 
   return {
     // fanOut (and the data path) catch what an observer throws: tracing never fails a request.
-    observer: requestObserver(record),
+    observer: { ...requestObserver(record), samplesNewTraces: true },
     async shutdown() {
       clearInterval(timer);
       await flush();

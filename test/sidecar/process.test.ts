@@ -192,15 +192,16 @@ describe('sidecar process', () => {
     try {
       const s = await start('reviews-traced-1', MAIN, { 'otlp-endpoint': `http://127.0.0.1:${collector.port}` });
       const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-      const r = await new Promise<number>((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port: s.ports.outbound, path: '/traced', headers: { host: 'reviews', traceparent: `00-${traceId}-00f067aa0ba902b7-01` }, agent: false }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
+      const get = (path: string, headers: Record<string, string> = {}) =>
+        new Promise<number>((resolve, reject) => {
+          const req = request({ host: '127.0.0.1', port: s.ports.outbound, path, headers: { host: 'reviews', ...headers }, agent: false }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          });
+          req.on('error', reject);
+          req.end();
         });
-        req.on('error', reject);
-        req.end();
-      });
-      expect(r).toBe(200);
+      expect(await get('/traced', { traceparent: `00-${traceId}-00f067aa0ba902b7-01` })).toBe(200);
       // Spans go out in batches about once a second, and on shutdown.
       const spans = await until('spans at the collector', async () => {
         const got = ((await (await fetch(`http://127.0.0.1:${collector.port}/__spans`)).json()) as { spans: CollectedSpan[] }).spans.filter((x) => x.traceId === traceId);
@@ -218,8 +219,21 @@ describe('sidecar process', () => {
         expect(span.attributes).toContainEqual({ key: 'url.path', value: { stringValue: '/traced' } });
         expect(span.attributes).toContainEqual({ key: 'http.response.status_code', value: { intValue: 200 } });
       }
+      // The caller said unsampled (flags 00): nothing is recorded. No traceparent: the trace
+      // starts here, sampled, so both hops record it.
+      const unsampled = 'aaf92f3577b34da6a3ce929d0e0e4736';
+      expect(await get('/unsampled', { traceparent: `00-${unsampled}-00f067aa0ba902b7-00` })).toBe(200);
+      expect(await get('/started-here')).toBe(200);
       process.kill(s.child.pid as number, 'SIGTERM');
       expect(await s.exited).toBe(0);
+      // Shutdown exported what was buffered.
+      const all = ((await (await fetch(`http://127.0.0.1:${collector.port}/__spans`)).json()) as { spans: CollectedSpan[] }).spans;
+      expect(all.filter((x) => x.traceId === unsampled || x.attributes.some((a) => a.key === 'url.path' && a.value.stringValue === '/unsampled'))).toEqual([]);
+      const started = all.filter((x) => x.attributes.some((a) => a.key === 'url.path' && a.value.stringValue === '/started-here'));
+      const root = started.find((x) => x.name === 'sidecar.outbound');
+      expect(started.map((x) => x.name).sort()).toEqual(['sidecar.inbound', 'sidecar.outbound']);
+      expect(root?.parentSpanId ?? '').toBe('');
+      expect(started.find((x) => x.name === 'sidecar.inbound')).toMatchObject({ traceId: root?.traceId, parentSpanId: root?.spanId });
     } finally {
       await collector.close();
     }
