@@ -3,8 +3,11 @@
 // with it: Bookinfo through the edge, the 90/10 canary, authentication and rate limits at the
 // edge, access policy in the mesh, saving policies/, `weft push --wait`, an invalid push, a
 // rollback, control killed under load, a sidecar restarted with control down, and Ctrl-C.
+// It runs with `--otlp` pointed at a real OTLP/HTTP collector on 127.0.0.1, so one request's
+// trace through the gateway and every sidecar hop is checked there too.
 // The tests share one mesh and run in this order; each says what it leaves behind.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_API_KEY, demoJwt } from '../../cli/dev/dev-token.ts';
 import { weft } from '../fixtures/cli/weft.ts';
 import { waitFor } from '../support/basics.ts';
+import { startOtlpCollector } from '../support/otlp-collector.ts';
+import type { CollectedSpan, OtlpCollector } from '../support/otlp-collector.ts';
 import { alive, call, startDevMesh } from '../support/dev-mesh.ts';
 import type { DevMesh, Reply } from '../support/dev-mesh.ts';
 
@@ -22,6 +27,7 @@ interface Page {
 }
 
 let mesh: DevMesh;
+let collector: OtlpCollector;
 let restarted: ChildProcess | undefined;
 const BOOKINFO_HOST = { host: 'bookinfo.example.com' };
 const API_HOST = { host: 'api.example.com' };
@@ -74,17 +80,43 @@ function trickle(): { stop: () => Promise<void> } {
   };
 }
 
+/** The spans the collector has received so far. */
+async function collectedSpans(): Promise<CollectedSpan[]> {
+  return ((await (await fetch(`http://127.0.0.1:${collector.port}/__spans`)).json()) as { spans: CollectedSpan[] }).spans;
+}
+
+const attribute = (span: CollectedSpan, key: string) => span.attributes.find((a) => a.key === key)?.value.stringValue;
+
+/** A random W3C trace id. */
+const newTraceId = () => randomBytes(16).toString('hex');
+
+/**
+ * jason's product page (reviews v2, which asks ratings) traced from the caller: its eight
+ * spans — the gateway, productpage in and out (to details and to reviews), details in,
+ * reviews in and out, ratings in — once all of them reached the collector.
+ */
+async function tracedPage(traceId: string, callerSpan: string): Promise<CollectedSpan[]> {
+  expect(wholePage(await productpage({ 'end-user': 'jason', traceparent: `00-${traceId}-${callerSpan}-01` })).reviews.version).toBe('v2');
+  // The gateway exports after each response, the sidecars about once a second.
+  return waitFor(`the spans of trace ${traceId} at the collector`, async () => {
+    const spans = (await collectedSpans()).filter((x) => x.traceId === traceId);
+    return spans.length >= 8 ? spans : undefined;
+  });
+}
+
 const control = () => ['--control', mesh.control, '--token', mesh.adminToken];
 const currentVersion = async () => (JSON.parse((await weft(['history', '--json', '--limit', '1', ...control()], { cwd: mesh.dir })).stdout) as { current: string }).current;
 
 beforeAll(async () => {
-  mesh = await startDevMesh({ prefix: 'weft-e2e-' });
+  collector = await startOtlpCollector();
+  mesh = await startDevMesh({ prefix: 'weft-e2e-', args: ['--otlp', `http://127.0.0.1:${collector.port}`] });
   console.log(`weft dev: ready ${(mesh.readyMs / 1000).toFixed(1)} s after start`);
 }, 180_000);
 
 afterAll(async () => {
   if (restarted?.pid && alive(restarted.pid)) process.kill(restarted.pid, 'SIGKILL');
   await mesh?.dispose();
+  await collector?.close();
 }, 30_000);
 
 describe('the mesh from weft dev', () => {
@@ -108,6 +140,57 @@ describe('the mesh from weft dev', () => {
       expect(page.reviews.version).toBe('v2');
       expect(page.reviews.ratings?.service).toBe('ratings');
     }
+  });
+
+  it('traces one request through the gateway and every sidecar hop: one trace id, each span under the hop before it', async () => {
+    const traceId = newTraceId();
+    const callerSpan = '00f067aa0ba902b7';
+    const spans = await tracedPage(traceId, callerSpan);
+    const shown = () => JSON.stringify(spans.map((x) => ({ service: x.serviceName, name: x.name, to: attribute(x, 'weft.service'), spanId: x.spanId, parent: x.parentSpanId })), null, 1);
+    expect(spans.length, shown()).toBe(8);
+    const one = (service: string, name: string, to?: string): CollectedSpan => {
+      const found = spans.filter((x) => x.serviceName === service && x.name === name && (to === undefined || attribute(x, 'weft.service') === to));
+      expect(found.length, `${service} ${name}${to ? ` to ${to}` : ''} in ${shown()}`).toBe(1);
+      return found[0] as CollectedSpan;
+    };
+    const sidecar = (service: string) => `weft-sidecar/default/${service}`;
+    const gateway = one('weft-gateway', 'gateway.request');
+    const productpageIn = one(sidecar('productpage'), 'sidecar.inbound');
+    const toReviews = one(sidecar('productpage'), 'sidecar.outbound', 'default/reviews');
+    const toDetails = one(sidecar('productpage'), 'sidecar.outbound', 'default/details');
+    const detailsIn = one(sidecar('details'), 'sidecar.inbound');
+    const reviewsIn = one(sidecar('reviews'), 'sidecar.inbound');
+    const toRatings = one(sidecar('reviews'), 'sidecar.outbound', 'default/ratings');
+    const ratingsIn = one(sidecar('ratings'), 'sidecar.inbound');
+    // Each hop's span is the child of the one before it: the caller → gateway → productpage's
+    // sidecar (in, then out to each service) → that service's sidecar → …
+    const chain: [CollectedSpan, string][] = [
+      [gateway, callerSpan],
+      [productpageIn, gateway.spanId],
+      [toReviews, productpageIn.spanId],
+      [toDetails, productpageIn.spanId],
+      [detailsIn, toDetails.spanId],
+      [reviewsIn, toReviews.spanId],
+      [toRatings, reviewsIn.spanId],
+      [ratingsIn, toRatings.spanId],
+    ];
+    for (const [span, parent] of chain) expect(span.parentSpanId, `${span.serviceName} ${span.name}: ${shown()}`).toBe(parent);
+    // SERVER where a request came in, CLIENT where it went out; what the request was.
+    for (const span of [gateway, productpageIn, detailsIn, reviewsIn, ratingsIn]) expect(span.kind).toBe(2);
+    for (const span of [toReviews, toDetails, toRatings]) expect(span.kind).toBe(3);
+    expect(gateway.attributes).toContainEqual({ key: 'http.response.status_code', value: { intValue: 200 } });
+    expect(attribute(gateway, 'url.path')).toBe('/productpage');
+    expect(attribute(toRatings, 'url.path')).toBe('/ratings/0');
+    expect(attribute(ratingsIn, 'weft.peer')).toBe('spiffe://weft.local/ns/default/sa/reviews');
+  });
+
+  it('records nothing for a request whose traceparent says unsampled', async () => {
+    const unsampled = newTraceId();
+    expect(wholePage(await productpage({ 'end-user': 'jason', traceparent: `00-${unsampled}-00f067aa0ba902b7-00` })).reviews.version).toBe('v2');
+    // A sampled request after it: once its spans are in, every sidecar has exported what it
+    // recorded before it (each exports in order), and the gateway exports per request.
+    await tracedPage(newTraceId(), '00f067aa0ba902b7');
+    expect((await collectedSpans()).filter((x) => x.traceId === unsampled)).toEqual([]);
   });
 
   it('splits reviews 90/10 between v1 and v3 within tolerance', async () => {

@@ -89,14 +89,15 @@ export interface DevMesh {
 }
 
 /** Starts `weft dev` and resolves once it watches policies/ (it printed its curl commands). */
-export async function startDevMesh(options: { prefix?: string; readyTimeoutMs?: number; again?: DevMesh } = {}): Promise<DevMesh> {
+export async function startDevMesh(options: { prefix?: string; readyTimeoutMs?: number; again?: DevMesh; args?: string[] } = {}): Promise<DevMesh> {
+  // `args`: more `weft dev` flags (e.g. --otlp).
   // `again`: a second `weft dev` in the folder and on the ports of one that has stopped.
   const dir = options.again?.dir ?? (await mkdtemp(join(tmpdir(), options.prefix ?? 'weft-dev-')));
   if (!options.again) await cp(join(REPO, 'policies'), join(dir, 'policies'), { recursive: true });
   const basePort = options.again?.basePort ?? (await freeRange(BOOKINFO.length * 4 + 2));
   const [gatewayPort, controlPort] = [basePort + BOOKINFO.length * 4, basePort + BOOKINFO.length * 4 + 1];
   const started = Date.now();
-  const child = spawn(process.execPath, [WEFT_BIN, 'dev', '--gateway-port', String(gatewayPort), '--control-port', String(controlPort), '--base-port', String(basePort)], {
+  const child = spawn(process.execPath, [WEFT_BIN, 'dev', '--gateway-port', String(gatewayPort), '--control-port', String(controlPort), '--base-port', String(basePort), ...(options.args ?? [])], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1' },
