@@ -18,6 +18,9 @@ export interface RunningInstance {
 
 export async function startDemoMesh(group: ProcessGroup, api: ControlApi, options: { basePort: number; stateDir: string; env: NodeJS.ProcessEnv; otlp?: string | undefined }): Promise<RunningInstance[]> {
   const running: (RunningInstance & { sidecar: Started })[] = [];
+  // --otlp alone decides where the sidecars' traces go, as it does for the gateway (which never
+  // sees this shell's environment): an endpoint exported in the shell is not inherited.
+  const { OTEL_EXPORTER_OTLP_ENDPOINT: _endpoint, WEFT_SIDECAR_OTLP_ENDPOINT: _sidecarEndpoint, ...sidecarEnv } = options.env;
   for (const [index, instance] of BOOKINFO.entries()) {
     const ports = instancePorts(options.basePort, index);
     const { token } = (await api.call<{ token: string }>('POST', '/v1/identity/join-tokens', { body: { service: instance.service, namespace: 'default', ttl: '15m', uses: 1 } })).body;
@@ -41,7 +44,7 @@ export async function startDemoMesh(group: ProcessGroup, api: ControlApi, option
         ...(instance.labels ? ['--labels', instance.labels] : []),
         ...(options.otlp ? ['--otlp-endpoint', options.otlp] : []),
       ],
-      { env: { ...options.env, WEFT_SIDECAR_JOIN_TOKEN: token } },
+      { env: { ...sidecarEnv, WEFT_SIDECAR_JOIN_TOKEN: token } },
     );
     running.push({ instance, ports, sidecar });
   }

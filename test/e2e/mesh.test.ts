@@ -126,6 +126,7 @@ describe('the mesh from weft dev', () => {
     expect(out).toContain(`x-api-key: ${DEMO_API_KEY}`);
     expect(out).toMatch(/authorization: Bearer ey[\w-]+\.[\w-]+\.[\w-]+/);
     expect(out).toContain(`status: ${mesh.control}/v1/status`);
+    expect(out).toContain(`traces: the gateway and every sidecar export to http://127.0.0.1:${collector.port}/v1/traces`);
   });
 
   it('serves productpage → details and reviews → ratings through the gateway; jason sees reviews v2', async () => {
