@@ -62,7 +62,8 @@ function describeListenError(what: string, host: string, port: number, e: unknow
 
 export async function startSidecar(config: SidecarConfig, options: { log?: Log; accessLog?: Writable } = {}): Promise<SidecarHandle> {
   const log = options.log ?? createLogger(config.logLevel);
-  const metrics = createSidecarMetrics();
+  let client: ControlClient | undefined;
+  const metrics = createSidecarMetrics({ workload: `${config.namespace}/${config.service}`, maxRouteLabels: () => client?.runtime()?.snapshot.body.mesh.telemetry?.maxRouteLabels });
   const accessWriter = createLineWriter(options.accessLog ?? process.stdout);
   let tracing: SidecarTracing | null = null;
   if (config.otlpEndpoint) {
@@ -73,7 +74,6 @@ export async function startSidecar(config: SidecarConfig, options: { log?: Log; 
   if (tracing) observers.push(tracing.observer);
   const observer = fanOut(observers);
 
-  let client: ControlClient | undefined;
   let inbound: ProxyListener | undefined;
   let outbound: ProxyListener | undefined;
   let draining = false;

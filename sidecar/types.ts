@@ -110,6 +110,8 @@ export interface AccessLogEntry {
   retryRefused: RetryRefusal | null;
   /** Why the sidecar answered itself (an error code such as `no_route`, `unauthenticated`, `rate_limited`, `circuit_open`), or null. */
   reason: string | null;
+  /** The client went away before the response ended (`status` is then whatever had been set, not an answer it got). */
+  abandoned: boolean;
 }
 
 /** Metrics and logs hook into the data path here; every method must be cheap and never throw. */

@@ -50,6 +50,7 @@ const OFF_PATH_WORDS: Record<string, string> = {
   snapshot: 'snapshot acceptance',
   compiler: 'compiler (structural)',
   responseHeaderOps: '`responseHeaderOps` (on the response)',
+  goldenMetrics: 'golden metrics (once the request has ended)',
 };
 
 function cell(e: Enforcer): string {

@@ -78,6 +78,13 @@ export function grpcStatusOf(raw: readonly (Buffer | string)[]): number | undefi
 
 /** The gRPC status each response carried to its client (head or trailers), for the access log and metrics. */
 const grpcStatusSent = new WeakMap<DownstreamResponse, number>();
+/** Responses this sidecar broke off itself (the upstream failed mid-body): unfinished, yet not abandoned by their client. */
+const cutOff = new WeakSet<DownstreamResponse>();
+
+/** Whether the sidecar itself broke `res` off (so an unfinished response is not the client's doing). */
+export function cutBySidecar(res: DownstreamResponse): boolean {
+  return cutOff.has(res);
+}
 
 /** The gRPC status a response carried to the client: a forwarded one, or the sidecar's own answer's. */
 export function sentGrpcStatus(res: DownstreamResponse): number | null {
@@ -217,6 +224,7 @@ export class ForwardHandler {
     if (this.#mode === 'dropping') return this.finish({ kind: 'dropped', status: this.#status });
     if (this.#mode === 'sending') {
       // The head is out: the only honest signal left is a broken connection.
+      cutOff.add(this.#res);
       this.#res.destroy();
       return this.finish({ kind: 'sent', status: this.#status, complete: false });
     }

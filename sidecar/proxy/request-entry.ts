@@ -2,7 +2,7 @@
 // context when the response has ended (finished or cut off).
 import type { PipelineContext } from '../../core/pipeline/context.ts';
 import type { PropagatedTrace } from '../../core/http/traceparent.ts';
-import { sentGrpcStatus } from './forward.ts';
+import { cutBySidecar, sentGrpcStatus } from './forward.ts';
 import type { DownstreamRequest, DownstreamResponse } from './front-door.ts';
 import type { AccessLogEntry, Direction, ProxyObserver } from '../types.ts';
 
@@ -15,7 +15,7 @@ export interface EntrySource {
   trace?: PropagatedTrace;
 }
 
-function entryOf(direction: Direction, req: DownstreamRequest, res: DownstreamResponse, latencyMs: number, s: EntrySource): AccessLogEntry {
+function entryOf(direction: Direction, req: DownstreamRequest, res: DownstreamResponse, latencyMs: number, finished: boolean, s: EntrySource): AccessLogEntry {
   const c = s.c;
   return {
     direction,
@@ -38,15 +38,21 @@ function entryOf(direction: Direction, req: DownstreamRequest, res: DownstreamRe
     retries: c?.retries ?? 0,
     retryRefused: c?.retryRefused ?? null,
     reason: c?.reason ?? s.reason ?? null,
+    // Closed before it ended, and not by the sidecar: the client went away. A WebSocket's 101 ends by closing.
+    abandoned: !finished && res.statusCode !== 101 && !cutBySidecar(res),
   };
 }
 
-/** Reports the request's entry when the response is done ('close' fires once per response). */
+/** Reports the request's entry when the response is done ('close' fires once per response; 'finish' before it only if the response was sent whole). */
 export function reportWhenDone(direction: Direction, observer: ProxyObserver, req: DownstreamRequest, res: DownstreamResponse, source: EntrySource): void {
   const startedAt = performance.now();
+  let finished = false;
+  res.on('finish', () => {
+    finished = true;
+  });
   res.on('close', () => {
     try {
-      observer.request(entryOf(direction, req, res, Math.round((performance.now() - startedAt) * 1000) / 1000, source));
+      observer.request(entryOf(direction, req, res, Math.round((performance.now() - startedAt) * 1000) / 1000, finished, source));
     } catch {
       // an observer must never break the data path
     }

@@ -99,7 +99,7 @@ export function accessLogLine(entry: AccessLogEntry, time: string = isoNow()): s
   return (
     `{"time":"${time}","component":"sidecar.access","direction":${str(entry.direction)},"method":${str(entry.method)},"authority":${str(entry.authority)},"path":${str(entry.path)}` +
     `,"route":${str(entry.route)},"service":${str(entry.service)},"status":${num(entry.status)},"grpcStatus":${entry.grpcStatus === null ? 'null' : num(entry.grpcStatus)},"protocol":${str(entry.protocol)},"latencyMs":${num(entry.latencyMs)},"upstream":${str(entry.upstream)}` +
-    `,"peer":${str(entry.peer)},"principal":${str(entry.principal)},"traceId":${str(entry.traceId)},"retries":${num(entry.retries)},"retryRefused":${str(entry.retryRefused)},"reason":${str(entry.reason)}}\n`
+    `,"peer":${str(entry.peer)},"principal":${str(entry.principal)},"traceId":${str(entry.traceId)},"retries":${num(entry.retries)},"retryRefused":${str(entry.retryRefused)},"reason":${str(entry.reason)},"abandoned":${entry.abandoned ? 'true' : 'false'}}\n`
   );
 }
 

@@ -5,8 +5,14 @@
 // when /metrics is scraped. The state gauges (snapshot, SVID, in-flight) are read from their
 // sources at scrape time too. A WebSocket counts once, as a request with status 101, when it
 // closes; its lifetime is not a latency and stays out of the histogram. The open ones are a gauge.
+//
+// Beside them, the golden metrics both planes share (core/telemetry/golden-metrics.ts:
+// `weft_requests_total` and `weft_request_duration_seconds` by source workload, destination,
+// route and status class, docs/observability.md), appended to the same exposition.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Metric, MetricValue } from 'prom-client';
+import { DEFAULT_MAX_ROUTE_LABELS, GoldenMetrics, sourceWorkloadOf, UNKNOWN_WORKLOAD } from '../../core/telemetry/golden-metrics.ts';
+import { goldenMetricsText } from '../../core/telemetry/golden-metrics-text.ts';
 import type { AccessLogEntry, Direction, ProxyObserver } from '../types.ts';
 
 /** Latency buckets in seconds: 100 µs up to 10 s. */
@@ -26,8 +32,20 @@ export interface MetricsSources {
   retryBudgets?: () => { service: string; percent: number; minRetriesPerSecond: number }[];
 }
 
+export interface SidecarMetricsOptions {
+  defaultMetrics?: boolean;
+  /** This workload (`ns/name`): the source of every outbound request. */
+  workload?: string;
+  /** Mesh `spec.telemetry.maxRouteLabels` of the snapshot in force; read only when a destination meets a new route. */
+  maxRouteLabels?: () => number | undefined;
+}
+
+/** prom-client's default gauges named `_total` (Prometheus keeps that suffix for counters: promtool refuses them); their per-type gauges stay. */
+const GAUGES_NAMED_TOTAL = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resourceLabelstotal'];
+
 export interface SidecarMetrics {
   readonly registry: Registry;
+  readonly golden: GoldenMetrics;
   readonly observer: ProxyObserver;
   /** Where the state gauges read from (set once the control client and listeners exist). */
   setSources(sources: MetricsSources): void;
@@ -103,10 +121,25 @@ function durationHistogram(name: string, help: string, series: RequestSeries): M
   return metric as unknown as Metric;
 }
 
-export function createSidecarMetrics(options: { defaultMetrics?: boolean } = {}): SidecarMetrics {
+export function createSidecarMetrics(options: SidecarMetricsOptions = {}): SidecarMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'weft_sidecar_' });
+  if (options.defaultMetrics !== false) {
+    collectDefaultMetrics({ register: registry, prefix: 'weft_sidecar_' });
+    for (const name of GAUGES_NAMED_TOTAL) registry.removeSingleMetric(`weft_sidecar_${name}`);
+  }
   let sources: MetricsSources = {};
+
+  const workload = options.workload ?? UNKNOWN_WORKLOAD;
+  const maxRouteLabels = options.maxRouteLabels;
+  const golden = new GoldenMetrics(maxRouteLabels ? { maxRouteLabels: () => maxRouteLabels() ?? DEFAULT_MAX_ROUTE_LABELS } : {});
+  /** Verified caller SPIFFE ID → source label; as bounded as the workloads that can prove an identity. */
+  const sourceLabels = new Map<string, string>();
+  const sourceOf = (peer: string | null): string => {
+    if (peer === null) return UNKNOWN_WORKLOAD;
+    let s = sourceLabels.get(peer);
+    if (s === undefined) sourceLabels.set(peer, (s = sourceWorkloadOf(peer)));
+    return s;
+  };
 
   const series = new RequestSeries();
   const requests = new Counter({
@@ -213,14 +246,15 @@ export function createSidecarMetrics(options: { defaultMetrics?: boolean } = {})
       if (snap) this.set(Date.parse(snap.appliedAt) / 1000);
     },
   });
-  const rejected = new Gauge({
+  const rejected = new Counter({
     name: 'weft_sidecar_snapshot_rejected_total',
     help: 'Distinct snapshot versions this sidecar refused since it started (bad signature, invalid, older than current).',
     registers: [registry],
     collect() {
       const r = sources.status?.()?.rejected;
       if (r) rejectedSeen.add(r.version);
-      this.set(rejectedSeen.size);
+      this.reset();
+      this.inc(rejectedSeen.size);
     },
   });
   const svidExpiry = new Gauge({
@@ -263,7 +297,18 @@ export function createSidecarMetrics(options: { defaultMetrics?: boolean } = {})
   const observer: ProxyObserver = {
     request(entry: AccessLogEntry) {
       try {
-        series.record(entry.direction, entry.route ?? '', entry.service ?? '', entry.status, entry.grpcStatus, entry.status === 101 ? Number.NaN : entry.latencyMs / 1000);
+        const seconds = entry.status === 101 ? Number.NaN : entry.latencyMs / 1000;
+        series.record(entry.direction, entry.route ?? '', entry.service ?? '', entry.status, entry.grpcStatus, seconds);
+        golden.record({
+          direction: entry.direction,
+          source: entry.direction === 'outbound' ? workload : sourceOf(entry.peer),
+          destination: entry.service ?? UNKNOWN_WORKLOAD,
+          route: entry.route ?? '',
+          status: entry.status,
+          abandoned: entry.abandoned,
+          grpcStatus: entry.grpcStatus,
+          seconds,
+        });
       } catch {
         // metrics never fail a request
       }
@@ -300,12 +345,14 @@ export function createSidecarMetrics(options: { defaultMetrics?: boolean } = {})
 
   return {
     registry,
+    golden,
     observer,
     setSources(s) {
       sources = { ...sources, ...s };
     },
     async render() {
-      return { body: await registry.metrics(), contentType: registry.contentType };
+      const body = await registry.metrics();
+      return { body: `${body}${body.endsWith('\n') ? '' : '\n'}${goldenMetricsText(golden)}`, contentType: registry.contentType };
     },
   };
 }

@@ -23,6 +23,7 @@ const base: AccessLogEntry = {
   retries: 1,
   retryRefused: null,
   reason: null,
+  abandoned: false,
 };
 
 describe('access-log line', () => {
@@ -32,6 +33,7 @@ describe('access-log line', () => {
       base,
       { ...base, grpcStatus: 14, protocol: 'HTTP/2' },
       { ...base, status: 504, retryRefused: 'deadline', reason: 'upstream_timeout' },
+      { ...base, reason: 'client_closed', abandoned: true },
       { ...base, route: null, service: null, upstream: null, peer: null, principal: null, traceId: null, reason: 'no_route', status: 502, latencyMs: 12 },
       { ...base, path: '/a"b\\c\u0001\n\u007f/é/日本/\ud800', authority: 'x\ty', method: 'PATCH', principal: 'apikey/"quoted"' },
       { ...base, latencyMs: Number.NaN, direction: 'inbound' },

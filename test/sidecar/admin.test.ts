@@ -187,7 +187,7 @@ describe('sidecar admin API', () => {
     });
     const outbound = lines.find((l) => l.direction === 'outbound');
     const inbound = lines.find((l) => l.direction === 'inbound');
-    expect(outbound).toMatchObject({ component: 'sidecar.access', method: 'GET', authority: 'reviews', route: 'default/reviews#api', service: 'default/reviews', status: 200, upstream: `127.0.0.1:${sidecar.ports.inbound}`, retries: 0, retryRefused: null, reason: null });
+    expect(outbound).toMatchObject({ component: 'sidecar.access', method: 'GET', authority: 'reviews', route: 'default/reviews#api', service: 'default/reviews', status: 200, upstream: `127.0.0.1:${sidecar.ports.inbound}`, retries: 0, retryRefused: null, reason: null, abandoned: false });
     expect(inbound).toMatchObject({ status: 200, peer: 'spiffe://weft.local/ns/default/sa/reviews', upstream: `127.0.0.1:${app.port}` });
     expect(inbound?.traceId).toBe(outbound?.traceId);
     expect(typeof outbound?.latencyMs).toBe('number');

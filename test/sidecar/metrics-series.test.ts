@@ -22,7 +22,7 @@ describe('sidecar request metrics', () => {
         for (const latencyMs of latencies) {
           const status = [200, 503, 200, 404][i++ % 4] as number;
           const service = route ? 'default/x' : null;
-          const entry: AccessLogEntry = { direction, method: 'GET', authority: 'x', path: '/', route, service, status, grpcStatus: null, protocol: 'HTTP/1.1', latencyMs, upstream: null, peer: null, principal: null, traceId: null, retries: 0, retryRefused: null, reason: null };
+          const entry: AccessLogEntry = { direction, method: 'GET', authority: 'x', path: '/', route, service, status, grpcStatus: null, protocol: 'HTTP/1.1', latencyMs, upstream: null, peer: null, principal: null, traceId: null, retries: 0, retryRefused: null, reason: null, abandoned: false };
           metrics.observer.request(entry);
           counter.inc({ direction, route: route ?? '', service: service ?? '', code: String(status) });
           histogram.observe({ direction, route: route ?? '', service: service ?? '' }, latencyMs / 1000);

@@ -3,9 +3,10 @@
 // packages when missing: `apt-get install -y --no-install-recommends`, after `apt-get update`
 // if the package lists do not know them, as root or through passwordless sudo. Never by hand:
 // a fresh machine gets them the first time a test or benchmark needs them. Throws with what to
-// do when that is impossible. Packaged services are never started here.
+// do when that is impossible. Packaged services are never started here: a package whose
+// install would start one (prometheus) is unpacked instead (ensureUnpackedDebianCommand).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 export function which(name: string): string | null {
@@ -70,4 +71,34 @@ export function ensureDebianFiles(files: Record<string, string>, log: (line: str
   const still = Object.keys(files).filter((file) => !existsSync(file));
   if (still.length > 0) throw new Error(`after installing, still missing: ${still.join(', ')}`);
   return packages;
+}
+
+/**
+ * The path of `command` from Debian `pkg`, downloaded (`apt-get download`, no root needed) and
+ * unpacked (`dpkg-deb -x`) under `cacheDir` rather than installed: no maintainer script runs, so
+ * no service starts and no system user is made. Reuses what an earlier run unpacked there.
+ * `path` is where the package puts the command (`usr/bin/promtool`).
+ */
+export function ensureUnpackedDebianCommand(pkg: string, path: string, cacheDir: string, log: (line: string) => void = () => undefined): string {
+  const root = join(cacheDir, pkg);
+  const command = join(root, 'root', path);
+  if (existsSync(command)) return command;
+  for (const tool of ['apt-get', 'dpkg-deb']) if (!which(tool)) throw new Error(`${path} (Debian package ${pkg}) is needed and there is no ${tool} here: install ${pkg} with your package manager`);
+  mkdirSync(root, { recursive: true });
+  const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  log(`downloading Debian ${pkg} into ${root}`);
+  let r = run('apt-get', ['download', pkg]);
+  if (r.status !== 0 && /Unable to locate package|has no installation candidate|Failed to fetch/.test(`${r.stdout}${r.stderr}`) && process.getuid?.() === 0) {
+    log('the package lists do not know it: apt-get update, then again');
+    const u = aptGet(['update'], false);
+    if (!u.ok) throw new Error(`apt-get update failed:\n${u.output.slice(-2000)}`);
+    r = run('apt-get', ['download', pkg]);
+  }
+  if (r.status !== 0) throw new Error(`apt-get download ${pkg} failed:\n${`${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`.slice(-2000)}`);
+  const deb = readdirSync(root).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'));
+  if (!deb) throw new Error(`apt-get download ${pkg} left no ${pkg}_*.deb in ${root}`);
+  const x = run('dpkg-deb', ['-x', deb, 'root']);
+  if (x.status !== 0) throw new Error(`dpkg-deb -x ${deb} failed:\n${`${x.stdout ?? ''}${x.stderr ?? ''}`.slice(-2000)}`);
+  if (!existsSync(command)) throw new Error(`Debian ${pkg} has no ${path}`);
+  return command;
 }

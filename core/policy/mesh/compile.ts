@@ -12,6 +12,8 @@ export interface CompiledMesh {
   mtls: { mode: 'strict' | 'permissive' };
   defaults: { timeoutMs: number; retries: CompiledRetries; maxRequestBytes: number };
   pathNormalization: { escapedSlashes: 'reject' | 'keep' | 'decode'; semicolons: 'reject' | 'keep' };
+  /** Absent in snapshots compiled before the field existed: readers fall back to DEFAULT_MAX_ROUTE_LABELS. */
+  telemetry?: { maxRouteLabels: number };
 }
 
 /** Fills a retry policy field by field from `spec`, else from `base`. */
@@ -41,6 +43,7 @@ export function compileMesh(spec: MeshSpec): CompiledMesh {
       maxRequestBytes: spec.defaults.maxRequestBytes ?? BUILTIN_MAX_REQUEST_BYTES,
     },
     pathNormalization: { ...spec.pathNormalization },
+    telemetry: { maxRouteLabels: spec.telemetry.maxRouteLabels },
   };
 }
 

@@ -10,7 +10,13 @@ describe('Mesh', () => {
       mtls: { mode: 'strict' },
       defaults: { timeoutMs: 15_000, maxRequestBytes: 33_554_432 },
       pathNormalization: { escapedSlashes: 'reject', semicolons: 'reject' },
+      telemetry: { maxRouteLabels: 100 },
     });
+  });
+
+  it('compiles the golden metrics route-label bound, and refuses one below 1', () => {
+    expect(compileValid(doc('Mesh', 'm', 'telemetry: { maxRouteLabels: 20 }')).mesh.telemetry).toEqual({ maxRouteLabels: 20 });
+    expect(errorLines(doc('Mesh', 'm', 'telemetry: { maxRouteLabels: 0 }'))).toEqual([expect.stringMatching(/spec\.telemetry\.maxRouteLabels: Too small/)]);
   });
 
   it('compiles durations to milliseconds and merges retry defaults field by field', () => {

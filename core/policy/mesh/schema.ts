@@ -4,6 +4,7 @@ import { documentSchema } from '../shared/envelope.ts';
 import { duration, positiveDuration } from '../shared/duration.ts';
 import { maxRequestBytes } from '../shared/request-size.ts';
 import { retries } from '../shared/resilience.ts';
+import { DEFAULT_MAX_ROUTE_LABELS } from '../../telemetry/golden-metrics.ts';
 
 const trustDomain = z
   .string()
@@ -40,6 +41,20 @@ export const meshSpec = z.strictObject({
     })
     .default({ escapedSlashes: 'reject', semicolons: 'reject' })
     .describe('How request paths are normalized before routing and access checks (one definition for both).'),
+  telemetry: z
+    .strictObject({
+      maxRouteLabels: z
+        .number()
+        .int()
+        .min(1)
+        .max(10_000)
+        .default(DEFAULT_MAX_ROUTE_LABELS)
+        .describe(
+          'Most distinct `route` label values the golden metrics keep per destination service; requests on further routes are counted under `route="other"`. Route labels are compiled route and rule names only, never paths, users or tokens (docs/observability.md).',
+        ),
+    })
+    .default({ maxRouteLabels: DEFAULT_MAX_ROUTE_LABELS })
+    .describe('Golden metrics (requests, status, latency per source, destination and route): their cardinality bound.'),
 });
 
 export type MeshSpec = z.infer<typeof meshSpec>;

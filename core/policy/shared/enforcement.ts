@@ -11,9 +11,10 @@ export type Plane = (typeof PLANES)[number];
 /**
  * Who acts on a field: the `.name` of a stage function in that plane's stage list, or, off
  * the request path, `control` (the control plane uses it), `snapshot` (checked when a data
- * plane accepts a snapshot), `compiler` (structural: names, references, metadata), or
+ * plane accepts a snapshot), `compiler` (structural: names, references, metadata),
  * `responseHeaderOps` (core/pipeline/response-header-ops.ts, which both adapters apply to the
- * response, after the stages).
+ * response, after the stages), or `goldenMetrics` (core/telemetry/golden-metrics.ts, which
+ * counts each request once it has ended).
  */
 export type Handler = string;
 export type NotApplicable = { notApplicable: string };
@@ -31,7 +32,7 @@ export type FieldEnforcement = Record<Plane, Enforcer>;
  */
 export type KindEnforcement = Readonly<Record<string, FieldEnforcement>>;
 
-export const OFF_PATH_HANDLERS = ['control', 'snapshot', 'compiler', 'responseHeaderOps'] as const;
+export const OFF_PATH_HANDLERS = ['control', 'snapshot', 'compiler', 'responseHeaderOps', 'goldenMetrics'] as const;
 
 /** The same enforcer in both planes. */
 export function both(e: Enforcer): FieldEnforcement {
