@@ -41,7 +41,7 @@ export interface SidecarMetricsOptions {
 }
 
 /** prom-client's default gauges named `_total` (Prometheus keeps that suffix for counters: promtool refuses them); their per-type gauges stay. */
-const GAUGES_NAMED_TOTAL = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resourceLabelstotal'];
+const GAUGES_NAMED_TOTAL = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 export interface SidecarMetrics {
   readonly registry: Registry;
