@@ -15,6 +15,14 @@ export interface EntrySource {
   trace?: PropagatedTrace;
 }
 
+/**
+ * Whether the response went out whole: 'finish' fired, and on HTTP/2 the stream was not reset
+ * (the compatibility response fires 'finish' on a stream the client cancelled too).
+ */
+function sentWhole(res: DownstreamResponse, finished: boolean): boolean {
+  return finished && (res as { stream?: { aborted?: boolean } }).stream?.aborted !== true;
+}
+
 function entryOf(direction: Direction, req: DownstreamRequest, res: DownstreamResponse, latencyMs: number, finished: boolean, s: EntrySource): AccessLogEntry {
   const c = s.c;
   return {
@@ -39,7 +47,7 @@ function entryOf(direction: Direction, req: DownstreamRequest, res: DownstreamRe
     retryRefused: c?.retryRefused ?? null,
     reason: c?.reason ?? s.reason ?? null,
     // Closed before it ended, and not by the sidecar: the client went away. A WebSocket's 101 ends by closing.
-    abandoned: !finished && res.statusCode !== 101 && !cutBySidecar(res),
+    abandoned: !sentWhole(res, finished) && res.statusCode !== 101 && !cutBySidecar(res),
   };
 }
 

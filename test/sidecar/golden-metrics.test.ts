@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect, constants as h2 } from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -148,6 +149,24 @@ describe('sidecar golden metrics', () => {
     expect(text.split('\n').filter((l) => /^weft_requests_total\{.*status_class="2xx"/.test(l)).sort()).toEqual([
       `weft_requests_total{${labels('inbound', 'default/reviews', 'default/reviews#api', '2xx')}} 3`,
       `weft_requests_total{${labels('outbound', 'default/reviews', 'default/reviews#api', '2xx')}} 3`,
+    ]);
+  });
+
+  it('counts an HTTP/2 stream the client cancelled as abandoned too', async () => {
+    const session = connect(`http://127.0.0.1:${sidecar.ports.outbound}`);
+    session.on('error', () => undefined);
+    const stream = session.request({ ':path': '/slow/30001', ':authority': 'reviews' });
+    stream.on('error', () => undefined);
+    await waitFor('the app to get the slow stream', async () => ((await (await fetch(`http://127.0.0.1:${app.port}/__hits`)).json()) as Record<string, number>)['/slow/30001'] === 1);
+    stream.close(h2.NGHTTP2_CANCEL);
+    const series = `weft_requests_total{${labels('outbound', 'default/reviews', 'other', 'abandoned')}}`;
+    await waitFor('the outbound count to reach 2', async () => valueOf(await metricsText(), series) === 2);
+    session.close();
+    const text = await metricsText();
+    // Abandoned, not 2xx: the outbound `other` series are the 404 and the two abandoned requests.
+    expect(text.split('\n').filter((l) => /^weft_requests_total\{direction="outbound".*route="other"/.test(l)).sort()).toEqual([
+      `weft_requests_total{${labels('outbound', 'default/reviews', 'other', '4xx')}} 1`,
+      `${series} 2`,
     ]);
   });
 
