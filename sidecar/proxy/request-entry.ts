@@ -51,7 +51,7 @@ function entryOf(direction: Direction, req: DownstreamRequest, res: DownstreamRe
   };
 }
 
-/** Reports the request's entry when the response is done ('close' fires once per response; 'finish' before it only if the response was sent whole). */
+/** Reports the request's entry when the response is done ('close' fires once per response; 'finish' before it once the response was written out, see sentWhole). */
 export function reportWhenDone(direction: Direction, observer: ProxyObserver, req: DownstreamRequest, res: DownstreamResponse, source: EntrySource): void {
   const startedAt = performance.now();
   let finished = false;
