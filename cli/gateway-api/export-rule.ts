@@ -64,14 +64,13 @@ function exportPath(m: WeftMatch, at: PathSegment[], sink: NoteSink): Json | und
   if (m.grpc) return m.grpc.method ? { type: 'Exact', value: `/${m.grpc.service}/${m.grpc.method}` } : { type: 'PathPrefix', value: `/${m.grpc.service}` };
   const path = m.path;
   if (!path) return undefined;
-  if ('exact' in path) return { type: 'Exact', value: path.exact };
-  if ('prefix' in path) return { type: 'PathPrefix', value: path.prefix };
-  if ('regex' in path) return { type: 'RegularExpression', value: path.regex };
-  sink.note(
-    [...at, 'path', 'template'],
-    `path templates are a Weft extension: exported as the RegularExpression ${templateRegex(path.template)} (the Gateway API tries regex matches after exact and prefix ones)`,
-  );
-  return { type: 'RegularExpression', value: templateRegex(path.template) };
+  if (path.exact !== undefined) return { type: 'Exact', value: path.exact };
+  if (path.prefix !== undefined) return { type: 'PathPrefix', value: path.prefix };
+  if (path.regex !== undefined) return { type: 'RegularExpression', value: path.regex };
+  if (path.template === undefined) return undefined;
+  const regex = templateRegex(path.template);
+  sink.note([...at, 'path', 'template'], `path templates are a Weft extension: exported as the RegularExpression ${regex} (the Gateway API tries regex matches after exact and prefix ones)`);
+  return { type: 'RegularExpression', value: regex };
 }
 
 /** Weft's `methods` is a list; a Gateway API match has one method, so a match fans out per method. */

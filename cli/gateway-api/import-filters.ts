@@ -27,7 +27,8 @@ export interface ImportedFilters {
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const BAD_VALUE = /[\r\n\0]/;
 const ORIGIN = /^(\*|https?:\/\/(\*\.)?[a-z0-9.-]+(:\d+)?)$/;
-const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
+const REDIRECT_CODES = [301, 302, 303, 307, 308] as const;
+const isRedirectCode = (n: number): n is (typeof REDIRECT_CODES)[number] => (REDIRECT_CODES as readonly number[]).includes(n);
 
 export function importHeaderModifier(mod: HeaderModifier, at: PathSegment[], sink: NoteSink): WeftHeaderOps {
   const ops: WeftHeaderOps = {};
@@ -63,7 +64,7 @@ function importRedirect(r: NonNullable<Filter['requestRedirect']>, at: PathSegme
     else sink.note([...at, 'path'], `path modifier ${r.path.type}: not expressible in Weft (ReplaceFullPath and ReplacePrefixMatch are); the request path is kept`);
   }
   if (r.statusCode !== undefined) {
-    if (REDIRECT_CODES.has(r.statusCode)) out.statusCode = r.statusCode;
+    if (isRedirectCode(r.statusCode)) out.statusCode = r.statusCode;
     else sink.note([...at, 'statusCode'], `status ${r.statusCode}: Weft redirects with 301, 302, 303, 307 or 308; 302 is used`);
   }
   return out;
