@@ -6,7 +6,7 @@
 // WebSocket handshake goes to the app as an upgrade, and the open socket lives under the
 // matched rule's websocket limits.
 import { DEFAULT_TUNNEL_LIMITS } from '../../http/websocket-upgrade.ts';
-import { parseTimeoutHeader, TIMEOUT_HEADER } from '../../resilience/caller-timeout.ts';
+import { formatTimeoutHeader, parseTimeoutHeader, TIMEOUT_HEADER } from '../../resilience/caller-timeout.ts';
 import { remainingMs } from '../../resilience/deadline.ts';
 import { refuse } from '../answer.ts';
 import type { Answer } from '../answer.ts';
@@ -22,7 +22,7 @@ async function forward(c: PipelineContext, inbound: InboundPieces): Promise<Answ
   if (caller !== null) {
     timeoutMs = remainingMs(c.startedAt + caller, c.pieces.now());
     if (timeoutMs <= 0) return refuse('upstream_timeout', `the caller's ${TIMEOUT_HEADER} of ${caller} ms passed before the app was called`);
-    c.upstreamHeaders.set(TIMEOUT_HEADER, String(Math.ceil(timeoutMs)));
+    c.upstreamHeaders.set(TIMEOUT_HEADER, formatTimeoutHeader(timeoutMs) as string);
   }
   const outcome = await (c.upgrade ? inbound.upgradeToApp(c.match?.rule.websocket ?? DEFAULT_TUNNEL_LIMITS) : inbound.toApp(timeoutMs));
   if (outcome.kind === 'committed') {
